@@ -1,0 +1,49 @@
+// The one error class of the library. Codes are defined here once; callers branch on `code`,
+// never on message text.
+
+export const ErrorCodes = {
+  /** No valid session cookie and autoCreate is off. */
+  INVALID_SESSION: 'INVALID_SESSION',
+  /** A typed helper was given a missing (undefined) value. */
+  NIL: 'NIL',
+  /** A typed helper was given a value of another type. */
+  TYPE: 'TYPE',
+  /** The store failed (connection, timeout, server error); `cause` holds the original. */
+  STORE_UNAVAILABLE: 'STORE_UNAVAILABLE',
+  /** An option is invalid; thrown at construction. */
+  CONFIG: 'CONFIG',
+  /** Bytes that are not a valid encoding, or a value that cannot be encoded. */
+  CODEC: 'CODEC',
+  /** A value, cookie or session over a configured limit. */
+  TOO_LARGE: 'TOO_LARGE',
+  /** A session ID that does not have the required length or alphabet. */
+  INVALID_ID: 'INVALID_ID',
+} as const
+
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes]
+
+export class SessionError extends Error {
+  override name = 'SessionError'
+  readonly code: ErrorCode
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.code = code
+  }
+}
+
+/** True when `err` is a SessionError, and of `code` when one is given. */
+export function isSessionError(err: unknown, code?: ErrorCode): err is SessionError {
+  return err instanceof SessionError && (code === undefined || err.code === code)
+}
+
+/** The one message shape for a rejected option: `option maxAge is invalid: -1`. */
+export function configError(option: string, value: unknown, why?: string): SessionError {
+  let shown: string
+  try {
+    shown = typeof value === 'string' ? JSON.stringify(value) : String(value)
+  } catch {
+    shown = typeof value
+  }
+  return new SessionError('CONFIG', `option ${option} is invalid: ${shown}${why ? ` (${why})` : ''}`)
+}
