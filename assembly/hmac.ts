@@ -9,6 +9,11 @@ export const MAX_SLOTS: i32 = 256;
 const SLOTS: usize = memory.data(MAX_SLOTS * 64, 16);
 const PAD: usize = memory.data(64, 16);
 const INNER: usize = memory.data(32, 16);
+const SHORT_BLOCK: usize = memory.data(64, 16);
+const SHORT_STATE: usize = memory.data(32, 16);
+
+/** Longest message that fits one block with its padding: 64 - 1 (0x80) - 8 (length). */
+export const SHORT_MAX: i32 = 55;
 
 // @ts-ignore: decorator
 @inline function innerState(slot: i32): usize {
@@ -58,4 +63,26 @@ export function end(slot: i32, out: usize): void {
   sha.begin(outerState(slot), 64);
   sha.update(INNER, 32);
   sha.final(out);
+}
+
+/**
+ * The MAC of a message of at most SHORT_MAX bytes, written at `out`: exactly two compressions,
+ * with both padded blocks built in place (no streaming bookkeeping).
+ */
+export function macShort(slot: i32, msg: usize, len: i32, out: usize): void {
+  assert(len >= 0 && len <= SHORT_MAX, 'macShort: message longer than one block');
+  memory.copy(SHORT_BLOCK, msg, len);
+  store<u8>(SHORT_BLOCK + len, 0x80);
+  memory.fill(SHORT_BLOCK + len + 1, 0, 55 - len);
+  store<u64>(SHORT_BLOCK + 56, bswap<u64>(<u64>(64 + len) << 3));
+  memory.copy(SHORT_STATE, innerState(slot), 32);
+  sha.compress(SHORT_STATE, SHORT_BLOCK);
+  // Outer block: the inner digest, 0x80, zeros, and the bit length of ipad block + digest (96 bytes).
+  for (let i: usize = 0; i < 32; i += 4) store<u32>(SHORT_BLOCK + i, bswap<u32>(load<u32>(SHORT_STATE + i)));
+  store<u8>(SHORT_BLOCK + 32, 0x80);
+  memory.fill(SHORT_BLOCK + 33, 0, 23);
+  store<u64>(SHORT_BLOCK + 56, bswap<u64>(<u64>96 << 3));
+  memory.copy(SHORT_STATE, outerState(slot), 32);
+  sha.compress(SHORT_STATE, SHORT_BLOCK);
+  for (let i: usize = 0; i < 32; i += 4) store<u32>(out + i, bswap<u32>(load<u32>(SHORT_STATE + i)));
 }

@@ -22,15 +22,24 @@ export const ERR_MALFORMED: i32 = -1;
 export const ERR_SIGNATURE: i32 = -2;
 
 const PREFIX: usize = memory.data<u8>([VERSION, DOT]);
+const PAYLOAD: usize = memory.data(64, 16);
 const MAC: usize = memory.data(32, 16);
 const EXPECTED: usize = memory.data(64, 16);
 
 /** Writes the 43-char MAC of the version-1 payload for the `idLen`-byte id at `id` into `dst`. */
 export function macFor(slot: i32, id: usize, idLen: i32, dst: usize): void {
-  hmac.begin(slot);
-  sha.update(PREFIX, 2);
-  sha.update(id, idLen);
-  hmac.end(slot, MAC);
+  if (2 + idLen <= hmac.SHORT_MAX) {
+    // The usual case (ids up to 53 chars): two compressions, nothing else.
+    store<u8>(PAYLOAD, VERSION);
+    store<u8>(PAYLOAD, DOT, 1);
+    memory.copy(PAYLOAD + 2, id, idLen);
+    hmac.macShort(slot, PAYLOAD, 2 + idLen, MAC);
+  } else {
+    hmac.begin(slot);
+    sha.update(PREFIX, 2);
+    sha.update(id, idLen);
+    hmac.end(slot, MAC);
+  }
   encode(MAC, 32, dst);
 }
 

