@@ -11,6 +11,7 @@ const PAD: usize = memory.data(64, 16);
 const INNER: usize = memory.data(32, 16);
 const SHORT_BLOCK: usize = memory.data(64, 16);
 const SHORT_STATE: usize = memory.data(32, 16);
+const SHORT_OUTER: usize = memory.data(32, 16);
 
 /** Longest message that fits one block with its padding: 64 - 1 (0x80) - 8 (length). */
 export const SHORT_MAX: i32 = 55;
@@ -77,12 +78,8 @@ export function macShort(slot: i32, msg: usize, len: i32, out: usize): void {
   store<u64>(SHORT_BLOCK + 56, bswap<u64>(<u64>(64 + len) << 3));
   memory.copy(SHORT_STATE, innerState(slot), 32);
   sha.compress(SHORT_STATE, SHORT_BLOCK);
-  // Outer block: the inner digest, 0x80, zeros, and the bit length of ipad block + digest (96 bytes).
-  for (let i: usize = 0; i < 32; i += 4) store<u32>(SHORT_BLOCK + i, bswap<u32>(load<u32>(SHORT_STATE + i)));
-  store<u8>(SHORT_BLOCK + 32, 0x80);
-  memory.fill(SHORT_BLOCK + 33, 0, 23);
-  store<u64>(SHORT_BLOCK + 56, bswap<u64>(<u64>96 << 3));
-  memory.copy(SHORT_STATE, outerState(slot), 32);
-  sha.compress(SHORT_STATE, SHORT_BLOCK);
-  for (let i: usize = 0; i < 32; i += 4) store<u32>(out + i, bswap<u32>(load<u32>(SHORT_STATE + i)));
+  // Outer: ostate over the inner digest and its padding, in one compression.
+  memory.copy(SHORT_OUTER, outerState(slot), 32);
+  sha.compressDigest(SHORT_OUTER, SHORT_STATE);
+  for (let i: usize = 0; i < 32; i += 4) store<u32>(out + i, bswap<u32>(load<u32>(SHORT_OUTER + i)));
 }

@@ -21,27 +21,13 @@ const IV: usize = memory.data<u32>([
 @inline function s1(x: u32): u32 { return rotr<u32>(x, 17) ^ rotr<u32>(x, 19) ^ (x >>> 10); }
 
 /**
- * One compression of the 64-byte block at `block` into the 8-word state at `state`.
+ * The 64 rounds over the message words w0..w15, added into the 8-word state at `state`.
  * Unrolled (generated once from the round formula, rotating the variable names each round): a
- * loop version with the schedule in memory took about twice as long per block.
+ * loop with the schedule in memory took about twice as long per block. Inlined into each caller,
+ * so a caller that passes constant words gets them folded into the rounds.
  */
-export function compress(state: usize, block: usize): void {
-  let w0 = bswap<u32>(load<u32>(block, 0));
-  let w1 = bswap<u32>(load<u32>(block, 4));
-  let w2 = bswap<u32>(load<u32>(block, 8));
-  let w3 = bswap<u32>(load<u32>(block, 12));
-  let w4 = bswap<u32>(load<u32>(block, 16));
-  let w5 = bswap<u32>(load<u32>(block, 20));
-  let w6 = bswap<u32>(load<u32>(block, 24));
-  let w7 = bswap<u32>(load<u32>(block, 28));
-  let w8 = bswap<u32>(load<u32>(block, 32));
-  let w9 = bswap<u32>(load<u32>(block, 36));
-  let w10 = bswap<u32>(load<u32>(block, 40));
-  let w11 = bswap<u32>(load<u32>(block, 44));
-  let w12 = bswap<u32>(load<u32>(block, 48));
-  let w13 = bswap<u32>(load<u32>(block, 52));
-  let w14 = bswap<u32>(load<u32>(block, 56));
-  let w15 = bswap<u32>(load<u32>(block, 60));
+// @ts-ignore: decorator
+@inline function rounds(state: usize, w0: u32, w1: u32, w2: u32, w3: u32, w4: u32, w5: u32, w6: u32, w7: u32, w8: u32, w9: u32, w10: u32, w11: u32, w12: u32, w13: u32, w14: u32, w15: u32): void {
   let a = load<u32>(state, 0);
   let b = load<u32>(state, 4);
   let c = load<u32>(state, 8);
@@ -170,6 +156,24 @@ export function compress(state: usize, block: usize): void {
   store<u32>(state, load<u32>(state, 20) + f, 20);
   store<u32>(state, load<u32>(state, 24) + g, 24);
   store<u32>(state, load<u32>(state, 28) + h, 28);
+}
+
+/** One compression of the 64-byte big-endian block at `block` into the state at `state`. */
+export function compress(state: usize, block: usize): void {
+  rounds(state, bswap<u32>(load<u32>(block, 0)), bswap<u32>(load<u32>(block, 4)), bswap<u32>(load<u32>(block, 8)), bswap<u32>(load<u32>(block, 12)), bswap<u32>(load<u32>(block, 16)), bswap<u32>(load<u32>(block, 20)), bswap<u32>(load<u32>(block, 24)), bswap<u32>(load<u32>(block, 28)), bswap<u32>(load<u32>(block, 32)), bswap<u32>(load<u32>(block, 36)), bswap<u32>(load<u32>(block, 40)), bswap<u32>(load<u32>(block, 44)), bswap<u32>(load<u32>(block, 48)), bswap<u32>(load<u32>(block, 52)), bswap<u32>(load<u32>(block, 56)), bswap<u32>(load<u32>(block, 60)));
+}
+
+/**
+ * The outer compression of HMAC: the block is the inner digest (8 words, read straight from the
+ * inner state, already native-endian), then the padding of a 96-byte message — constants.
+ */
+export function compressDigest(state: usize, digest: usize): void {
+  rounds(
+    state,
+    load<u32>(digest, 0), load<u32>(digest, 4), load<u32>(digest, 8), load<u32>(digest, 12),
+    load<u32>(digest, 16), load<u32>(digest, 20), load<u32>(digest, 24), load<u32>(digest, 28),
+    0x80000000, 0, 0, 0, 0, 0, 0, 96 << 3,
+  );
 }
 
 /** The streaming context: chaining state, a partial block and the byte count. */
