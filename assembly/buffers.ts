@@ -13,3 +13,19 @@ export const OUT: usize = memory.data(OUT_SIZE, 16);
 /** Random bytes written by JS with crypto.getRandomValues (at most 65536 per call). */
 export const POOL_SIZE: i32 = 4096;
 export const POOL: usize = memory.data(POOL_SIZE, 16);
+
+// The tagged codec (assembly/codec.ts). Values themselves (encode output, decode input) live in
+// the codec's arena: the memory past __heap_base (nothing in the core allocates), grown with
+// memory.grow on demand, up to what the configured maximum needs.
+
+/** Codec decode tape: 16-byte entries that JS walks to build values. */
+export const CODEC_TAPE_SIZE: i32 = 16384;
+export const CODEC_TAPE: usize = memory.data(CODEC_TAPE_SIZE, 16);
+
+/** Codec decode: UTF-16 code units of the short strings of one tape chunk. */
+export const CODEC_UNITS_SIZE: i32 = 8192;
+export const CODEC_UNITS: usize = memory.data(CODEC_UNITS_SIZE, 16);
+
+/** Codec encode stream: 8-byte aligned entries JS writes for the codec to frame. */
+export const CODEC_STREAM_SIZE: i32 = 32768;
+export const CODEC_STREAM: usize = memory.data(CODEC_STREAM_SIZE, 16);

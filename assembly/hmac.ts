@@ -35,6 +35,7 @@ export function setKey(slot: i32, key: usize, len: i32): i32 {
     sha.init();
     sha.update(key, len);
     sha.final(PAD);
+    sha.wipe(); // the context held the key's hash and its last bytes
   } else {
     memory.copy(PAD, key, len);
   }

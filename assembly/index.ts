@@ -46,6 +46,10 @@ export function sha256Update(len: i32): void {
 export function sha256Final(): void {
   sha.final(OUT);
 }
+/** Forgets the hash context; call after hashing secrets. */
+export function sha256Wipe(): void {
+  sha.wipe();
+}
 
 // HMAC-SHA256 with a key slot: hmacSetKey(slot, len) with the key at IO; then hmacInit(slot),
 // sha256Update(len) per chunk, hmacFinal(slot) writes 32 bytes at OUT.
@@ -61,3 +65,9 @@ export function hmacInit(slot: i32): void {
 export function hmacFinal(slot: i32): void {
   hmac.end(slot, OUT);
 }
+
+// The tagged codec (format v1): see assembly/codec.ts.
+export {
+  codecState, codecReserve, codecDecode, codecDecodeNext, codecKeysReset, codecEncode, codecEncodePlace,
+  codecEncodePlaced, codecTape, codecUnits, codecStream, codecStreamSize, codecMaxDepth,
+} from './codec';

@@ -232,6 +232,14 @@ export function final(out: usize): void {
   blockLen = 0;
 }
 
+/** Forgets the context (state, partial block, count): used after hashing key material. */
+export function wipe(): void {
+  memory.fill(STATE, 0, 32);
+  memory.fill(BLOCK, 0, 64);
+  blockLen = 0;
+  totalLen = 0;
+}
+
 /** The IV, for callers that start from it. */
 export function iv(): usize {
   return IV;

@@ -70,7 +70,8 @@ export class Signer {
 
   constructor(secrets: readonly Secret[], options: SignerOptions = {}) {
     const minBytes = options.minSecretBytes ?? 32
-    if (!Array.isArray(secrets) || secrets.length === 0) throw configError('secrets', secrets, 'a non-empty list, newest first')
+    // Never echo a secret: a string passed where the list belongs is shown by its type only.
+    if (!Array.isArray(secrets) || secrets.length === 0) throw configError('secrets', Array.isArray(secrets) ? '[]' : typeof secrets, 'a non-empty list, newest first')
     const keys = secrets.map((s, i) => {
       const bytes = typeof s === 'string' ? utf8.encode(s) : s instanceof Uint8Array ? s : undefined
       if (!bytes) throw configError(`secrets[${i}]`, typeof s, 'a string or Uint8Array')

@@ -16,6 +16,8 @@ export interface CoreExports {
   sha256Update(len: number): void
   /** 32-byte digest at OUT. */
   sha256Final(): void
+  /** Zeroes the hash context (after hashing key material). */
+  sha256Wipe(): void
 
   /** Key at IO[0..len) into `slot`; 0 or -1. */
   hmacSetKey(slot: number, len: number): number
@@ -44,3 +46,69 @@ export const SIGN_MALFORMED = -1
 export const SIGN_BAD_MAC = -2
 export const POOL_SHORT = -2
 export const MAC_CHARS = 43
+
+// The tagged codec (assembly/codec.ts). Results >= 0 are lengths or counts; negative results are
+// the CODEC_E_* errors, with the byte offset of the problem in the state block (see codecState).
+export interface CodecExports {
+  /** Address of the state block: u32 arena address, u32 arena capacity, i32 errAt. */
+  codecState(): number
+  /** Grows the arena to at least `size` bytes: 0, or CODEC_E_TOO_LARGE. */
+  codecReserve(size: number): number
+  /** Decodes arena[0..len): tape entries written | CODEC_DONE, or an error. */
+  codecDecode(len: number, maxDepth: number, wantObject: number): number
+  /** More tape entries of the decode in progress. */
+  codecDecodeNext(): number
+  codecKeysReset(): void
+  /** Frames CODEC_STREAM[0..len) into the arena; returns the arena bytes written so far. */
+  codecEncode(len: number, flags: number, maxBytes: number, maxDepth: number): number
+  /** Room for `cap` bytes written by JS at the arena offset returned. */
+  codecEncodePlace(cap: number): number
+  /** Frames the `n` placed bytes (CODEC_K_STR8 or CODEC_K_BYTES) as the next item. */
+  codecEncodePlaced(kind: number, n: number): number
+  codecTape(): number
+  codecUnits(): number
+  codecStream(): number
+  codecStreamSize(): number
+  codecMaxDepth(): number
+}
+
+export const CODEC_K_NULL = 0
+export const CODEC_K_FALSE = 1
+export const CODEC_K_TRUE = 2
+export const CODEC_K_NUMBER = 3
+export const CODEC_K_DATE = 4
+export const CODEC_K_BIG_I64 = 5
+export const CODEC_K_BIG_U64 = 6
+export const CODEC_K_BIG_NEG = 7
+export const CODEC_K_STR16 = 8
+export const CODEC_K_STR8 = 9
+export const CODEC_K_BYTES = 10
+export const CODEC_K_ARRAY = 11
+export const CODEC_K_OBJECT = 12
+export const CODEC_K_KEY_HIT = 13
+export const CODEC_K_KEY_MISS = 14
+/** Or-ed into a key kind: the key may repeat an earlier one of its object; check before adding. */
+export const CODEC_K_CHECK = 16
+
+export const CODEC_E_TRUNCATED = -1
+export const CODEC_E_TAG = -2
+export const CODEC_E_TRAILING = -3
+export const CODEC_E_UTF8 = -4
+export const CODEC_E_DEPTH = -5
+export const CODEC_E_VERSION = -6
+export const CODEC_E_VARINT = -7
+export const CODEC_E_RANGE = -8
+export const CODEC_E_FLOAT = -9
+export const CODEC_E_NOT_OBJECT = -10
+export const CODEC_E_TOO_LARGE = -11
+export const CODEC_E_SURROGATE = -12
+export const CODEC_E_NAN = -13
+export const CODEC_E_INVALID_DATE = -14
+export const CODEC_E_STREAM = -15
+
+export const CODEC_DONE = 0x40000000
+export const CODEC_ENC_FIRST = 1
+export const CODEC_ENC_LAST = 2
+export const CODEC_ENC_FIELDS = 4
+/** Key slots of the decode key cache. */
+export const CODEC_KEY_SLOTS = 256

@@ -124,12 +124,20 @@ export class Core {
   }
 
   setKey(slot: number, key: Uint8Array): void {
-    // Keys longer than IO are hashed here first; RFC 2104 §2 makes that the same key.
-    const k = key.length > this.ioSize ? this.sha256(key) : key
     const u8 = this.mem()
+    let k = key
+    if (key.length > this.ioSize) {
+      // Keys longer than IO are hashed here first (RFC 2104 §2 makes that the same key); then
+      // every place the key passed through is wiped: IO, the digest at OUT, the hash context.
+      k = this.sha256(key)
+      u8.fill(0, this.io, this.io + this.ioSize)
+      u8.fill(0, this.out, this.out + 32)
+      this.exports.sha256Wipe()
+    }
     u8.set(k, this.io)
     const r = this.exports.hmacSetKey(slot, k.length)
     u8.fill(0, this.io, this.io + k.length)
+    if (k !== key) k.fill(0)
     if (r !== 0) throw new RangeError(`bad key slot ${slot}`)
   }
 
