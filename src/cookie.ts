@@ -1,0 +1,430 @@
+// The Cookie request header and the Set-Cookie response header: a zero-dependency parser and
+// serializer following RFC 6265bis (draft-ietf-httpbis-rfc6265bis-20), with its cookie-name
+// prefixes and size limits enforced when serializing.
+//
+// https://datatracker.ietf.org/doc/html/draft-ietf-httpbis-rfc6265bis-20
+//
+// Reading (parseCookie, getCookie) is tolerant and never throws: a Cookie header carries whatever
+// browsers stored, including cookies set by other code through `document.cookie`.
+//   - The header is split on ';'. In each piece the name is the text before the first '=' and
+//     the value the text after it, both with surrounding SP/HTAB removed, as user agents split a
+//     name-value-pair (§5.6). A piece without '=' or with an empty name is skipped: it has no
+//     name anyone could ask for.
+//   - A value wrapped in DQUOTEs is unquoted (`a="x"` gives x): the quotes belong to the
+//     cookie-value grammar `DQUOTE *cookie-octet DQUOTE` (§4.1.1), not to the data.
+//   - Nothing else about names and values is checked or rewritten. In particular values are NOT
+//     percent-decoded by default: our own cookie values are base64url/signed strings that never
+//     need decoding, and decoding would make `%41` and `A` the same cookie. Pass
+//     `{ decode: decodeURIComponent }` (wrapped in a try if you see fit) to decode.
+//   - Differences from jshttp/cookie's parseCookie, all deliberate: it percent-decodes by
+//     default, keeps a pair with an empty name (`=x` gives the key ""), and does not unquote.
+//   - The first of duplicated names wins, as in jshttp/cookie and Go's net/http. Browsers send the
+//     cookie with the longest Path first (the retrieval algorithm of §5.8), so the first is the
+//     most specific one for the request. That is no defence against a cookie planted by a
+//     sibling subdomain or for a longer path: only the `__Host-` prefix is.
+//   - The result is an object without a prototype, so `__proto__=x` or `constructor=y` are just
+//     keys and pollute nothing.
+//   - Bounded: every scan moves forward and no character is searched twice for the same thing,
+//     so the work is linear in the header's length and never quadratic.
+//     parseCookie stores at most `maxPairs` pairs (default DEFAULT_MAX_PAIRS = 1000, duplicates
+//     and all; browsers keep at most ~180 cookies a domain) and ignores the rest of the header.
+//
+// getCookie(header, name) is the per-request hot path: it finds one cookie with indexOf and checks
+// the boundaries around each hit (only SP/HTAB between the hit and the preceding ';' or the
+// start, only SP/HTAB between it and '='), so "session" never matches "xsession" or
+// "session2", nor text inside another cookie's value. It builds no map and allocates only the
+// result. It gives the same answer as parseCookie(header)[name] for every header, except that it
+// is not limited by maxPairs: it scans the whole header, still in linear time.
+//
+// Writing (serializeCookie, validateCookieOptions) is strict and throws SessionError:
+//   - name: a token (RFC 9110 §5.6.2 tchar, as §4.1.1 requires); value: *cookie-octet, optionally
+//     DQUOTE-wrapped (§4.1.1). Anything else — ';', CR, LF, NUL, SP, ',', '"' inside, '\',
+//     non-ASCII — is refused, never encoded: header injection through a name, value, path or
+//     domain is impossible (compare CVE-2024-47764 in jshttp/cookie < 0.7.0, which let ';'
+//     through in name, path and domain).
+//   - path: '/' followed by av-octets (any CHAR except CTLs and ';', §4.1.1). A path that does not
+//     start with '/' is ignored by user agents (§5.6.4), so it is refused rather than silently
+//     not applied. SP and ',' are legal in a path and allowed.
+//   - domain: LDH labels of 1-63 characters separated by dots, an optional leading dot (which
+//     user agents ignore, §5.6.3), at most 253 characters; a trailing dot, which makes user
+//     agents ignore the attribute, is refused.
+//   - path and domain longer than 1024 bytes are refused: user agents ignore such attributes
+//     (§5.6, "attribute-value is longer than 1024 octets").
+//   - name + value over 4096 bytes is SessionError('TOO_LARGE'): user agents drop such cookies
+//     whole (§5.6, §5.7). Every other problem is SessionError('CONFIG') with the message
+//     shape "option cookie.<attribute> is invalid: <value> (<why>)".
+//   - Prefixes (§4.1.3, matched case-insensitively as §5.7 does): `__Secure-` requires Secure;
+//     `__Host-` requires Secure, Path=/ exactly and no Domain. SameSite=None requires Secure
+//     (§5.7), and Partitioned requires Secure (CHIPS, draft-cutler-httpbis-partitioned-cookies).
+//   - maxAge (seconds) must be a finite number >= 0; fractions are floored. Values above 400 days
+//     are CAPPED to 400 days (34560000 s), not refused: user agents reduce larger values to that
+//     limit anyway (§5.6.2, "Max-Age attributes that are greater than the limit MUST be reduced
+//     to the limit"), so the header says what the browser will do, and configurations written
+//     for other libraries (maxAge of a year or two) keep working. maxAge 0 expires the cookie.
+//     https://datatracker.ietf.org/doc/html/draft-ietf-httpbis-rfc6265bis-20#section-5.6.2
+//   - expires must be a valid Date whose UTC year is 1601-9999 (the years a user agent parses,
+//     §5.1.1); it is written as an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`). It is not capped:
+//     that would need a clock here, and user agents cap it against their own (§5.6.1).
+//   - sameSite and priority take exactly the lower-case strings of their types; booleans must be
+//     booleans. undefined means "absent" for every optional attribute.
+//   - Attributes are always written in one order, the same as jshttp/cookie's:
+//     name=value; Max-Age; Domain; Path; Expires; HttpOnly; Secure; Partitioned; Priority; SameSite.
+//
+// Responses that set a cookie should also carry `Vary: Cookie` and, where the framework lets
+// the adapter, `Cache-Control: no-cache="Set-Cookie"`; withVaryCookie and withNoCacheSetCookie
+// merge those into whatever the response already has.
+
+import { SessionError, configError } from './errors'
+
+/**
+ * One cookie with its Set-Cookie attributes. This flat object is what the Manager hands to the
+ * user's `setCookie` callback.
+ */
+export interface CookieAttributes {
+  name: string
+  value: string
+  /** Must start with '/'. */
+  path?: string
+  domain?: string
+  /** Seconds; floored, capped at 400 days; 0 expires the cookie now. */
+  maxAge?: number
+  expires?: Date
+  secure?: boolean
+  httpOnly?: boolean
+  sameSite?: 'lax' | 'strict' | 'none'
+  /** CHIPS; requires secure. */
+  partitioned?: boolean
+  priority?: 'low' | 'medium' | 'high'
+}
+
+export interface ParseCookieOptions {
+  /** Pairs stored at most (duplicates count); the rest of the header is ignored. Default 1000. */
+  maxPairs?: number
+  /** Applied to each kept value after unquoting. Not called for later duplicates. Default: none. */
+  decode?: (value: string) => string
+}
+
+export interface GetCookieOptions {
+  /** Applied to the value found, after unquoting. Default: none. */
+  decode?: (value: string) => string
+}
+
+/** Default of ParseCookieOptions.maxPairs. */
+export const DEFAULT_MAX_PAIRS = 1000
+/** Longest name + value a user agent stores, in bytes (§5.6, §5.7). */
+export const MAX_COOKIE_BYTES = 4096
+/** Longest Path or Domain attribute value a user agent honours, in bytes (§5.6). */
+export const MAX_ATTRIBUTE_BYTES = 1024
+/** Largest Max-Age written: 400 days, the limit user agents apply (§5.6.2). */
+export const MAX_AGE_LIMIT = 400 * 24 * 60 * 60
+
+const SEMI = 0x3b
+const EQ = 0x3d
+const SP = 0x20
+const HTAB = 0x09
+const DQUOTE = 0x22
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+
+/**
+ * Parses a Cookie header into an object without a prototype. Never throws (unless `decode`
+ * does). The first of duplicated names wins; values are unquoted but not decoded.
+ *
+ * @example
+ * parseCookie('a=1; b="two"; a=3') // { a: '1', b: 'two' }
+ */
+export function parseCookie(header: string | undefined | null, options?: ParseCookieOptions): Record<string, string> {
+  const out = Object.create(null) as Record<string, string>
+  if (typeof header !== 'string') return out
+  const len = header.length
+  const maxPairs = options?.maxPairs ?? DEFAULT_MAX_PAIRS
+  const decode = options?.decode
+  let pairs = 0
+  let start = 0
+  let eq = -1
+  while (start < len && pairs < maxPairs) {
+    // The last '=' found is reused while it is still ahead: searching again from each piece's
+    // start would make "a;a;a;...;a=b" quadratic.
+    if (eq < start) {
+      eq = header.indexOf('=', start)
+      if (eq === -1) break // no '=' left: no pair left
+    }
+    let end = header.indexOf(';', start)
+    if (end === -1) end = len
+    if (eq > end) {
+      start = end + 1 // a piece without '=': skip it
+      continue
+    }
+    const name = trimmed(header, start, eq)
+    if (name !== '') {
+      pairs++
+      if (out[name] === undefined) {
+        const raw = unquoted(trimmed(header, eq + 1, end))
+        out[name] = decode === undefined ? raw : decode(raw)
+      }
+    }
+    start = end + 1
+  }
+  return out
+}
+
+let checkedName = ''
+
+/**
+ * Finds one cookie in a Cookie header without building a map: the same value as
+ * `parseCookie(header)[name]` (first of duplicates, unquoted, not decoded), or undefined.
+ *
+ * @example
+ * getCookie('xsession=1; session=2', 'session') // '2'
+ */
+export function getCookie(header: string | undefined | null, name: string, options?: GetCookieOptions): string | undefined {
+  if (typeof header !== 'string') return undefined
+  let at = header.indexOf(name)
+  if (at === -1) return undefined
+  if (name !== checkedName) {
+    // A name parseCookie can never produce (empty, with ';' or '=', or with SP/HTAB at either
+    // end, which it trims) finds nothing.
+    if (!LOOKUP_NAME.test(name)) return undefined
+    checkedName = name
+  }
+  const len = header.length
+  const nameLen = name.length
+  while (at !== -1) {
+    let k = at - 1
+    let c = 0
+    while (k >= 0 && ((c = header.charCodeAt(k)) === SP || c === HTAB)) k--
+    if (k < 0 || c === SEMI) {
+      let j = at + nameLen
+      while (j < len && ((c = header.charCodeAt(j)) === SP || c === HTAB)) j++
+      if (j < len && c === EQ) {
+        let end = header.indexOf(';', j + 1)
+        if (end === -1) end = len
+        const raw = unquoted(trimmed(header, j + 1, end))
+        const decode = options?.decode
+        return decode === undefined ? raw : decode(raw)
+      }
+    }
+    at = header.indexOf(name, at + 1)
+  }
+  return undefined
+}
+
+// Not empty, no ';' or '=', no SP/HTAB at either end.
+const LOOKUP_NAME = /^[^;=\t ](?:[^;=]*[^;=\t ])?$/
+
+/** header[from, to) without leading and trailing SP/HTAB. */
+function trimmed(s: string, from: number, to: number): string {
+  let c: number
+  while (from < to && ((c = s.charCodeAt(from)) === SP || c === HTAB)) from++
+  while (to > from && ((c = s.charCodeAt(to - 1)) === SP || c === HTAB)) to--
+  return s.slice(from, to)
+}
+
+function unquoted(v: string): string {
+  const n = v.length
+  return n >= 2 && v.charCodeAt(0) === DQUOTE && v.charCodeAt(n - 1) === DQUOTE ? v.slice(1, n - 1) : v
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing
+
+// cookie-name = token; tchar per RFC 9110 §5.6.2.
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
+// cookie-value = *cookie-octet / ( DQUOTE *cookie-octet DQUOTE )
+// cookie-octet = %x21 / %x23-2B / %x2D-3A / %x3C-5B / %x5D-7E   (no CTLs, SP, '"', ',', ';', '\')
+const COOKIE_VALUE = /^(?:[\x21\x23-\x2B\x2D-\x3A\x3C-\x5B\x5D-\x7E]*|"[\x21\x23-\x2B\x2D-\x3A\x3C-\x5B\x5D-\x7E]*")$/
+// path-value = '/' *av-octet; av-octet = any CHAR except CTLs or ';' (%x20-3A / %x3C-7E).
+const PATH = /^\/[\x20-\x3A\x3C-\x7E]*$/
+// domain-value = subdomain (RFC 1034 §3.5 as relaxed by RFC 1123 §2.1: labels may start with a
+// digit), optional leading '.' (ignored by user agents, §5.6.3), labels of 1-63 characters.
+const DOMAIN = /^\.?[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/i
+const MAX_DOMAIN_CHARS = 253
+const SECURE_PREFIX = /^__secure-/i
+const HOST_PREFIX = /^__host-/i
+
+/** A value shown in an error: long values are cut, so a 5 KB cookie does not fill the log. */
+function shown(v: unknown): unknown {
+  return typeof v === 'string' && v.length > 64 ? `${v.slice(0, 64)}…` : v
+}
+
+function checkName(name: unknown): string {
+  if (typeof name !== 'string' || !TOKEN.test(name)) {
+    throw configError('cookie.name', shown(name), 'must be a non-empty token: letters, digits and !#$%&\'*+-.^_`|~, RFC 6265bis §4.1.1')
+  }
+  return name
+}
+
+function checkValue(value: unknown): string {
+  if (typeof value !== 'string' || !COOKIE_VALUE.test(value)) {
+    throw configError(
+      'cookie.value',
+      shown(value),
+      'must be cookie-octets (printable ASCII except SP " , ; \\), optionally in double quotes, RFC 6265bis §4.1.1',
+    )
+  }
+  return value
+}
+
+function checkSize(name: string, value: string): void {
+  // Both are ASCII once checked, so characters are bytes.
+  const bytes = name.length + value.length
+  if (bytes > MAX_COOKIE_BYTES) {
+    throw new SessionError(
+      'TOO_LARGE',
+      `cookie ${JSON.stringify(shown(name))} is ${bytes} bytes (name + value), over the limit of ${MAX_COOKIE_BYTES} that user agents store (RFC 6265bis §5.6)`,
+    )
+  }
+}
+
+function checkBoolean(option: string, v: unknown): boolean {
+  if (v === undefined) return false
+  if (typeof v !== 'boolean') throw configError(option, v, 'must be a boolean')
+  return v
+}
+
+const SAME_SITE = { lax: 'Lax', strict: 'Strict', none: 'None' } as const
+const PRIORITY = { low: 'Low', medium: 'Medium', high: 'High' } as const
+
+/**
+ * Checks every attribute and builds the attribute part of a Set-Cookie string ("; Max-Age=..."),
+ * enforcing the rules that tie attributes to each other and to the name.
+ */
+function attributes(c: Omit<CookieAttributes, 'value'>, name: string): string {
+  let s = ''
+  const { maxAge, domain, path, expires, sameSite, priority } = c
+  const httpOnly = checkBoolean('cookie.httpOnly', c.httpOnly)
+  const secure = checkBoolean('cookie.secure', c.secure)
+  const partitioned = checkBoolean('cookie.partitioned', c.partitioned)
+
+  if (maxAge !== undefined) {
+    if (typeof maxAge !== 'number' || !Number.isFinite(maxAge) || maxAge < 0) {
+      throw configError('cookie.maxAge', maxAge, 'must be a finite number of seconds >= 0')
+    }
+    // Floored, capped at the 400 days user agents apply (§5.6.2); `+ 0` turns -0 into 0.
+    s += `; Max-Age=${Math.min(Math.floor(maxAge), MAX_AGE_LIMIT) + 0}`
+  }
+  if (domain !== undefined) {
+    if (typeof domain !== 'string' || !DOMAIN.test(domain) || domain.length - (domain.charCodeAt(0) === 0x2e ? 1 : 0) > MAX_DOMAIN_CHARS) {
+      throw configError('cookie.domain', shown(domain), 'must be a host name: dot-separated labels of letters, digits and inner hyphens, optionally with a leading dot')
+    }
+    s += `; Domain=${domain}`
+  }
+  if (path !== undefined) {
+    if (typeof path !== 'string' || !PATH.test(path)) {
+      throw configError('cookie.path', shown(path), "must start with '/' and contain only printable ASCII except ';', RFC 6265bis §4.1.1, §5.6.4")
+    }
+    if (path.length > MAX_ATTRIBUTE_BYTES) {
+      throw configError('cookie.path', shown(path), `longer than ${MAX_ATTRIBUTE_BYTES} bytes, which user agents ignore (RFC 6265bis §5.6)`)
+    }
+    s += `; Path=${path}`
+  }
+  if (expires !== undefined) {
+    const t = expires instanceof Date ? expires.getTime() : NaN
+    const year = Number.isNaN(t) ? NaN : (expires as Date).getUTCFullYear()
+    if (!(year >= 1601 && year <= 9999)) {
+      throw configError('cookie.expires', expires, 'must be a valid Date in the UTC years 1601-9999, RFC 6265bis §5.1.1')
+    }
+    // toUTCString is the IMF-fixdate of RFC 9110 §5.6.7 for 4-digit years (ECMA-262 §21.4.4.43).
+    s += `; Expires=${(expires as Date).toUTCString()}`
+  }
+  if (httpOnly) s += '; HttpOnly'
+  if (secure) s += '; Secure'
+  if (partitioned) {
+    if (!secure) throw configError('cookie.partitioned', true, 'Partitioned requires secure: true (CHIPS)')
+    s += '; Partitioned'
+  }
+  if (priority !== undefined) {
+    const p = typeof priority === 'string' && Object.hasOwn(PRIORITY, priority) ? PRIORITY[priority] : undefined
+    if (p === undefined) throw configError('cookie.priority', priority, "must be 'low', 'medium' or 'high'")
+    s += `; Priority=${p}`
+  }
+  if (sameSite !== undefined) {
+    const v = typeof sameSite === 'string' && Object.hasOwn(SAME_SITE, sameSite) ? SAME_SITE[sameSite] : undefined
+    if (v === undefined) throw configError('cookie.sameSite', sameSite, "must be 'lax', 'strict' or 'none'")
+    if (v === 'None' && !secure) throw configError('cookie.sameSite', sameSite, 'SameSite=None requires secure: true, RFC 6265bis §5.7')
+    s += `; SameSite=${v}`
+  }
+
+  // Prefix rules (§4.1.3), matched case-insensitively like user agents do (§5.7).
+  if (name.charCodeAt(0) === 0x5f /* _ */) {
+    if (HOST_PREFIX.test(name)) {
+      if (!secure) throw configError('cookie.secure', c.secure, `a __Host- cookie (${name}) requires secure: true, RFC 6265bis §4.1.3.2`)
+      if (domain !== undefined) throw configError('cookie.domain', domain, `a __Host- cookie (${name}) must not have a domain, RFC 6265bis §4.1.3.2`)
+      if (path !== '/') throw configError('cookie.path', path, `a __Host- cookie (${name}) requires path: '/', RFC 6265bis §4.1.3.2`)
+    } else if (SECURE_PREFIX.test(name) && !secure) {
+      throw configError('cookie.secure', c.secure, `a __Secure- cookie (${name}) requires secure: true, RFC 6265bis §4.1.3.1`)
+    }
+  }
+  return s
+}
+
+/**
+ * Builds a Set-Cookie header value. Throws SessionError: 'TOO_LARGE' when name + value exceed
+ * 4096 bytes, 'CONFIG' for anything else that is invalid (see the module comment).
+ *
+ * @example
+ * serializeCookie({ name: 'session', value: 'abc', path: '/', httpOnly: true, secure: true, sameSite: 'lax' })
+ * // 'session=abc; Path=/; HttpOnly; Secure; SameSite=Lax'
+ */
+export function serializeCookie(c: CookieAttributes): string {
+  const name = checkName(c.name)
+  const value = checkValue(c.value)
+  checkSize(name, value)
+  return `${name}=${value}${attributes(c, name)}`
+}
+
+/**
+ * Checks cookie options the way serializeCookie will, without a value, so that a Manager can
+ * refuse a misconfiguration at construction instead of on the first response.
+ */
+export function validateCookieOptions(c: Omit<CookieAttributes, 'value'>): void {
+  const name = checkName(c.name)
+  checkSize(name, '')
+  attributes(c, name)
+}
+
+/**
+ * The cookie that removes `c` from the browser: the same name, Path, Domain, Secure, SameSite
+ * and Partitioned (a removal only matches a cookie with the same scope), an empty value,
+ * Max-Age=0 and an Expires in the past for user agents that ignore Max-Age.
+ */
+export function removalCookie(c: Omit<CookieAttributes, 'value'>): CookieAttributes {
+  return { ...c, value: '', maxAge: 0, expires: new Date(0) }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cache headers for responses that set cookies
+
+/**
+ * The Vary header value for a response that sets a cookie: `vary` with `Cookie` added once
+ * (case-insensitive), unchanged when it already lists Cookie or is `*`.
+ *
+ * @example
+ * withVaryCookie(undefined)            // 'Cookie'
+ * withVaryCookie('Accept-Encoding')    // 'Accept-Encoding, Cookie'
+ */
+export function withVaryCookie(vary: string | null | undefined): string {
+  if (vary == null || vary.trim() === '') return 'Cookie'
+  for (const field of vary.split(',')) {
+    const f = field.trim().toLowerCase()
+    if (f === 'cookie' || f === '*') return vary
+  }
+  return `${vary}, Cookie`
+}
+
+/**
+ * The Cache-Control value for a response that sets a cookie: `cacheControl` with
+ * `no-cache="Set-Cookie"` added, so shared caches never store the Set-Cookie header (RFC 9111
+ * §5.2.2.4). Unchanged when it already forbids storing or reusing the response (`no-store`,
+ * `private`, or an unqualified `no-cache`).
+ */
+export function withNoCacheSetCookie(cacheControl: string | null | undefined): string {
+  const directive = 'no-cache="Set-Cookie"'
+  if (cacheControl == null || cacheControl.trim() === '') return directive
+  for (const part of cacheControl.split(',')) {
+    const d = part.trim().toLowerCase()
+    if (d === 'no-store' || d === 'private' || d === 'no-cache' || d === directive.toLowerCase()) return cacheControl
+  }
+  return `${cacheControl}, ${directive}`
+}
