@@ -1,0 +1,154 @@
+// The store contract: what every session store (memory, Redis, …) does, and what the Manager may
+// rely on. Stores move bytes; the core owns the codec (DESIGN.md): a store never sees a typed
+// value, only field names and the codec's bytes, plus two timestamps of metadata.
+//
+// The shape follows scs ("the err return value should be used for system errors only") and
+// tower-sessions (create never overwrites; the caller retries with a fresh ID). Field-level
+// storage is what lets two requests that change different keys of one session both keep their
+// writes, and it keeps a session in one place: every method touches exactly one session, so a
+// Redis store keeps each session in one hash (one key, one Cluster slot) and does each method in
+// one round trip:
+//
+//   create   a Lua script: EXISTS, then HSET fields and metadata, PEXPIREAT
+//   load     HGETALL (the metadata lives in the hash, apart from the field names)
+//   getMulti HMGET of the metadata and the asked fields
+//   commit   a Lua script guarded on EXISTS: HDEL (or all fields for `clear`), HSET, PEXPIREAT
+//   touch    PEXPIREAT plus the stored expiry, in one script
+//   destroy  UNLINK
+//
+// ## Results
+//
+// "Not found" is never an error. A missing, expired, evicted or destroyed session reads as
+// `null` from load/getMulti and as `false` from commit/touch, and destroy succeeds on it.
+// A promise rejects only for:
+//   - a system failure (connection lost, timeout, server error): SessionError 'STORE_UNAVAILABLE'
+//     with the original error as `cause`; also every call after close();
+//   - a limit the store enforces (the memory store's maxBytes): SessionError 'TOO_LARGE', and
+//     nothing was written;
+//   - a caller that breaks this contract (an ID that is not a non-empty string, a value that is
+//     not a Uint8Array, a time that is not an integer): TypeError. That is a bug in the caller,
+//     never a store condition, so it is not a SessionError.
+//
+// ## Time
+//
+// Times are integer milliseconds since the epoch. `expiresAt` is when the session stops
+// existing: the Manager computes it as the sooner of the idle and the absolute deadline, and may
+// pass Infinity for a session that never expires. A session is live while the store's clock is
+// before `expiresAt`, and gone from `expiresAt` on. The store's clock is its own (Redis uses the
+// server's; the memory store takes an injectable `now`), so around the deadline a store and the
+// Manager may disagree by the clocks' skew plus a millisecond (Redis keeps a key through the
+// millisecond it expires in); the Manager also checks expiry itself after load. An `expiresAt`
+// already in the past is allowed on create, commit and touch: the call succeeds and the session
+// reads as missing from then on.
+//
+// ## Bytes
+//
+// Values are Uint8Arrays (a Buffer is one) of any length, zero included, with any byte values.
+// Field names are any well-formed strings, '' and '__proto__' included; a store keeps them apart
+// from its own metadata. Ownership never crosses the boundary:
+//   - What a caller passes in stays the caller's. The store holds no reference to it once the
+//     returned promise settles (the memory store copies at once), so mutating it afterwards
+//     changes nothing stored. It must not be mutated before the promise settles.
+//   - What a store returns is the caller's: fresh arrays, Maps and objects that share nothing with
+//     the store's state or with earlier results, free to mutate.
+//
+// ## Concurrency
+//
+// Every method is atomic with respect to every other on the same session. In particular:
+//   - Two concurrent creates of one ID: exactly one returns true, and the session holds exactly
+//     the winner's fields and metadata.
+//   - Two concurrent commits to one session that change different fields both keep their writes;
+//     on the same field, the one applied last wins.
+//   - A commit racing a destroy (or an expiry) either lands before it, and is then destroyed
+//     with the session, or finds the session gone and writes nothing: an in-flight request can
+//     never resurrect a destroyed session.
+// There are no transactions across calls: a load followed by a commit may interleave with other
+// requests' commits, which is why a commit carries only what changed.
+
+/** A session's metadata. Both are integer milliseconds since the epoch. */
+export interface SessionMeta {
+  /** When the session was created; the store keeps it unchanged for the session's life. */
+  createdAt: number
+  /** When the session stops existing (Infinity: never). Set by create, commit and touch. */
+  expiresAt: number
+}
+
+/** A whole session, as load returns it. Owned by the caller. */
+export interface SessionRecord {
+  meta: SessionMeta
+  /** Field name → the codec's bytes. */
+  fields: Map<string, Uint8Array>
+}
+
+/** What getMulti returns for a live session. Owned by the caller. */
+export interface FieldValues {
+  meta: SessionMeta
+  /** One entry per asked name, in the order asked: the bytes, or undefined for a missing field. */
+  values: (Uint8Array | undefined)[]
+}
+
+/**
+ * One commit: applied all at once or not at all, and only to a session that still exists.
+ * The order is: `clear`, then `delete`, then `set`, then the new expiry; so a name that is both
+ * deleted and set ends up set.
+ */
+export interface CommitBatch {
+  /** Fields to write (added or replaced). */
+  set?: ReadonlyMap<string, Uint8Array> | undefined
+  /** Fields to remove; names that do not exist are ignored. */
+  delete?: readonly string[] | undefined
+  /** Remove every field first. The session itself stays, with no fields if nothing is set. */
+  clear?: boolean | undefined
+  /** The session's new expiry (it is always rewritten: a commit is also a touch). */
+  expiresAt: number
+}
+
+/**
+ * A session store. See the module comment for the rules every method follows: not-found is a
+ * result (null/false), rejections are system failures, limits or caller bugs; times are integer
+ * ms; bytes are copied both ways; each method is atomic per session.
+ *
+ * `test/stores/conformance.ts` (`describeStore`) is the executable form of this contract: every
+ * store runs it.
+ */
+export interface Store {
+  /**
+   * Creates session `id` with `meta` and the given fields (none when omitted).
+   *
+   * Never overwrites: resolves `false`, and changes nothing, when a live session with this ID
+   * exists (an expired one does not count); the caller then retries with a fresh ID. Resolves
+   * `true` when the session was created.
+   */
+  create(id: string, meta: SessionMeta, fields?: ReadonlyMap<string, Uint8Array>): Promise<boolean>
+
+  /** The whole session, or `null` when it is missing or expired. */
+  load(id: string): Promise<SessionRecord | null>
+
+  /**
+   * Some fields of a session, in one round trip: the metadata plus one value per name in
+   * `names` (in order; `undefined` for a missing field; a name may repeat), or `null` when the
+   * session is missing or expired. Optional: without it the Manager uses load.
+   */
+  getMulti?(id: string, names: readonly string[]): Promise<FieldValues | null>
+
+  /**
+   * Applies `batch` atomically if the session exists and is live, and resolves `true`; resolves
+   * `false`, and writes nothing (nothing is re-created), when it does not.
+   */
+  commit(id: string, batch: CommitBatch): Promise<boolean>
+
+  /**
+   * Moves the session's expiry to `expiresAt` (later or sooner), leaving its fields alone.
+   * Resolves `false`, and writes nothing, when the session is missing or expired.
+   */
+  touch(id: string, expiresAt: number): Promise<boolean>
+
+  /** Removes the session. Resolves (it is not an error) when there is no such session. */
+  destroy(id: string): Promise<void>
+
+  /**
+   * Releases what the store holds (timers, connections it opened). Idempotent. Afterwards every
+   * other method rejects with SessionError 'STORE_UNAVAILABLE'.
+   */
+  close?(): Promise<void> | void
+}

@@ -1,0 +1,420 @@
+// MemoryStore: the conformance suite (on a manual clock, and on real time the way a Redis store
+// will run it), then what is its own: options validated at construction, byte counting, LRU
+// eviction by count and by bytes, TOO_LARGE, a flood that stays at the cap, expiry on read and by
+// sweep, a sweep timer that never keeps the process alive, close(), and TypeErrors for callers
+// that break the contract.
+
+import { execFile } from 'node:child_process'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import * as esbuild from 'esbuild'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { SessionError, isSessionError } from '../../src/errors'
+import { FIELD_OVERHEAD, MemoryStore, SESSION_OVERHEAD, type MemoryStoreOptions } from '../../src/stores/memory'
+import type { SessionMeta } from '../../src/stores/types'
+import { isDebugWasm, patternBytes, toHex } from '../helpers/bytes'
+import { describeStore, manualClock, newId, type TestClock } from './conformance'
+
+describeStore('MemoryStore (manual clock)', () => {
+  const clock = manualClock()
+  const store = new MemoryStore({ now: clock.now })
+  return { store, clock, cleanup: () => store.close() }
+})
+
+describeStore(
+  'MemoryStore (real clock)',
+  () => {
+    const store = new MemoryStore()
+    return { store, clock: undefined, cleanup: () => store.close() }
+  },
+  { realTtl: 100 },
+)
+
+const HOUR = 3_600_000
+const MiB = 1024 * 1024
+
+/** Every store a test makes is closed after it. */
+const open: MemoryStore[] = []
+function make(options: MemoryStoreOptions = {}): MemoryStore {
+  const s = new MemoryStore({ sweepInterval: 0, ...options })
+  open.push(s)
+  return s
+}
+afterEach(() => {
+  for (const s of open.splice(0)) s.close()
+  vi.useRealTimers()
+})
+
+/** A store on a manual clock, and a meta an hour long on it. */
+function clocked(options: MemoryStoreOptions = {}): { store: MemoryStore; clock: TestClock; meta: (ttl?: number) => SessionMeta } {
+  const clock = manualClock()
+  const store = make({ now: clock.now, ...options })
+  return { store, clock, meta: (ttl = HOUR) => ({ createdAt: clock.now(), expiresAt: clock.now() + ttl }) }
+}
+
+const one = (name: string, value: Uint8Array) => new Map([[name, value]])
+const hex = (b: Uint8Array | undefined) => (b === undefined ? undefined : toHex(b))
+
+async function rejection(p: Promise<unknown>): Promise<unknown> {
+  try {
+    await p
+  } catch (e) {
+    return e
+  }
+  throw new Error('expected a rejection')
+}
+
+function expectConfig(options: unknown, message: RegExp): void {
+  let caught: unknown
+  try {
+    new MemoryStore(options as MemoryStoreOptions).close()
+  } catch (e) {
+    caught = e
+  }
+  expect(caught).toBeInstanceOf(SessionError)
+  expect((caught as SessionError).code).toBe('CONFIG')
+  expect((caught as SessionError).message).toMatch(message)
+}
+
+describe('MemoryStore options', () => {
+  it('defaults: 100 000 sessions, 64 MiB, a sweep every minute', () => {
+    const s = new MemoryStore()
+    expect([s.maxSessions, s.maxBytes, s.sweepInterval]).toEqual([100_000, 64 * MiB, 60_000])
+    s.close()
+  })
+
+  it('accepts Infinity for the limits, 0 for no timer, and the longest timer there is', () => {
+    const s = make({ maxSessions: Infinity, maxBytes: Infinity, sweepInterval: 0 })
+    expect([s.maxSessions, s.maxBytes, s.sweepInterval]).toEqual([Infinity, Infinity, 0])
+    expect(make({ sweepInterval: 2_147_483_647 }).sweepInterval).toBe(2_147_483_647)
+    expect(make({ maxSessions: 1, maxBytes: 1 }).maxBytes).toBe(1)
+  })
+
+  it.each([
+    [{ maxSessions: 0 }, /^option maxSessions is invalid: 0 \(a positive integer, or Infinity for no limit\)$/],
+    [{ maxSessions: -1 }, /^option maxSessions is invalid: -1 /],
+    [{ maxSessions: 1.5 }, /^option maxSessions is invalid: 1\.5 /],
+    [{ maxSessions: NaN }, /^option maxSessions is invalid: NaN /],
+    [{ maxSessions: '10' }, /^option maxSessions is invalid: "10" /],
+    [{ maxSessions: null }, /^option maxSessions is invalid: null /],
+    [{ maxBytes: 0 }, /^option maxBytes is invalid: 0 /],
+    [{ maxBytes: -Infinity }, /^option maxBytes is invalid: -Infinity /],
+    [{ maxBytes: 2 ** 60 }, /^option maxBytes is invalid: 1152921504606847000 /],
+    [{ sweepInterval: -1 }, /^option sweepInterval is invalid: -1 \(integer milliseconds from 1 to 2147483647, or 0 for no timer\)$/],
+    [{ sweepInterval: 1.5 }, /^option sweepInterval is invalid: 1\.5 /],
+    [{ sweepInterval: 2 ** 31 }, /^option sweepInterval is invalid: 2147483648 /],
+    [{ sweepInterval: Infinity }, /^option sweepInterval is invalid: Infinity /],
+    [{ now: 1234 }, /^option now is invalid: "number" \(a function returning milliseconds since the epoch\)$/],
+    [null, /^option options is invalid: null \(an object\)$/],
+    [42, /^option options is invalid: 42 /],
+  ])('rejects %o at construction with CONFIG', (options, message) => {
+    expectConfig(options, message)
+  })
+})
+
+describe('MemoryStore bytes', () => {
+  it('counts the overheads, the id, and every name and value, and gives them back', async () => {
+    const { store, meta } = clocked()
+    const id = newId()
+    const base = SESSION_OVERHEAD + id.length
+    await store.create(id, meta())
+    expect(store.bytes).toBe(base)
+    await store.commit(id, { set: new Map([['ab', new Uint8Array(10)], ['xyz', new Uint8Array(1000)]]), expiresAt: meta().expiresAt })
+    expect(store.bytes).toBe(base + 2 * FIELD_OVERHEAD + 2 + 10 + 3 + 1000)
+    await store.commit(id, { delete: ['xyz'], set: one('ab', new Uint8Array(3)), expiresAt: meta().expiresAt })
+    expect(store.bytes).toBe(base + FIELD_OVERHEAD + 2 + 3)
+    const other = newId()
+    await store.create(other, meta(), one('', new Uint8Array(0)))
+    expect(store.bytes).toBe(2 * base + 2 * FIELD_OVERHEAD + 2 + 3)
+    await store.destroy(id)
+    await store.destroy(other)
+    expect([store.size, store.bytes]).toEqual([0, 0])
+  })
+
+  it.each([0, 1, 255, 256, 257, 4096])('keeps a %i-byte value exactly, through create, commit, load and getMulti', async (n) => {
+    const { store, meta } = clocked()
+    const id = newId()
+    const v = patternBytes(n, n)
+    const w = patternBytes(n, n + 1)
+    await store.create(id, meta(), one('v', v))
+    expect(hex((await store.load(id))!.fields.get('v'))).toBe(toHex(v))
+    await store.commit(id, { set: one('w', w), expiresAt: meta().expiresAt })
+    expect((await store.getMulti(id, ['w', 'v']))!.values.map(hex)).toEqual([toHex(w), toHex(v)])
+  })
+
+  it('takes Buffers and foreign-realm Uint8Arrays, returns plain Uint8Arrays, and refuses other views', async () => {
+    const { store, meta } = clocked()
+    const id = newId()
+    const { runInNewContext } = await import('node:vm')
+    const foreign = runInNewContext('new Uint8Array([7, 8, 9])') as Uint8Array
+    expect(foreign instanceof Uint8Array).toBe(false)
+    await store.create(id, meta(), new Map([['buf', Buffer.from('hi')], ['foreign', foreign]]))
+    const f = (await store.load(id))!.fields
+    expect(Object.getPrototypeOf(f.get('buf'))).toBe(Uint8Array.prototype)
+    expect([hex(f.get('buf')), hex(f.get('foreign'))]).toEqual(['6869', '070809'])
+    await expect(store.commit(id, { set: one('x', new Int8Array(2) as unknown as Uint8Array), expiresAt: meta().expiresAt })).rejects.toThrow(TypeError)
+  })
+})
+
+describe('MemoryStore eviction', () => {
+  it.each(['load', 'getMulti', 'commit', 'touch'] as const)('is LRU by count: %s makes a session recently used', async (use) => {
+    const { store, meta } = clocked({ maxSessions: 3 })
+    const [a, b, c, d] = [newId(), newId(), newId(), newId()]
+    for (const id of [a, b, c]) await store.create(id, meta(), one('k', Uint8Array.of(1)))
+    if (use === 'load') await store.load(a)
+    if (use === 'getMulti') await store.getMulti(a, ['k'])
+    if (use === 'commit') await store.commit(a, { expiresAt: meta().expiresAt })
+    if (use === 'touch') await store.touch(a, meta().expiresAt)
+    await store.create(d, meta())
+    expect(store.size).toBe(3)
+    expect(await store.load(b)).toBeNull() // the least recently used went
+    for (const id of [a, c, d]) expect(await store.load(id)).not.toBeNull()
+  })
+
+  it('is LRU by bytes, and a growing session pushes out others, never itself', async () => {
+    const ids = Array.from({ length: 5 }, () => newId())
+    const value = new Uint8Array(100)
+    const per = SESSION_OVERHEAD + 32 + FIELD_OVERHEAD + 1 + 100
+    const { store, meta } = clocked({ maxBytes: 3 * per, maxSessions: Infinity })
+    for (const id of ids.slice(0, 3)) await store.create(id, meta(), one('v', value))
+    expect(store.bytes).toBe(3 * per)
+    await store.load(ids[0]!) // order now: 1, 2, 0
+    await store.create(ids[3]!, meta(), one('v', value)) // evicts 1
+    expect(await store.load(ids[1]!)).toBeNull()
+    expect(store.bytes).toBe(3 * per)
+    // order: 2, 0, 3 (the load of 1 found nothing). Grow 3 by 150 bytes: 2 must go, 0 stays.
+    await store.commit(ids[3]!, { set: one('w', new Uint8Array(150 - FIELD_OVERHEAD - 1)), expiresAt: meta().expiresAt })
+    expect(await store.load(ids[2]!)).toBeNull()
+    expect(await store.load(ids[0]!)).not.toBeNull()
+    expect(await store.load(ids[3]!)).not.toBeNull()
+    expect(store.bytes).toBe(2 * per + 150)
+    // A session that fills the store alone pushes out every other one.
+    await store.commit(ids[3]!, { set: one('w', new Uint8Array(3 * per - per - FIELD_OVERHEAD - 1)), expiresAt: meta().expiresAt })
+    expect(store.bytes).toBe(3 * per)
+    expect(store.size).toBe(1)
+    expect(await store.load(ids[3]!)).not.toBeNull()
+  })
+
+  it('destroy and sweep free room without evicting anyone', async () => {
+    const { store, clock, meta } = clocked({ maxSessions: 2 })
+    const [a, b, c, d] = [newId(), newId(), newId(), newId()]
+    await store.create(a, meta(), one('k', Uint8Array.of(1)))
+    await store.create(b, meta(10), one('k', Uint8Array.of(2)))
+    await store.destroy(a)
+    await store.create(c, meta(), one('k', Uint8Array.of(3)))
+    clock.advance(10)
+    expect(store.sweep()).toBe(1) // b
+    await store.create(d, meta(), one('k', Uint8Array.of(4)))
+    expect(await store.load(c)).not.toBeNull()
+    expect(await store.load(d)).not.toBeNull()
+  })
+
+  it(`a flood of creates with maxSessions 10^4 stays at the cap, and stays fast`, async () => {
+    const n = isDebugWasm ? 300_000 : 1_000_000 // the debug project runs beside the release one
+    const cap = 10_000
+    const store = make({ maxSessions: cap })
+    const now = Date.now()
+    const meta = { createdAt: now, expiresAt: now + HOUR }
+    const fields = one('user', Uint8Array.of(1, 2, 3, 4))
+    const per = SESSION_OVERHEAD + 'flood-0000000'.length + FIELD_OVERHEAD + 4 + 4
+    let over = 0
+    const t0 = performance.now()
+    for (let i = 0; i < n; i++) {
+      if (!(await store.create(`flood-${String(i).padStart(7, '0')}`, meta, fields))) throw new Error(`create ${i} refused`)
+      if (store.size > cap) over++
+    }
+    const ms = performance.now() - t0
+    expect(over).toBe(0)
+    expect(store.size).toBe(cap)
+    expect(store.bytes).toBe(cap * per)
+    expect(await store.load(`flood-${String(n - 1).padStart(7, '0')}`)).not.toBeNull()
+    expect(await store.load(`flood-${String(n - cap).padStart(7, '0')}`)).not.toBeNull()
+    expect(await store.load(`flood-${String(n - cap - 1).padStart(7, '0')}`)).toBeNull()
+    expect(ms, `${n} creates took ${ms.toFixed(0)} ms`).toBeLessThan(10_000)
+  })
+})
+
+describe('MemoryStore TOO_LARGE', () => {
+  it('refuses a session larger than maxBytes on create, storing and evicting nothing', async () => {
+    const { store, meta } = clocked({ maxBytes: 2000 })
+    const small = newId()
+    await store.create(small, meta(), one('k', Uint8Array.of(1)))
+    const before = store.bytes
+    const id = newId()
+    const err = await rejection(store.create(id, meta(), one('big', new Uint8Array(2000))))
+    expect(isSessionError(err, 'TOO_LARGE')).toBe(true)
+    expect((err as Error).message).not.toContain(id) // the ID is a secret
+    expect(await store.load(id)).toBeNull()
+    expect(await store.load(small)).not.toBeNull()
+    expect([store.size, store.bytes]).toEqual([1, before])
+  })
+
+  it('refuses a commit that would grow a session past maxBytes, leaving it as it was', async () => {
+    const { store, meta } = clocked({ maxBytes: 2000 })
+    const other = newId()
+    const id = newId()
+    const m = meta()
+    await store.create(other, m, one('k', Uint8Array.of(1)))
+    await store.create(id, m, one('a', Uint8Array.of(1)))
+    const err = await rejection(store.commit(id, { clear: true, set: one('big', new Uint8Array(2000)), expiresAt: m.expiresAt + 5 }))
+    expect(isSessionError(err, 'TOO_LARGE')).toBe(true)
+    const record = await store.load(id)
+    expect(record!.meta).toEqual(m)
+    expect([...record!.fields.keys()]).toEqual(['a'])
+    expect(await store.load(other)).not.toBeNull()
+  })
+
+  it('a session of exactly maxBytes fits', async () => {
+    const id = newId()
+    const max = SESSION_OVERHEAD + id.length + FIELD_OVERHEAD + 1 + 500
+    const { store, meta } = clocked({ maxBytes: max })
+    expect(await store.create(id, meta(), one('v', new Uint8Array(500)))).toBe(true)
+    expect(store.bytes).toBe(max)
+    await expect(store.commit(id, { set: one('v', new Uint8Array(501)), expiresAt: meta().expiresAt })).rejects.toThrow(/maxBytes/)
+  })
+})
+
+describe('MemoryStore expiry', () => {
+  it('a session is live until the millisecond before expiresAt, and gone at it', async () => {
+    const { store, clock, meta } = clocked()
+    const id = newId()
+    await store.create(id, meta(1000), one('k', Uint8Array.of(1)))
+    clock.advance(999)
+    expect(await store.load(id)).not.toBeNull()
+    clock.advance(1)
+    expect(await store.load(id)).toBeNull()
+  })
+
+  it('a read that finds an expired session removes it', async () => {
+    const { store, clock, meta } = clocked()
+    const [a, b] = [newId(), newId()]
+    await store.create(a, meta(10), one('k', Uint8Array.of(1)))
+    await store.create(b, meta(), one('k', Uint8Array.of(1)))
+    clock.advance(10)
+    expect(store.size).toBe(2)
+    expect(await store.getMulti(a, ['k'])).toBeNull()
+    expect(store.size).toBe(1)
+    expect(store.bytes).toBe(SESSION_OVERHEAD + b.length + FIELD_OVERHEAD + 1 + 1)
+  })
+
+  it('sweep() removes exactly the expired sessions and returns how many', async () => {
+    const { store, clock, meta } = clocked()
+    const ids = Array.from({ length: 6 }, () => newId())
+    for (const [i, id] of ids.entries()) await store.create(id, meta(i % 2 ? 100 : HOUR), one('i', Uint8Array.of(i)))
+    expect(store.sweep()).toBe(0)
+    clock.advance(100)
+    expect(store.sweep()).toBe(3)
+    expect(store.sweep()).toBe(0)
+    expect(store.size).toBe(3)
+    expect(store.bytes).toBe(3 * (SESSION_OVERHEAD + 32 + FIELD_OVERHEAD + 2))
+    for (const [i, id] of ids.entries()) expect((await store.load(id)) === null).toBe(i % 2 === 1)
+  })
+
+  it('the timer sweeps every sweepInterval, and close() stops it', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] })
+    const clock = manualClock()
+    const store = make({ now: clock.now, sweepInterval: 1000 })
+    expect(vi.getTimerCount()).toBe(1)
+    await store.create(newId(), { createdAt: clock.now(), expiresAt: clock.now() + 500 })
+    await store.create(newId(), { createdAt: clock.now(), expiresAt: clock.now() + 1500 })
+    clock.advance(600)
+    vi.advanceTimersByTime(999)
+    expect(store.size).toBe(2)
+    vi.advanceTimersByTime(1)
+    expect(store.size).toBe(1)
+    clock.advance(1000)
+    vi.advanceTimersByTime(1000)
+    expect(store.size).toBe(0)
+    store.close()
+    expect(vi.getTimerCount()).toBe(0)
+  })
+
+  it('the timer is unref’d: it is not among the resources keeping the process alive', () => {
+    const timeouts = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length
+    const base = timeouts()
+    const probe = setInterval(() => {}, 1000) // the probe sees a ref'd timer…
+    expect(timeouts()).toBe(base + 1)
+    clearInterval(probe)
+    const store = make({ sweepInterval: 1000 })
+    expect(timeouts()).toBe(base) // …and not the store's
+    store.close()
+  })
+
+  it('a process with an open MemoryStore exits on its own, and its timer does run', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'simplesessions-memory-'))
+    try {
+      const entry = fileURLToPath(new URL('../../src/stores/memory.ts', import.meta.url))
+      await esbuild.build({ entryPoints: [entry], bundle: true, format: 'esm', platform: 'neutral', outfile: join(dir, 'memory.mjs'), logLevel: 'silent' })
+      const script = join(dir, 'child.mjs')
+      await writeFile(
+        script,
+        `import { MemoryStore } from ${JSON.stringify(pathToFileURL(join(dir, 'memory.mjs')).href)}\n` +
+          `let reads = 0\n` +
+          `const store = new MemoryStore({ sweepInterval: 20, now: () => (reads++, Date.now()) })\n` +
+          `await store.create('some-session-id', { createdAt: Date.now(), expiresAt: Date.now() + 60000 })\n` +
+          `reads = 0\n` +
+          `if (process.argv[2] === 'wait') setTimeout(() => {}, 300)\n` +
+          `process.on('exit', () => console.log(JSON.stringify({ sweeps: reads, size: store.size })))\n`,
+      )
+      const run = (arg: string) =>
+        new Promise<{ ms: number; out: { sweeps: number; size: number } }>((resolve, reject) => {
+          const t0 = performance.now()
+          execFile(process.execPath, [script, arg], { timeout: 10_000 }, (err, stdout, stderr) => {
+            if (err) reject(new Error(`child failed (${String(err.signal ?? err.code)}): ${stderr}`))
+            else resolve({ ms: performance.now() - t0, out: JSON.parse(stdout) as { sweeps: number; size: number } })
+          })
+        })
+      const alone = await run('alone')
+      expect(alone.out.size).toBe(1)
+      // With a ref'd 20 ms interval it would never exit (and the timeout would kill it).
+      const waited = await run('wait')
+      expect(waited.out.sweeps).toBeGreaterThan(3) // the timer ran while something else kept the process up
+      expect(alone.ms).toBeLessThan(15_000)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('MemoryStore close', () => {
+  it('drops every session, stops sweeping and rejects later calls with STORE_UNAVAILABLE', async () => {
+    const { store, meta } = clocked()
+    const id = newId()
+    await store.create(id, meta(), one('k', Uint8Array.of(1)))
+    store.close()
+    expect([store.size, store.bytes, store.sweep()]).toEqual([0, 0, 0])
+    const err = await rejection(store.load(id))
+    expect(isSessionError(err, 'STORE_UNAVAILABLE')).toBe(true)
+    expect((err as Error).message).toBe('the MemoryStore was closed')
+    store.close()
+  })
+})
+
+describe('MemoryStore contract violations', () => {
+  it('are TypeErrors that write nothing', async () => {
+    const { store, meta } = clocked()
+    const id = newId()
+    const m = meta()
+    const bad = <T>(v: unknown) => v as T
+    await expect(store.create(id, m, bad(new Map([['k', 'not bytes']])))).rejects.toThrow(TypeError)
+    await expect(store.create(id, m, bad(new Map([[1, Uint8Array.of(1)]])))).rejects.toThrow(TypeError)
+    await expect(store.create(id, { createdAt: m.createdAt, expiresAt: 1.5 })).rejects.toThrow(/expiresAt must be integer milliseconds/)
+    await expect(store.create(id, { createdAt: Infinity, expiresAt: m.expiresAt })).rejects.toThrow(/createdAt must be integer milliseconds/)
+    await expect(store.create(id, bad(undefined))).rejects.toThrow(TypeError)
+    await expect(store.create('', m)).rejects.toThrow(/non-empty string/)
+    await expect(store.load(bad(42))).rejects.toThrow(TypeError)
+    expect(await store.load(id)).toBeNull()
+
+    await store.create(id, m, one('a', Uint8Array.of(1)))
+    await expect(store.commit(id, { set: bad(new Map<string, unknown>([['b', Uint8Array.of(2)], ['c', 3]])), expiresAt: m.expiresAt })).rejects.toThrow(TypeError)
+    await expect(store.commit(id, { delete: bad(['a', null]), expiresAt: m.expiresAt })).rejects.toThrow(TypeError)
+    await expect(store.commit(id, { set: one('b', Uint8Array.of(2)), expiresAt: NaN })).rejects.toThrow(TypeError)
+    await expect(store.touch(id, bad('soon'))).rejects.toThrow(TypeError)
+    await expect(store.getMulti(id, bad([undefined]))).rejects.toThrow(TypeError)
+    const record = await store.load(id)
+    expect(record!.meta).toEqual(m)
+    expect([...record!.fields.keys()]).toEqual(['a'])
+  })
+})
