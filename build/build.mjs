@@ -5,7 +5,7 @@
 import asc from 'assemblyscript/asc'
 import * as esbuild from 'esbuild'
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -35,15 +35,50 @@ function generate(target, bytes) {
 
 process.chdir(root)
 for (const target of ['debug', 'release']) generate(target, await compile(target))
+// Public entry points: the barrel and one subpath per store and adapter (package.json exports).
+const entries = ['index', 'stores/memory', 'adapters/node', 'adapters/fetch']
+
 if (only !== 'wasm') {
   rmSync(join(root, 'dist'), { recursive: true, force: true })
-  const entryPoints = ['src/index.ts']
-  const common = { entryPoints, bundle: true, platform: 'neutral', target: 'es2022', outdir: 'dist', logLevel: 'warning' }
-  await esbuild.build({ ...common, format: 'esm', outExtension: { '.js': '.js' } })
-  await esbuild.build({ ...common, format: 'cjs', outExtension: { '.js': '.cjs' } })
+  // ESM: bundled with code splitting, so every entry shares one core instance and one
+  // SessionError class (instanceof works across subpaths).
   await esbuild.build({
-    entryPoints: ['src/demo.ts'], bundle: true, platform: 'node', target: 'node20', format: 'esm',
-    outfile: 'dist/demo.js', logLevel: 'warning',
+    entryPoints: entries.map((e) => `src/${e}.ts`),
+    outbase: 'src',
+    outdir: 'dist',
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'neutral',
+    target: 'es2022',
+    external: ['node:*'],
+    chunkNames: 'chunks/[name]-[hash]',
+    logLevel: 'warning',
+  })
+  // CJS: esbuild cannot split CJS, so files are transpiled one to one (the same sharing, through
+  // require's module cache) into dist/cjs, marked as CommonJS by its own package.json.
+  const files = readdirSync(join(root, 'src'), { recursive: true })
+    .map((f) => `src/${f}`)
+    .filter((f) => f.endsWith('.ts') && f !== 'src/demo.ts' && f !== 'src/wasm/generated/debug.ts')
+  await esbuild.build({
+    entryPoints: files,
+    outbase: 'src',
+    outdir: 'dist/cjs',
+    bundle: false,
+    format: 'cjs',
+    platform: 'neutral',
+    target: 'es2022',
+    logLevel: 'warning',
+  })
+  writeFileSync(join(root, 'dist/cjs/package.json'), '{ "type": "commonjs" }\n')
+  await esbuild.build({
+    entryPoints: ['src/demo.ts'],
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    outfile: 'dist/demo.js',
+    logLevel: 'warning',
   })
   execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
     stdio: 'inherit',

@@ -1,0 +1,240 @@
+// The Manager: options validated once, at construction, and acquire() for each request.
+//
+// Like the Go simplesessions it knows no framework, store or cookie jar: reading and writing
+// the cookie are two callbacks (getCookie/setCookie, or the adapters' hooks), the store sits
+// behind the Store interface, and values keep their types through the codec.
+//
+// Defaults (a demanding user's, not the loosest): cookie "session", Path=/, Secure, HttpOnly,
+// SameSite=Lax; idle timeout 24 h and absolute lifetime 7 days, both enforced on the server from
+// stored metadata; secrets of at least 32 bytes. Times in options are seconds (like Max-Age);
+// `now` returns milliseconds.
+
+import { SessionError, configError } from './errors'
+import { Signer, type Secret } from './signing'
+import { DEFAULT_ID_LENGTH } from './id'
+import { validateCookieOptions, type CookieAttributes } from './cookie'
+import { MemoryStore } from './stores/memory'
+import type { Store } from './stores/types'
+import { Session, type InvalidCookieReason, type SessionContext, type SessionData } from './session'
+
+/** Reads the raw value of cookie `name` from a request; undefined when absent. */
+export type GetCookie<Req = any> = (name: string, req: Req) => string | undefined | null
+/** Writes a cookie to a response; receives a flat, camelCase description of it. */
+export type SetCookie<Res = any> = (cookie: CookieAttributes, res: Res) => void
+
+export interface CookieOptions {
+  /** Default "session". `__Host-` and `__Secure-` prefixes are checked against the other options. */
+  name?: string
+  domain?: string
+  /** Default "/". */
+  path?: string
+  /** Default true. */
+  secure?: boolean
+  /** Default true. */
+  httpOnly?: boolean
+  /** Default "lax"; "none" requires secure. */
+  sameSite?: 'lax' | 'strict' | 'none'
+  /** Seconds; caps Max-Age. Default: the cookie lives as long as the session can. */
+  maxAge?: number
+  /** CHIPS; requires secure. */
+  partitioned?: boolean
+}
+
+export interface InvalidCookieEvent<Req = any> {
+  /** malformed: not a signed value of ours; signature: no secret verifies it; unknown: no such
+   *  session in the store; expired: the session timed out. */
+  reason: InvalidCookieReason
+  /** The cookie as received, cut to 128 characters: it is attacker-controlled, log with care. */
+  cookie: string
+  req: Req
+}
+
+export interface ManagerOptions<Req = any, Res = any> {
+  /** Where sessions live. Default: a new MemoryStore (one process only). */
+  store?: Store
+  /** Newest first: [0] signs, every one verifies. Each at least 32 bytes. */
+  secrets: readonly Secret[]
+  cookie?: CookieOptions
+  getCookie?: GetCookie<Req>
+  setCookie?: SetCookie<Res>
+  /** Custom ID generator; its IDs may use any cookie-octet except ".", 1-255 characters. */
+  generateId?: () => string
+  /** Checks an incoming ID (after its signature verified) before any store call. */
+  validateId?: (id: string) => boolean
+  /** Length of generated IDs (base64url characters, 6 bits each). Default 32 (192 bits). */
+  idLength?: number
+  /** Without a valid cookie: true (default) gives a new session, false rejects (INVALID_SESSION). */
+  autoCreate?: boolean
+  /** Seconds without a request after which a session ends. Default 86400; 0 turns it off. */
+  idleTimeout?: number
+  /** Seconds after creation at which a session ends, active or not. Default 604800; 0 = off. */
+  absoluteTimeout?: number
+  /** Seconds: an unchanged session's idle expiry is moved at most this often. Default 60. */
+  touchAfter?: number
+  /** Clock in ms since the epoch. Default Date.now. */
+  now?: () => number
+  /** Sees every cookie that did not lead to a session (for logging suspicious activity). */
+  onInvalidCookie?: (event: InvalidCookieEvent<Req>) => void
+}
+
+function seconds(option: string, v: unknown, fallback: number, min = 0): number {
+  if (v === undefined) return fallback
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > 2 ** 31) throw configError(option, v, `an integer number of seconds >= ${min}`)
+  return v
+}
+
+export class Manager<T extends SessionData = SessionData, Req = any, Res = any> {
+  #store: Store
+  /** The default store is the manager's to close; a store the user passed in is not. */
+  #ownsStore: boolean
+  #getCookie: GetCookie<Req> | undefined
+  #setCookie: SetCookie<Res> | undefined
+  readonly #signer: Signer
+  readonly #ctx: SessionContext
+  readonly #cookieName: string
+  readonly #autoCreate: boolean
+  readonly #validateId: ((id: string) => boolean) | undefined
+  readonly #onInvalid: ((event: InvalidCookieEvent<Req>) => void) | undefined
+  readonly #sessions = new WeakMap<object, Session<T>>()
+
+  constructor(options: ManagerOptions<Req, Res>) {
+    if (typeof options !== 'object' || options === null) throw configError('options', options, 'an object')
+    const o = options
+    for (const hook of ['getCookie', 'setCookie', 'generateId', 'validateId', 'now', 'onInvalidCookie'] as const) {
+      if (o[hook] !== undefined && typeof o[hook] !== 'function') throw configError(hook, typeof o[hook], 'a function')
+    }
+    if (o.store !== undefined && !isStore(o.store)) throw configError('store', typeof o.store, 'a Store (create, load, commit, touch, destroy)')
+    if (o.autoCreate !== undefined && typeof o.autoCreate !== 'boolean') throw configError('autoCreate', o.autoCreate)
+    const idle = seconds('idleTimeout', o.idleTimeout, 86400)
+    const absolute = seconds('absoluteTimeout', o.absoluteTimeout, 7 * 86400)
+    if (idle === 0 && absolute === 0) throw configError('idleTimeout', 0, 'idleTimeout and absoluteTimeout cannot both be off')
+    const touchAfter = seconds('touchAfter', o.touchAfter, Math.min(60, Math.floor(idle / 2)))
+    const idLength = o.idLength ?? DEFAULT_ID_LENGTH
+    if (!Number.isInteger(idLength) || idLength < 16 || idLength > 255) throw configError('idLength', idLength, 'an integer from 16 (96 bits) to 255')
+
+    const c = o.cookie ?? {}
+    const cookie: Omit<CookieAttributes, 'value' | 'maxAge' | 'expires'> = {
+      name: c.name ?? 'session',
+      path: c.path ?? '/',
+      secure: c.secure ?? true,
+      httpOnly: c.httpOnly ?? true,
+      sameSite: c.sameSite ?? 'lax',
+    }
+    if (c.domain !== undefined) cookie.domain = c.domain
+    if (c.partitioned !== undefined) cookie.partitioned = c.partitioned
+    // Max-Age=0 would delete the cookie as it is set: at least 1 second.
+    const cookieMaxAge = c.maxAge === undefined ? undefined : seconds('cookie.maxAge', c.maxAge, 0, 1)
+    validateCookieOptions(cookie)
+
+    const custom = o.generateId
+    this.#signer = custom
+      ? new Signer(o.secrets, { idLength: 32, idMinLength: 1, idMaxLength: 255, strictAlphabet: false })
+      : new Signer(o.secrets, { idLength })
+    const signer = this.#signer
+    this.#store = o.store ?? new MemoryStore()
+    this.#ownsStore = o.store === undefined
+    this.#getCookie = o.getCookie
+    this.#setCookie = o.setCookie
+    this.#cookieName = cookie.name
+    this.#autoCreate = o.autoCreate ?? true
+    this.#validateId = o.validateId
+    this.#onInvalid = o.onInvalidCookie
+    const clock = o.now ?? Date.now
+    // Stores take integer milliseconds (Redis PEXPIREAT does).
+    const now = () => Math.floor(clock())
+    const manager = this
+    this.#ctx = {
+      get store() {
+        return manager.#store
+      },
+      now,
+      idleTimeout: idle * 1000,
+      absoluteTimeout: absolute * 1000,
+      touchAfter: touchAfter * 1000,
+      cookieMaxAge,
+      cookie,
+      newId: custom
+        ? () => {
+            const id = custom()
+            return { id, value: signer.sign(id) }
+          }
+        : () => signer.newSignedId(),
+      sign: (id) => signer.sign(id),
+      setCookie: (cookie, res) => {
+        if (!this.#setCookie) throw new SessionError('CONFIG', 'option setCookie is invalid: undefined (register one with registerSetCookie or use an adapter)')
+        this.#setCookie(cookie, res as Res)
+      },
+      invalid: (reason, value, req) => this.#onInvalid?.({ reason, cookie: value.slice(0, 128), req: req as Req }),
+    }
+  }
+
+  /** The cookie name this manager reads and writes. */
+  get cookieName(): string {
+    return this.#cookieName
+  }
+
+  /** Replaces the store (seed: UseStore). */
+  useStore(store: Store): void {
+    if (!isStore(store)) throw configError('store', typeof store, 'a Store (create, load, commit, touch, destroy)')
+    this.#store = store
+    this.#ownsStore = false
+  }
+
+  /** Seed: RegisterGetCookie. */
+  registerGetCookie(fn: GetCookie<Req>): void {
+    if (typeof fn !== 'function') throw configError('getCookie', typeof fn, 'a function')
+    this.#getCookie = fn
+  }
+
+  /** Seed: RegisterSetCookie. */
+  registerSetCookie(fn: SetCookie<Res>): void {
+    if (typeof fn !== 'function') throw configError('setCookie', typeof fn, 'a function')
+    this.#setCookie = fn
+  }
+
+  /**
+   * The session of this request. Verifies the cookie's signature and ID format; makes no store
+   * call (except with autoCreate off, which must know the session exists). Pass the same `ctx`
+   * object again in the same request to get the same Session back.
+   */
+  async acquire(req: Req, res: Res, ctx?: object): Promise<Session<T>> {
+    if (ctx !== undefined) {
+      const existing = this.#sessions.get(ctx)
+      if (existing) return existing
+    }
+    if (!this.#getCookie) throw new SessionError('CONFIG', 'option getCookie is invalid: undefined (register one with registerGetCookie or use an adapter)')
+    if (!this.#setCookie) throw new SessionError('CONFIG', 'option setCookie is invalid: undefined (register one with registerSetCookie or use an adapter)')
+    const raw = this.#getCookie(this.#cookieName, req)
+    let from: { id: string; cookie: string; resign: boolean } | undefined
+    if (typeof raw === 'string' && raw !== '') {
+      const v = this.#signer.check(raw)
+      if (typeof v === 'string') this.#ctx.invalid(v, raw, req)
+      else if (this.#validateId && !this.#validateId(v.id)) this.#ctx.invalid('malformed', raw, req)
+      else from = { id: v.id, cookie: raw, resign: v.key > 0 }
+    }
+    let session: Session<T>
+    if (from) {
+      session = new Session<T>(this.#ctx, req, res, from)
+      if (!this.#autoCreate) {
+        await session.load()
+        if (session.isNew) throw new SessionError('INVALID_SESSION', 'the session has expired or does not exist')
+      }
+    } else {
+      if (!this.#autoCreate) throw new SessionError('INVALID_SESSION', 'no valid session cookie')
+      session = new Session<T>(this.#ctx, req, res, undefined)
+    }
+    if (ctx !== undefined) this.#sessions.set(ctx, session)
+    return session
+  }
+
+  /** Releases what the manager owns: its signing keys, and the default store if it made one. */
+  async close(): Promise<void> {
+    this.#signer.close()
+    if (this.#ownsStore) await this.#store.close?.()
+  }
+}
+
+function isStore(s: unknown): s is Store {
+  const o = s as Record<string, unknown> | null
+  return typeof o === 'object' && o !== null && ['create', 'load', 'commit', 'touch', 'destroy'].every((m) => typeof o[m] === 'function')
+}

@@ -1,0 +1,409 @@
+// One request's view of a session.
+//
+// Life cycle (what a request costs):
+// - acquire() verifies the cookie's signature and ID format and touches nothing else: no store
+//   call, no Set-Cookie. A session without a valid cookie is "fresh": it has a new ID, exists
+//   only in memory, and is created in the store by the first commit() that has something to
+//   write (lazy creation). A client-chosen ID is never adopted.
+// - The first read loads the whole record in one store round trip; later reads are served from
+//   memory. A cookie whose session is missing or expired turns into a fresh session then.
+// - Writes are buffered (already encoded, so a bad value fails at set()) and commit() sends one
+//   batch: fields set, fields deleted, new expiry. A write loads the session first (the same one
+//   round trip a read costs; the expiry needs createdAt anyway), so writes made after a dead
+//   cookie was found go into a fresh session. The store applies the batch only if the session
+//   still exists, so a request that finishes after a logout does not bring the session back:
+//   its changes are dropped (logout wins), the client's cookie is removed, commit() resolves.
+// - With nothing to write, commit() only moves the idle expiry ("touch"), at most once per
+//   touchAfter, and only when this request read the session.
+// - regenerate() and destroy() act at once (store and cookie), since they are security steps.
+//
+// Data races: two requests that change different keys both keep their writes (field-level
+// commits); two that change the same key: the last commit wins.
+
+import { SessionError, isSessionError } from './errors'
+import { decodeValue, encodeValue, type Value } from './codec'
+import { removalCookie, type CookieAttributes } from './cookie'
+import type { SessionMeta, Store } from './stores/types'
+import * as helpers from './helpers'
+
+export type SessionData = Record<string, Value>
+
+/** Why a cookie did not lead to a session; given to the manager's onInvalidCookie hook. */
+export type InvalidCookieReason = 'malformed' | 'signature' | 'unknown' | 'expired'
+
+/** What the Manager hands each Session: its configuration and services, resolved once. */
+export interface SessionContext {
+  readonly store: Store
+  readonly now: () => number
+  /** ms; 0 = off */
+  readonly idleTimeout: number
+  /** ms; 0 = off */
+  readonly absoluteTimeout: number
+  /** ms */
+  readonly touchAfter: number
+  /** seconds, caps Max-Age; undefined = follow the session's expiry */
+  readonly cookieMaxAge: number | undefined
+  readonly cookie: Omit<CookieAttributes, 'value' | 'maxAge' | 'expires'>
+  newId(): { id: string; value: string | undefined }
+  sign(id: string): string
+  setCookie(cookie: CookieAttributes, res: unknown): void
+  invalid(reason: InvalidCookieReason, cookie: string, req: unknown): void
+}
+
+/** Encodes one field for set/setMulti; undefined is refused (delete is explicit). */
+function encodeEntry(key: string, value: unknown): Uint8Array {
+  if (typeof key !== 'string' || key.length === 0) throw new SessionError('TYPE', `session key must be a non-empty string, got ${typeof key === 'string' ? '""' : typeof key}`)
+  if (value === undefined) throw new SessionError('CODEC', `cannot set "${key}" to undefined: use delete("${key}")`)
+  return encodeValue(value as Value)
+}
+
+/** Wraps anything a store throws as STORE_UNAVAILABLE, keeping the cause. */
+async function storeCall<R>(what: string, fn: () => Promise<R>): Promise<R> {
+  try {
+    return await fn()
+  } catch (err) {
+    if (isSessionError(err)) throw err
+    const msg = err instanceof Error ? err.message : String(err)
+    throw new SessionError('STORE_UNAVAILABLE', `session store failed to ${what}: ${msg}`, { cause: err })
+  }
+}
+
+export class Session<T extends SessionData = SessionData> {
+  readonly #c: SessionContext
+  readonly #req: unknown
+  readonly #res: unknown
+  #id: string
+  /** The signed cookie value of #id when the core made both at once. */
+  #signed: string | undefined
+  /** The raw cookie this request arrived with, if it verified. */
+  #cookie: string | undefined
+  /** A record is believed to exist in the store under #id. */
+  #persisted: boolean
+  #loaded: boolean
+  #loading: Promise<void> | undefined
+  #meta: SessionMeta | undefined
+  /** Field bytes as loaded or last committed. */
+  #fields = new Map<string, Uint8Array>()
+  /** Pending writes. */
+  #sets = new Map<string, Uint8Array>()
+  #deletes = new Set<string>()
+  #cleared = false
+  /** The cookie was signed by an older secret: re-sign on the next response. */
+  #resign: boolean
+  /** The client holds a cookie this response should remove if nothing replaces it. */
+  #staleCookie = false
+
+  /** @internal Made by Manager.acquire. */
+  constructor(c: SessionContext, req: unknown, res: unknown, from: { id: string; cookie: string; resign: boolean } | undefined) {
+    this.#c = c
+    this.#req = req
+    this.#res = res
+    if (from) {
+      this.#id = from.id
+      this.#signed = undefined
+      this.#cookie = from.cookie
+      this.#persisted = true
+      this.#loaded = false
+      this.#resign = from.resign
+    } else {
+      const { id, value } = c.newId()
+      this.#id = id
+      this.#signed = value
+      this.#cookie = undefined
+      this.#persisted = false
+      this.#loaded = true
+      this.#resign = false
+    }
+  }
+
+  /**
+   * The session ID. It changes on regenerate and destroy, and when the first read or write finds
+   * that the cookie's session is gone (acquire does not ask the store, so until then it is the
+   * cookie's ID).
+   */
+  get id(): string {
+    return this.#id
+  }
+
+  /** True until the session has been written to the store. */
+  get isNew(): boolean {
+    return !this.#persisted
+  }
+
+  // ---- reads --------------------------------------------------------------------------------
+
+  /** Loads the record once; a missing or expired one turns this into a fresh session. */
+  load(): Promise<void> {
+    if (this.#loaded) return Promise.resolve()
+    return (this.#loading ??= this.#load().finally(() => (this.#loading = undefined)))
+  }
+
+  async #load(): Promise<void> {
+    const id = this.#id
+    const record = await storeCall('load the session', () => this.#c.store.load(id))
+    if (this.#loaded || this.#id !== id) return // regenerated or destroyed meanwhile
+    if (!record) return this.#lost('unknown')
+    const now = this.#c.now()
+    const deadline = this.#c.absoluteTimeout ? record.meta.createdAt + this.#c.absoluteTimeout : Infinity
+    if (record.meta.expiresAt <= now || deadline <= now) {
+      await storeCall('destroy an expired session', () => this.#c.store.destroy(id))
+      return this.#lost('expired')
+    }
+    this.#meta = record.meta
+    this.#fields = record.fields
+    this.#loaded = true
+  }
+
+  /** The cookie named a session that is gone: start fresh, keeping this request's writes. */
+  #lost(reason: InvalidCookieReason): void {
+    if (this.#cookie !== undefined) this.#c.invalid(reason, this.#cookie, this.#req)
+    const { id, value } = this.#c.newId()
+    this.#id = id
+    this.#signed = value
+    this.#persisted = false
+    this.#loaded = true
+    this.#meta = undefined
+    this.#fields = new Map()
+    this.#resign = false
+    this.#staleCookie = true
+  }
+
+  #bytes(key: string): Uint8Array | undefined {
+    const pending = this.#sets.get(key)
+    if (pending) return pending
+    if (this.#cleared || this.#deletes.has(key)) return undefined
+    return this.#fields.get(key)
+  }
+
+  /** The value of `key`, or undefined when it is not set. Values are fresh copies. */
+  async get<K extends keyof T & string>(key: K): Promise<T[K] | undefined> {
+    await this.load()
+    const b = this.#bytes(key)
+    return b === undefined ? undefined : (decodeValue(b) as T[K])
+  }
+
+  /** The values of `keys` in an object without a prototype; missing keys are undefined. */
+  async getMulti<K extends keyof T & string>(...keys: K[]): Promise<{ [P in K]: T[P] | undefined }> {
+    await this.load()
+    const out = Object.create(null) as { [P in K]: T[P] | undefined }
+    for (const k of keys) {
+      const b = this.#bytes(k)
+      out[k] = b === undefined ? undefined : (decodeValue(b) as T[K])
+    }
+    return out
+  }
+
+  /** Every field, in an object without a prototype. */
+  async getAll(): Promise<Partial<T>> {
+    await this.load()
+    const out = Object.create(null) as Record<string, Value>
+    if (!this.#cleared) {
+      for (const [k, b] of this.#fields) if (!this.#deletes.has(k) && !this.#sets.has(k)) out[k] = decodeValue(b)
+    }
+    for (const [k, b] of this.#sets) out[k] = decodeValue(b)
+    return out as Partial<T>
+  }
+
+  // ---- writes (buffered until commit) -------------------------------------------------------
+
+  /** Sets `key`; the value is encoded now, so an unsupported value fails here (CODEC). */
+  async set<K extends keyof T & string>(key: K, value: T[K]): Promise<void> {
+    const b = encodeEntry(key, value)
+    await this.load()
+    this.#sets.set(key, b)
+    this.#deletes.delete(key)
+  }
+
+  /** Sets several keys at once (one commit batch); one bad value leaves the batch untouched. */
+  async setMulti(values: Partial<T>): Promise<void> {
+    const encoded = Object.entries(values).map(([k, v]) => [k, encodeEntry(k, v)] as const)
+    await this.load()
+    for (const [k, b] of encoded) {
+      this.#sets.set(k, b)
+      this.#deletes.delete(k)
+    }
+  }
+
+  /** Deletes keys. */
+  async delete(...keys: (keyof T & string)[]): Promise<void> {
+    await this.load()
+    for (const k of keys) {
+      this.#sets.delete(k)
+      this.#deletes.add(k)
+    }
+  }
+
+  /** Deletes every key; the session itself stays (use destroy to end it). */
+  async clear(): Promise<void> {
+    await this.load()
+    this.#sets.clear()
+    this.#deletes.clear()
+    this.#cleared = true
+  }
+
+  #dirty(): boolean {
+    return this.#sets.size > 0 || this.#deletes.size > 0 || this.#cleared
+  }
+
+  #resetPending(): void {
+    this.#sets = new Map()
+    this.#deletes = new Set()
+    this.#cleared = false
+  }
+
+  /** The fields after pending writes, as they would be stored. */
+  #merged(): Map<string, Uint8Array> {
+    const out = this.#cleared ? new Map<string, Uint8Array>() : new Map(this.#fields)
+    for (const k of this.#deletes) out.delete(k)
+    for (const [k, b] of this.#sets) out.set(k, b)
+    return out
+  }
+
+  #expiry(createdAt: number, now: number): number {
+    const idle = this.#c.idleTimeout ? now + this.#c.idleTimeout : Infinity
+    const absolute = this.#c.absoluteTimeout ? createdAt + this.#c.absoluteTimeout : Infinity
+    return Math.min(idle, absolute)
+  }
+
+  /** Creates the record under a fresh ID (a collision, which needs a broken generator, retries). */
+  async #create(meta: SessionMeta, fields: Map<string, Uint8Array>): Promise<void> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const id = this.#id
+      if (await storeCall('create the session', () => this.#c.store.create(id, meta, fields))) {
+        this.#persisted = true
+        this.#loaded = true
+        this.#meta = meta
+        this.#fields = fields
+        return
+      }
+      const next = this.#c.newId()
+      this.#id = next.id
+      this.#signed = next.value
+    }
+    throw new SessionError('STORE_UNAVAILABLE', 'could not create a session: the ID generator keeps returning IDs in use')
+  }
+
+  /**
+   * Writes what this request changed, in one batch, and sends the cookie the response needs
+   * (creation, a moved expiry, a re-sign after key rotation). Everything reaches setCookie
+   * before this resolves.
+   */
+  async commit(): Promise<void> {
+    // A re-sign needs the expiry for Max-Age. (Writes loaded already: see set.)
+    if (this.#resign && !this.#loaded) await this.load()
+    const now = this.#c.now()
+    if (!this.#persisted) {
+      if (this.#sets.size === 0) return this.#drop() // nothing to keep: lazy creation
+      await this.#create({ createdAt: now, expiresAt: this.#expiry(now, now) }, this.#merged())
+      this.#resetPending()
+      this.#sendCookie(now)
+      return
+    }
+    // Not read, not written, not re-signed: nothing to send (a touch needs the loaded expiry).
+    if (!this.#loaded || !this.#meta) return
+    const meta = this.#meta
+    if (this.#dirty()) {
+      const expiresAt = this.#expiry(meta.createdAt, now)
+      const batch = { set: this.#sets, delete: [...this.#deletes], clear: this.#cleared, expiresAt }
+      const id = this.#id
+      if (!(await storeCall('commit the session', () => this.#c.store.commit(id, batch)))) {
+        // Destroyed or expired since it was loaded (a logout finished first): do not resurrect.
+        this.#persisted = false
+        this.#fields = new Map()
+        this.#staleCookie = true
+        return this.#drop()
+      }
+      this.#fields = this.#merged()
+      this.#resetPending()
+      this.#meta = { createdAt: meta.createdAt, expiresAt }
+      this.#sendCookie(now)
+      return
+    }
+    if (this.#c.idleTimeout) {
+      const expiresAt = this.#expiry(meta.createdAt, now)
+      if (expiresAt - meta.expiresAt >= this.#c.touchAfter) {
+        const id = this.#id
+        if (await storeCall('touch the session', () => this.#c.store.touch(id, expiresAt))) {
+          this.#meta = { createdAt: meta.createdAt, expiresAt }
+          this.#sendCookie(now)
+          return
+        }
+      }
+    }
+    if (this.#resign) this.#sendCookie(now)
+  }
+
+  /** Discards pending writes; a cookie that points at nothing is removed from the client. */
+  #drop(): void {
+    this.#resetPending()
+    if (this.#staleCookie) this.#sendRemoval()
+  }
+
+  /**
+   * Issues a new ID for the same data and destroys the old one in the store: call it whenever
+   * privileges change (login), so an ID an attacker planted before is worthless afterwards.
+   * https://cheatsheetseries.owasp.org/cheatsheets/Session_Management_Cheat_Sheet.html#renew-the-session-id-after-any-privilege-level-change
+   */
+  async regenerate(): Promise<void> {
+    await this.load()
+    const oldId = this.#id
+    const next = this.#c.newId()
+    this.#id = next.id
+    this.#signed = next.value
+    if (!this.#persisted) return // nothing stored yet: the new ID is used at commit
+    const now = this.#c.now()
+    const createdAt = this.#meta!.createdAt // the absolute lifetime is not extended
+    this.#persisted = false
+    await this.#create({ createdAt, expiresAt: this.#expiry(createdAt, now) }, this.#merged())
+    this.#resetPending()
+    await storeCall('destroy the old session', () => this.#c.store.destroy(oldId))
+    this.#sendCookie(now)
+  }
+
+  /** Ends the session: removes it from the store and tells the client to drop the cookie. */
+  async destroy(): Promise<void> {
+    const id = this.#id
+    if (this.#persisted) await storeCall('destroy the session', () => this.#c.store.destroy(id))
+    const hadCookie = this.#cookie !== undefined || this.#persisted || this.#staleCookie
+    this.#cookie = undefined
+    this.#lost('unknown')
+    this.#resetPending()
+    this.#staleCookie = false
+    if (hadCookie) this.#sendRemoval()
+  }
+
+  // ---- cookies ------------------------------------------------------------------------------
+
+  #sendCookie(now: number): void {
+    const expiresAt = this.#meta?.expiresAt ?? Infinity
+    let maxAge = Number.isFinite(expiresAt) ? Math.max(0, Math.floor((expiresAt - now) / 1000)) : undefined
+    const cap = this.#c.cookieMaxAge
+    if (cap !== undefined) maxAge = maxAge === undefined ? cap : Math.min(maxAge, cap)
+    const value = (this.#signed ??= this.#c.sign(this.#id))
+    const cookie: CookieAttributes = { ...this.#c.cookie, value }
+    if (maxAge !== undefined) {
+      cookie.maxAge = maxAge
+      cookie.expires = new Date(now + maxAge * 1000)
+    }
+    this.#c.setCookie(cookie, this.#res)
+    this.#resign = false
+    this.#staleCookie = false
+    this.#cookie = value
+  }
+
+  /** A removal cookie with the same Path, Domain, Secure, SameSite and Partitioned. */
+  #sendRemoval(): void {
+    this.#c.setCookie(removalCookie(this.#c.cookie), this.#res)
+    this.#staleCookie = false
+  }
+
+  // ---- typed helpers (also exported as free functions) --------------------------------------
+
+  string = helpers.string
+  int = helpers.int
+  int64 = helpers.int64
+  uint64 = helpers.uint64
+  float64 = helpers.float64
+  bytes = helpers.bytes
+  bool = helpers.bool
+}
