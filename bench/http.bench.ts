@@ -1,0 +1,237 @@
+// HTTP rows: requests per second of a node:http server whose handler reads and writes one session
+// value (Manager + MemoryStore + node adapter), against the same server without sessions.
+//
+// Each server runs in its own child process (bench/http-server.ts, bundled); autocannon drives
+// it from this process on 127.0.0.1 with a fixed Cookie header, so every request finds the one
+// session made before the runs (read: load + decode; write: encode + commit + Set-Cookie).
+// Rounds alternate the order of the two sides; each run is a warm-up followed by the measured
+// run. Latency percentiles come from autocannon's per-response times (float ms; its own
+// histogram has 1 ms resolution). The servers also report their CPU time, so the table shows
+// server CPU per request, which is less sensitive than req/s to what else the machine is doing.
+
+import { spawn, type ChildProcess } from 'node:child_process'
+import { request } from 'node:http'
+import { cpus } from 'node:os'
+import autocannon from 'autocannon'
+import { assert, table } from './harness'
+
+export interface HttpOptions {
+  /** build/out/http-server.mjs */
+  serverScript: string
+  secret: string
+  rounds: number
+  /** Measured seconds per run. */
+  seconds: number
+  /** Warm-up seconds before each measured run. */
+  warmupSeconds: number
+  connections: number
+  /** Extra node flags for the server children (e.g. --cpu-prof), from BENCH_HTTP_NODE_ARGS. */
+  nodeArgs: string[]
+}
+
+interface Server {
+  child: ChildProcess
+  port: number
+}
+
+interface Run {
+  rps: number
+  p50: number
+  p99: number
+  /** Server CPU time per request, µs. */
+  cpuUs: number
+  /** CPU time of this process (autocannon) per request, µs. */
+  clientUs: number
+  requests: number
+}
+
+const TARGET = 0.9
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b)
+  const m = s.length >> 1
+  return s.length % 2 ? (s[m] ?? NaN) : ((s[m - 1] ?? NaN) + (s[m] ?? NaN)) / 2
+}
+
+function startServer(script: string, mode: 'session' | 'plain', opts: HttpOptions): Promise<Server> {
+  const child = spawn(process.execPath, [...opts.nodeArgs, script, mode], {
+    env: { ...process.env, BENCH_SECRET: opts.secret },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  })
+  return new Promise((resolve, reject) => {
+    let out = ''
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString('utf8')
+      const nl = out.indexOf('\n')
+      if (nl === -1) return
+      child.stdout?.off('data', onData)
+      child.off('exit', onExit)
+      try {
+        const { port } = JSON.parse(out.slice(0, nl)) as { port: number }
+        resolve({ child, port })
+      } catch (e) {
+        reject(new Error(`${mode} server printed ${JSON.stringify(out)}: ${String(e)}`))
+      }
+    }
+    const onExit = (code: number | null) => reject(new Error(`${mode} server exited with ${code} before listening`))
+    child.stdout?.on('data', onData)
+    child.on('exit', onExit)
+    child.on('error', reject)
+  })
+}
+
+/** Closes the child's stdin (it exits by itself) and waits for it, killing it after 5 s. */
+function stopServer(s: Server): Promise<void> {
+  return new Promise((resolve) => {
+    if (s.child.exitCode !== null) return resolve()
+    const timer = setTimeout(() => s.child.kill('SIGKILL'), 5000)
+    s.child.once('exit', () => {
+      clearTimeout(timer)
+      resolve()
+    })
+    s.child.stdin?.end()
+  })
+}
+
+interface Response {
+  status: number
+  headers: Record<string, string | string[] | undefined>
+  body: string
+}
+
+function get(port: number, path: string, cookie?: string): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, headers: cookie === undefined ? {} : { cookie }, agent: false }, (res) => {
+      let body = ''
+      res.setEncoding('utf8')
+      res.on('data', (c: string) => (body += c))
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }))
+      res.on('error', reject)
+    })
+    req.on('error', reject)
+    req.end()
+  })
+}
+
+async function serverStats(port: number): Promise<{ cpuUs: number; requests: number }> {
+  const r = await get(port, '/__stats')
+  return JSON.parse(r.body) as { cpuUs: number; requests: number }
+}
+
+/** The `name=value` pair of the first Set-Cookie line. */
+function cookiePair(r: Response): string {
+  const sc = r.headers['set-cookie']
+  const line = Array.isArray(sc) ? sc[0] : sc
+  assert(typeof line === 'string', `no Set-Cookie in ${JSON.stringify(r.headers)}`)
+  return line.slice(0, line.indexOf(';') === -1 ? line.length : line.indexOf(';'))
+}
+
+async function load(port: number, seconds: number, opts: HttpOptions, headers: Record<string, string>, latencies?: number[]) {
+  const inst = autocannon({
+    url: `http://127.0.0.1:${port}/`,
+    connections: opts.connections,
+    pipelining: 1,
+    duration: seconds,
+    headers,
+  })
+  if (latencies) inst.on('response', (_client, status, _bytes, ms) => {
+    if (status === 200) latencies.push(ms)
+  })
+  const r = await inst
+  assert(r.errors === 0 && r.timeouts === 0 && r.non2xx === 0, `autocannon on :${port}: ${r.errors} errors, ${r.timeouts} timeouts, ${r.non2xx} non-2xx`)
+  return r
+}
+
+async function measureOne(s: Server, opts: HttpOptions, headers: Record<string, string>): Promise<Run> {
+  if (opts.warmupSeconds > 0) await load(s.port, opts.warmupSeconds, opts, headers)
+  const before = await serverStats(s.port)
+  const latencies: number[] = []
+  const c0 = process.cpuUsage()
+  const r = await load(s.port, opts.seconds, opts, headers, latencies)
+  const c1 = process.cpuUsage(c0)
+  const after = await serverStats(s.port)
+  latencies.sort((a, b) => a - b)
+  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN
+  const requests = after.requests - before.requests
+  return { rps: r['2xx'] / r.duration, p50: pct(50), p99: pct(99), cpuUs: (after.cpuUs - before.cpuUs) / requests, clientUs: (c1.user + c1.system) / r['2xx'], requests: r['2xx'] }
+}
+
+export async function measureHttp(opts: HttpOptions): Promise<string> {
+  const started = performance.now()
+  const ours = await startServer(opts.serverScript, 'session', opts)
+  const plain = await startServer(opts.serverScript, 'plain', opts).catch(async (e: unknown) => {
+    await stopServer(ours)
+    throw e
+  })
+  try {
+    // The session: made by the first request, then sent as-is by every request.
+    const first = await get(ours.port, '/')
+    assert(first.status === 200 && first.body === `n=${'1'.padStart(12, '0')}\n`, `first response ${first.status} ${first.body}`)
+    const cookie = cookiePair(first)
+    assert(cookie.startsWith('session=1.'), `session cookie ${cookie}`)
+    const second = await get(ours.port, '/', cookie)
+    assert(second.body === `n=${'2'.padStart(12, '0')}\n`, `second request did not find the session: ${second.body}`)
+    assert(cookiePair(second) === cookie, 'the session keeps its cookie')
+    const p = await get(plain.port, '/')
+    assert(p.status === 200 && p.body.length === first.body.length && p.headers['set-cookie'] === undefined, `plain response ${p.status} ${p.body}`)
+    const headers = { cookie }
+
+    const runs = { ours: [] as Run[], plain: [] as Run[] }
+    let sent = 2 // the two requests above
+    for (let round = 0; round < opts.rounds; round++) {
+      const order = round % 2 === 0 ? (['ours', 'plain'] as const) : (['plain', 'ours'] as const)
+      for (const side of order) {
+        const run = await measureOne(side === 'ours' ? ours : plain, opts, headers)
+        runs[side].push(run)
+      }
+    }
+    // Every measured and warm-up request went to the one session (none made a fresh one): the
+    // counter is at least the 2xx count of the measured runs, and at most what the server handled.
+    const stats = await serverStats(ours.port)
+    const last = await get(ours.port, '/', cookie)
+    const n = Number(last.body.slice(2))
+    sent += runs.ours.reduce((a, r) => a + r.requests, 0)
+    assert(n >= sent && n === stats.requests + 1, `session counter ${n}: measured ${sent} requests, server handled ${stats.requests + 1}`)
+
+    const rps = (rs: Run[]) => median(rs.map((r) => r.rps))
+    const ratio = rps(runs.ours) / rps(runs.plain)
+    const fmt = (x: number) => Math.round(x).toLocaleString('en-US')
+    const ms = (x: number) => x.toFixed(2)
+    const result = table(
+      ['measure', 'ours (median req/s)', 'theirs (median req/s)', 'ratio (ours/theirs)', 'target', 'met?'],
+      [[
+        `HTTP req/s, handler reads 1 + writes 1 session value (${opts.connections} connections, pipelining 1)`,
+        fmt(rps(runs.ours)),
+        `${fmt(rps(runs.plain))} (same server, no sessions)`,
+        `${ratio.toFixed(2)}x`,
+        `>= ${TARGET}x`,
+        ratio >= TARGET ? 'yes' : '**NO**',
+      ]],
+    )
+    const detail = table(
+      ['side', ...runs.ours.map((_r, i) => `round ${i + 1} req/s`), 'p50 latency (ms)', 'p99 latency (ms)', 'server CPU µs/req', 'autocannon CPU µs/req'],
+      (['ours', 'plain'] as const).map((side) => [
+        side === 'ours' ? 'ours (Manager + MemoryStore)' : 'no sessions',
+        ...runs[side].map((r) => fmt(r.rps)),
+        ms(median(runs[side].map((r) => r.p50))),
+        ms(median(runs[side].map((r) => r.p99))),
+        median(runs[side].map((r) => r.cpuUs)).toFixed(1),
+        median(runs[side].map((r) => r.clientUs)).toFixed(1),
+      ]),
+    )
+    const cpuRatio = median(runs.plain.map((r) => r.cpuUs)) / median(runs.ours.map((r) => r.cpuUs))
+    return [
+      `## HTTP: requests/second (${opts.rounds} alternating rounds, ${opts.warmupSeconds} s warm-up + ${opts.seconds} s each, ${((performance.now() - started) / 1000).toFixed(1)} s)`,
+      '',
+      result,
+      '',
+      detail,
+      '',
+      `Latencies: median over rounds of each run's percentile. Server CPU per request ratio (no sessions / ours): ${cpuRatio.toFixed(2)}x. ` +
+        `The machine has ${cpus().length} cores: autocannon (this process) and the server child compete for them, ` +
+        'so req/s is bounded by both (and by anything else running); the CPU columns are less noisy than req/s. Ours sends Set-Cookie, Vary and Cache-Control on every response (the session changed).',
+    ].join('\n')
+  } finally {
+    await Promise.all([stopServer(ours), stopServer(plain)])
+  }
+}

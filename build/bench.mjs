@@ -1,0 +1,58 @@
+// `npm run bench`: builds everything (node build/build.mjs), bundles bench/ with esbuild into
+// build/out/bench.mjs (src/ bundled in, node_modules packages left external) and runs it with
+// --expose-gc. The codec rows are included only when src/codec.ts exists; otherwise the bench
+// says so and runs the rest. Environment: BENCH_RUNS, BENCH_TIME_MS, BENCH_WARMUP_MS,
+// BENCH_STARTUP_N, BENCH_HTTP_*, BENCH_MEMORY_* (see bench/main.ts); BENCH_NO_BUILD=1 skips the
+// build step. bench/http-server.ts is bundled on its own into build/out/http-server.mjs: the HTTP
+// rows run it in child processes.
+import * as esbuild from 'esbuild'
+import { execFileSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const run = (args) => {
+  try {
+    execFileSync(process.execPath, args, { cwd: root, stdio: 'inherit' })
+  } catch (e) {
+    // The child already printed its error; exit with its status, without a second stack trace.
+    process.exit(typeof e.status === 'number' && e.status !== 0 ? e.status : 1)
+  }
+}
+
+if (!process.env.BENCH_NO_BUILD) run([join(root, 'build/build.mjs')])
+
+const hasCodec = existsSync(join(root, 'src/codec.ts'))
+const distIndex = join(root, 'dist/index.js')
+const outfile = join(root, 'build/out/bench.mjs')
+// The HTTP rows' server, run by bench/http.bench.ts in child processes.
+const httpServer = join(root, 'build/out/http-server.mjs')
+// A generated entry, so that no file under bench/ imports src/codec.ts (which may not exist yet).
+const entry = [
+  `import { main } from './bench/main'`,
+  hasCodec ? `import * as codec from './src/codec'` : `const codec = undefined`,
+  `await main(codec, ${JSON.stringify(distIndex)}, { httpServer: ${JSON.stringify(httpServer)} })`,
+].join('\n')
+
+await esbuild.build({
+  stdin: { contents: entry, resolveDir: root, sourcefile: 'bench-entry.ts', loader: 'ts' },
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  packages: 'external',
+  outfile,
+  logLevel: 'warning',
+})
+await esbuild.build({
+  entryPoints: [join(root, 'bench/http-server.ts')],
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  packages: 'external',
+  outfile: httpServer,
+  logLevel: 'warning',
+})
+run(['--expose-gc', outfile])
