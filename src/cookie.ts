@@ -390,7 +390,7 @@ export function validateCookieOptions(c: Omit<CookieAttributes, 'value'>): void 
  * Max-Age=0 and an Expires in the past for user agents that ignore Max-Age.
  */
 export function removalCookie(c: Omit<CookieAttributes, 'value'>): CookieAttributes {
-  return { ...c, value: '', maxAge: 0, expires: new Date(0) }
+  return Object.assign({}, c, { value: '', maxAge: 0, expires: new Date(0) })
 }
 
 // ---------------------------------------------------------------------------------------------

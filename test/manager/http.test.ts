@@ -111,7 +111,7 @@ describe('lazy creation', () => {
     expect(back.body).toEqual({ value: '1', id })
   })
 
-  it('the created cookie carries the default attributes', async () => {
+  it('the created cookie carries the default attributes and lives until the absolute deadline', async () => {
     const m = nodeManager({ store: new SpyStore(), idleTimeout: 1800 })
     const srv = await serve(basicRoutes(m))
     const r = await new Client(srv.url).ok('/set')
@@ -121,8 +121,22 @@ describe('lazy creation', () => {
     expect(sc!.attrs.has('httponly')).toBe(true)
     expect(sc!.attrs.has('secure')).toBe(true)
     expect(sc!.attrs.get('samesite')).toBe('Lax')
-    expect(sc!.attrs.get('max-age')).toBe('1800')
+    // The idle timeout is the server's to enforce; the cookie lasts the absolute lifetime (7 days).
+    expect(sc!.attrs.get('max-age')).toBe(String(7 * 86400))
     expect(sc!.attrs.has('domain')).toBe(false)
+  })
+
+  it('with an absolute deadline, later writes send no Set-Cookie; without one, each write refreshes Max-Age', async () => {
+    const withDeadline = nodeManager({ store: new SpyStore() })
+    const a = new Client((await serve(basicRoutes(withDeadline))).url)
+    await a.ok('/set?k=x&v=1')
+    expect(cookiesNamed(await a.ok('/set?k=x&v=2'), 'session')).toHaveLength(0)
+
+    const idleOnly = nodeManager({ store: new SpyStore(), idleTimeout: 600, absoluteTimeout: 0 })
+    const b = new Client((await serve(basicRoutes(idleOnly))).url)
+    await b.ok('/set?k=x&v=1')
+    const [again] = cookiesNamed(await b.ok('/set?k=x&v=2'), 'session')
+    expect(again?.attrs.get('max-age')).toBe('600')
   })
 })
 
@@ -540,10 +554,26 @@ describe('idle and absolute expiry on an injected clock', () => {
 describe('touch throttling', () => {
   const SEC = 1000
 
-  it('within touchAfter: no Set-Cookie and no store.touch; after it: one touch and a Max-Age computed then', async () => {
+  it('with an absolute deadline, a touch moves the stored expiry and sends no cookie', async () => {
     const clock = manualClock()
     const store = new SpyStore({ now: clock.now })
     const m = nodeManager({ store, now: clock.now, idleTimeout: 3600, absoluteTimeout: 86400, touchAfter: 60 })
+    const c = new Client((await serve(basicRoutes(m))).url)
+    const created = await c.ok('/set?k=x&v=1')
+    expect(cookiesNamed(created, 'session')[0]!.attrs.get('max-age')).toBe('86400')
+    const id = jarId(c)
+    clock.advance(60 * SEC)
+    const touched = await c.ok('/get?k=x')
+    expect(store.count('touch')).toBe(1)
+    expect(touched.setCookies).toEqual([])
+    expect((await store.inner.load(id))!.meta.expiresAt).toBe(clock.now() + 3600 * SEC)
+  })
+
+  it('within touchAfter: no Set-Cookie and no store.touch; after it: one touch and a Max-Age computed then', async () => {
+    const clock = manualClock()
+    const store = new SpyStore({ now: clock.now })
+    // No absolute deadline: the cookie follows the idle expiry, so a touch re-sends it.
+    const m = nodeManager({ store, now: clock.now, idleTimeout: 3600, absoluteTimeout: 0, touchAfter: 60 })
     const srv = await serve(basicRoutes(m))
     const c = new Client(srv.url)
     const created = await c.ok('/set?k=x&v=1')
