@@ -36,7 +36,7 @@ function generate(target, bytes) {
 process.chdir(root)
 for (const target of ['debug', 'release']) generate(target, await compile(target))
 // Public entry points: the barrel and one subpath per store and adapter (package.json exports).
-const entries = ['index', 'stores/memory', 'adapters/node', 'adapters/fetch']
+const entries = ['index', 'stores/memory', 'stores/redis', 'adapters/node', 'adapters/fetch']
 
 if (only !== 'wasm') {
   rmSync(join(root, 'dist'), { recursive: true, force: true })
@@ -51,7 +51,8 @@ if (only !== 'wasm') {
     format: 'esm',
     platform: 'neutral',
     target: 'es2022',
-    external: ['node:*'],
+    // ioredis is an optional peer dependency: imported by simplesessions/stores/redis, never bundled.
+    external: ['node:*', 'ioredis'],
     chunkNames: 'chunks/[name]-[hash]',
     logLevel: 'warning',
   })

@@ -1,0 +1,654 @@
+// RedisStore against real servers (test/redis/server.ts starts them; REDIS_URL may point at one):
+// the conformance suite on one node (keys by ID and by SHA-256 of the ID) and on a three-master
+// cluster (both ways again, through ioredis' Cluster), then what is Redis's own: the layout of a
+// session's hash and its expiry, binary safety, hashed keys that leak no ID, the guard that keeps a
+// commit from re-creating a deleted session, the commands each method sends (one HMGET for
+// getMulti; never KEYS or SCAN), the prefix and URL options, failures mapped to
+// STORE_UNAVAILABLE (fast), and options checked at construction.
+//
+// Every file runs twice at once (release and debug projects), so each run starts its own
+// servers on free ports; within a run, every conformance test gets a fresh key prefix.
+
+import { createHash, randomBytes } from 'node:crypto'
+import { Cluster, Redis } from 'ioredis'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { SessionError, isSessionError } from '../../src/errors'
+import { Manager } from '../../src/manager'
+import type { Session } from '../../src/session'
+import type { CookieAttributes } from '../../src/cookie'
+import { RedisStore, recommendedClientOptions, type RedisStoreOptions } from '../../src/stores/redis'
+import type { SessionMeta } from '../../src/stores/types'
+import { core } from '../../src/wasm/index'
+import { patternBytes, toHex, utf8 } from '../helpers/bytes'
+import { describeStore, newId, type StoreFixture } from './conformance'
+import { describeRedis, freePort, processControl, redisServerPath, startCluster, startRedis, type RedisCluster, type RedisServer } from '../redis/server'
+
+const HOUR = 3_600_000
+/** Deadlines of the conformance suite's expiry cases (Redis expires on the server's clock). */
+const REAL_TTL = 200
+const SECRET = 'redis-store-test-secret-of-32-bytes-or-more'
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+/** Every prefix handed out, so that afterAll can delete what a test left (on a shared REDIS_URL server too). */
+const prefixes: string[] = []
+const freshPrefix = (tag = 't') => {
+  const prefix = `${tag}:${randomBytes(6).toString('hex')}:`
+  prefixes.push(prefix)
+  return prefix
+}
+const meta = (ttl = HOUR): SessionMeta => ({ createdAt: Date.now(), expiresAt: Date.now() + ttl })
+const one = (name: string, value: Uint8Array) => new Map([[name, value]])
+const hex = (b: Uint8Array | null | undefined) => (b == null ? b : toHex(b))
+const sha256url = (id: string) => createHash('sha256').update(id, 'utf8').digest('base64url')
+
+async function rejection(p: Promise<unknown>): Promise<unknown> {
+  try {
+    await p
+  } catch (e) {
+    return e
+  }
+  throw new Error('expected a rejection')
+}
+
+/** Asserts a STORE_UNAVAILABLE with an Error as cause; returns the cause. */
+function expectUnavailable(err: unknown): Error {
+  expect(isSessionError(err, 'STORE_UNAVAILABLE'), `expected STORE_UNAVAILABLE, got ${String(err)}`).toBe(true)
+  const cause = (err as SessionError).cause
+  expect(cause).toBeInstanceOf(Error)
+  return cause as Error
+}
+
+/** Keys under `prefix` on one node or every master of a cluster (SCAN, never KEYS). */
+async function keysOf(client: Redis | Cluster, prefix: string): Promise<string[]> {
+  const nodes = client instanceof Cluster ? client.nodes('master') : [client]
+  const out: string[] = []
+  for (const node of nodes) {
+    let cursor = '0'
+    do {
+      const [next, keys] = await node.scan(cursor, 'MATCH', `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`, 'COUNT', 1000)
+      cursor = next
+      out.push(...keys)
+    } while (cursor !== '0')
+  }
+  return out
+}
+
+async function deleteKeys(client: Redis | Cluster, prefix: string): Promise<void> {
+  if (client.status !== 'ready') return
+  // One key a command: on a cluster a multi-key UNLINK across slots is refused.
+  for (const key of await keysOf(client, prefix)) await client.unlink(key)
+}
+
+function fixture(client: Redis | Cluster, options: RedisStoreOptions = {}): StoreFixture {
+  const prefix = freshPrefix()
+  const store = new RedisStore(client, { ...options, prefix })
+  return { store, clock: undefined, cleanup: () => deleteKeys(client, prefix) }
+}
+
+async function connect(url: string): Promise<Redis> {
+  const client = new Redis(url, { ...recommendedClientOptions, lazyConnect: true })
+  await client.connect()
+  return client
+}
+
+/** The commands a client sends while `fn` runs, as seen by MONITOR (scripts' inner calls left out). */
+async function commandsDuring(client: Redis, fn: () => Promise<void>): Promise<string[][]> {
+  const monitor = await client.monitor()
+  const seen: string[][] = []
+  const marker = `marker-${randomBytes(4).toString('hex')}`
+  let resolveDone!: () => void
+  const done = new Promise<void>((resolve) => (resolveDone = resolve))
+  monitor.on('monitor', (_time: string, args: string[], source: string) => {
+    if (args[0]?.toLowerCase() === 'echo' && args[1] === marker) resolveDone()
+    else if (source !== 'lua') seen.push(args)
+  })
+  try {
+    await fn()
+    await client.echo(marker)
+    await done
+  } finally {
+    monitor.disconnect()
+  }
+  return seen
+}
+
+/** Reads a hash raw, names and values as bytes (HGETALL through EVAL: no reply transform). */
+async function rawHash(client: Redis, key: string): Promise<[string, Buffer][]> {
+  const reply = (await client.callBuffer('EVAL', "return redis.call('HGETALL', KEYS[1])", 1, key)) as Buffer[]
+  const out: [string, Buffer][] = []
+  for (let i = 0; i < reply.length; i += 2) out.push([reply[i]!.toString('latin1'), reply[i + 1]!])
+  return out.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+}
+
+// ---------------------------------------------------------------------------------------------
+
+describeRedis('RedisStore on one node', () => {
+  let server: RedisServer
+  let client: Redis
+  beforeAll(async () => {
+    server = await startRedis()
+    client = await connect(server.url)
+  })
+  afterAll(async () => {
+    if (client) for (const prefix of prefixes.splice(0)) await deleteKeys(client, prefix)
+    client?.disconnect()
+    await server?.stop()
+  })
+
+  describeStore('RedisStore', () => fixture(client), { realTtl: REAL_TTL })
+  describeStore('RedisStore (hashKeys)', () => fixture(client, { hashKeys: true }), { realTtl: REAL_TTL })
+
+  describe('layout', () => {
+    it('one hash per session: the fields under their own names, metadata under \\xff names; PEXPIREAT at expiresAt', async () => {
+      const prefix = freshPrefix('layout')
+      const store = new RedisStore(client, { prefix })
+      const id = newId()
+      const m = meta()
+      await store.create(id, m, new Map([['user', utf8('alice')], ['', Uint8Array.of(1)], ['__proto__', Uint8Array.of(2)], ['名前', Uint8Array.of(3)]]))
+      const key = prefix + id
+      expect(await keysOf(client, prefix)).toEqual([key])
+      expect(await client.type(key)).toBe('hash')
+      const raw = await rawHash(client, key)
+      expect(raw.map(([n, v]): [string, string] => [n, v.toString('latin1')])).toEqual(
+        [
+          ['', '\x01'],
+          ['__proto__', '\x02'],
+          ['user', 'alice'],
+          [Buffer.from('名前').toString('latin1'), '\x03'],
+          ['\xffcreatedAt', String(m.createdAt)],
+          ['\xffexpiresAt', String(m.expiresAt)],
+        ].sort(([a], [b]) => (a! < b! ? -1 : 1)),
+      )
+      expect(await client.pexpiretime(key)).toBe(m.expiresAt)
+      const pttl = await client.pttl(key)
+      expect(pttl).toBeGreaterThan(HOUR - 5000)
+      expect(pttl).toBeLessThanOrEqual(m.expiresAt - m.createdAt)
+
+      // commit moves it, touch moves it, Infinity takes the TTL away (PERSIST), and back.
+      await store.commit(id, { set: one('user', utf8('bob')), delete: [''], expiresAt: m.expiresAt + 5000 })
+      expect(await client.pexpiretime(key)).toBe(m.expiresAt + 5000)
+      expect((await client.hgetBuffer(key, 'user'))?.toString()).toBe('bob')
+      expect(await client.hexists(key, '')).toBe(0)
+      await store.touch(id, Infinity)
+      expect(await client.pttl(key)).toBe(-1)
+      expect(await client.pexpiretime(key)).toBe(-1)
+      expect((await client.hgetBuffer(key, Buffer.from('\xffexpiresAt', 'latin1')))?.toString()).toBe('inf')
+      expect((await store.load(id))!.meta).toEqual({ createdAt: m.createdAt, expiresAt: Infinity })
+      await store.touch(id, m.expiresAt)
+      expect(await client.pexpiretime(key)).toBe(m.expiresAt)
+      await store.commit(id, { clear: true, expiresAt: Infinity })
+      expect(await client.pttl(key)).toBe(-1)
+      expect((await rawHash(client, key)).map(([n]) => n)).toEqual(['\xffcreatedAt', '\xffexpiresAt'])
+      await store.destroy(id)
+      expect(await client.exists(key)).toBe(0)
+    })
+
+    it('a session created with Infinity has no TTL', async () => {
+      const prefix = freshPrefix('inf')
+      const store = new RedisStore(client, { prefix })
+      const id = newId()
+      await store.create(id, { createdAt: Date.now(), expiresAt: Infinity })
+      expect(await client.pttl(prefix + id)).toBe(-1)
+      await deleteKeys(client, prefix)
+    })
+
+    it('is binary safe: all 256 byte values, in values and through every read', async () => {
+      const store = new RedisStore(client, { prefix: freshPrefix('bin') })
+      const id = newId()
+      const all = Uint8Array.from({ length: 256 }, (_, i) => i)
+      const fields = new Map<string, Uint8Array>([['all', all]])
+      for (let b = 0; b < 256; b++) fields.set(`b${b}`, Uint8Array.of(b))
+      fields.set('crlf', utf8('\r\n$5\r\n*1\r\n'))
+      await store.create(id, meta(), fields)
+      expect((await client.hgetBuffer(store.key(id), 'all'))!.equals(Buffer.from(all))).toBe(true)
+      const record = (await store.load(id))!
+      for (const [name, v] of fields) expect(hex(record.fields.get(name)), name).toBe(toHex(v))
+      const got = (await store.getMulti(id, ['all', 'b0', 'b255', 'crlf']))!
+      expect(got.values.map(hex)).toEqual([toHex(all), '00', 'ff', toHex(utf8('\r\n$5\r\n*1\r\n'))])
+      await store.commit(id, { set: one('all', all.slice().reverse()), expiresAt: meta().expiresAt })
+      expect(hex((await store.load(id))!.fields.get('all'))).toBe(toHex(all.slice().reverse()))
+    })
+
+    it('values come back as fresh plain Uint8Arrays, never views into a shared buffer', async () => {
+      const store = new RedisStore(client, { prefix: freshPrefix('own') })
+      const id = newId()
+      await store.create(id, meta(), new Map([['a', patternBytes(100, 1)], ['b', patternBytes(70_000, 2)]]))
+      const f = (await store.load(id))!.fields
+      const g = (await store.getMulti(id, ['a', 'b']))!.values
+      for (const v of [f.get('a')!, f.get('b')!, g[0]!, g[1]!]) {
+        expect(Object.getPrototypeOf(v)).toBe(Uint8Array.prototype)
+        expect(v.byteOffset).toBe(0)
+        expect(v.buffer.byteLength).toBe(v.byteLength)
+      }
+    })
+
+    it('keeps sessions with thousands of fields (scripts write in chunks)', async () => {
+      const store = new RedisStore(client, { prefix: freshPrefix('many') })
+      const id = newId()
+      const fields = new Map(Array.from({ length: 3000 }, (_, i): [string, Uint8Array] => [`f${i}`, Uint8Array.of(i & 255, i >> 8)]))
+      expect(await store.create(id, meta(), fields)).toBe(true)
+      expect((await store.load(id))!.fields.size).toBe(3000)
+      const del = Array.from({ length: 2500 }, (_, i) => `f${i}`)
+      const set = new Map(Array.from({ length: 2100 }, (_, i): [string, Uint8Array] => [`g${i}`, Uint8Array.of(1)]))
+      expect(await store.commit(id, { delete: del, set, expiresAt: meta().expiresAt })).toBe(true)
+      const after = (await store.load(id))!.fields
+      expect(after.size).toBe(500 + 2100)
+      expect(after.has('f2499')).toBe(false)
+      expect(after.has('f2500')).toBe(true)
+      expect(after.has('g2099')).toBe(true)
+    })
+  })
+
+  describe('hashed keys', () => {
+    it('key = prefix + base64url(SHA-256(id)) from the WASM core; the raw ID appears in no key and in no command', async () => {
+      const prefix = freshPrefix('hashed')
+      const store = new RedisStore(client, { prefix, hashKeys: true })
+      const ids = Array.from({ length: 20 }, () => newId())
+      ids.push('名前-non-ascii-id', 'short')
+      const commands = await commandsDuring(client, async () => {
+        for (const id of ids) {
+          await store.create(id, meta(), one('k', utf8('v')))
+          await store.load(id)
+          await store.getMulti(id, ['k'])
+          await store.commit(id, { set: one('x', Uint8Array.of(1)), expiresAt: meta().expiresAt })
+          await store.touch(id, meta().expiresAt)
+        }
+        await store.destroy(ids[0]!)
+      })
+      expect(commands).toHaveLength(5 * ids.length + 1)
+      const keys = await keysOf(client, prefix)
+      expect(keys).toHaveLength(ids.length - 1)
+      expect(keys.sort()).toEqual(ids.slice(1).map((id) => prefix + sha256url(id)).sort())
+      for (const id of ids) {
+        expect(store.key(id)).toBe(prefix + sha256url(id))
+        expect(Buffer.from(core.sha256(utf8(id))).toString('base64url')).toBe(sha256url(id))
+        for (const key of keys) expect(key.includes(id)).toBe(false)
+        // Nor did any command that went over the wire carry it.
+        for (const c of commands) for (const arg of c) expect(arg.includes(id), c.join(' ')).toBe(false)
+      }
+    })
+
+    it('the same ID under hashKeys and without is two different sessions', async () => {
+      const prefix = freshPrefix('both')
+      const plain = new RedisStore(client, { prefix })
+      const hashed = new RedisStore(client, { prefix, hashKeys: true })
+      const id = newId()
+      await plain.create(id, meta(), one('who', utf8('plain')))
+      expect(await hashed.load(id)).toBeNull()
+      expect(await hashed.create(id, meta(), one('who', utf8('hashed')))).toBe(true)
+      expect(hex((await plain.load(id))!.fields.get('who'))).toBe(toHex(utf8('plain')))
+      await deleteKeys(client, prefix)
+    })
+  })
+
+  describe('the commit guard', () => {
+    it('commit and touch after a DEL return false and create nothing', async () => {
+      const prefix = freshPrefix('guard')
+      const store = new RedisStore(client, { prefix })
+      const id = newId()
+      await store.create(id, meta(), one('a', Uint8Array.of(1)))
+      await client.del(prefix + id)
+      expect(await store.commit(id, { set: one('zombie', Uint8Array.of(1)), expiresAt: meta().expiresAt })).toBe(false)
+      expect(await store.commit(id, { clear: true, expiresAt: meta().expiresAt })).toBe(false)
+      expect(await store.touch(id, meta().expiresAt)).toBe(false)
+      expect(await client.exists(prefix + id)).toBe(0)
+      expect(await keysOf(client, prefix)).toEqual([])
+    })
+
+    it('a hash without the store’s metadata is not a session: commit and touch leave it alone, create refuses it', async () => {
+      const prefix = freshPrefix('foreign')
+      const store = new RedisStore(client, { prefix })
+      const id = newId()
+      await client.hset(prefix + id, 'a', '1')
+      expect(await store.load(id)).toBeNull()
+      expect(await store.getMulti(id, ['a'])).toBeNull()
+      expect(await store.commit(id, { set: one('b', Uint8Array.of(1)), expiresAt: meta().expiresAt })).toBe(false)
+      expect(await store.touch(id, meta().expiresAt)).toBe(false)
+      expect(await store.create(id, meta())).toBe(false) // never overwrites a key
+      expect(await client.hgetall(prefix + id)).toEqual({ a: '1' })
+      await client.del(prefix + id)
+    })
+  })
+
+  describe('commands', () => {
+    it('getMulti is one HMGET of the metadata and the asked fields; load is one script call', async () => {
+      const prefix = freshPrefix('cmd')
+      const store = new RedisStore(client, { prefix })
+      const id = newId()
+      await store.create(id, meta(), new Map([['a', Uint8Array.of(1)], ['b', Uint8Array.of(2)], ['c', Uint8Array.of(3)]]))
+      await store.load(id) // the script is loaded on this connection now: EVALSHA from here on
+      const gm = await commandsDuring(client, async () => {
+        await store.getMulti(id, ['a', 'c', 'nope'])
+      })
+      // (MONITOR shows the byte 0xFF as \xff)
+      expect(gm).toEqual([['hmget', prefix + id, '\\xffcreatedAt', '\\xffexpiresAt', 'a', 'c', 'nope']])
+      const load = await commandsDuring(client, async () => {
+        await store.load(id)
+      })
+      expect(load).toHaveLength(1)
+      expect(load[0]!.slice(0, 1)).toEqual(['evalsha'])
+      expect(load[0]!.slice(2)).toEqual(['1', prefix + id])
+    })
+
+    it('every method is one command, and the store never sends KEYS or SCAN', async () => {
+      const store = new RedisStore(client, { prefix: freshPrefix('all') })
+      const id = newId()
+      const all = await commandsDuring(client, async () => {
+        await store.create(id, meta(), one('a', Uint8Array.of(1)))
+        await store.load(id)
+        await store.getMulti(id, ['a'])
+        await store.commit(id, { set: one('b', Uint8Array.of(2)), delete: ['a'], expiresAt: meta().expiresAt })
+        await store.touch(id, meta().expiresAt)
+        await store.destroy(id)
+        await store.load(id)
+      })
+      expect(all).toHaveLength(7)
+      const names = new Set(all.map((c) => c[0]))
+      for (const n of names) expect(['evalsha', 'eval', 'hmget', 'unlink']).toContain(n)
+      expect(names.has('keys') || names.has('scan')).toBe(false)
+    })
+  })
+
+  describe('options', () => {
+    it('the key prefix defaults to "session:", and stores with different prefixes do not meet', async () => {
+      const id = newId()
+      const plain = new RedisStore(client)
+      expect(plain.prefix).toBe('session:')
+      await plain.create(id, meta(), one('who', utf8('default')))
+      expect(await client.exists(`session:${id}`)).toBe(1)
+      const other = new RedisStore(client, { prefix: 'app2:sess:' })
+      expect(await other.load(id)).toBeNull()
+      await other.create(id, meta(), one('who', utf8('app2')))
+      expect(await client.exists(`app2:sess:${id}`)).toBe(1)
+      expect(hex((await plain.load(id))!.fields.get('who'))).toBe(toHex(utf8('default')))
+      await plain.destroy(id)
+      await other.destroy(id)
+      const empty = new RedisStore(client, { prefix: '' })
+      const id2 = `simplesessions-empty-prefix-${newId()}`
+      await empty.create(id2, meta())
+      expect(await client.exists(id2)).toBe(1)
+      await empty.destroy(id2)
+    })
+
+    it('a URL makes the store open its own connection (usable at once), and close() quits only that one', async () => {
+      const name = `simplesessions-url-${randomBytes(4).toString('hex')}`
+      const named = async () => String(await client.client('LIST')).split('\n').filter((line) => line.includes(` name=${name} `)).length
+      const store = new RedisStore(server.url, { prefix: freshPrefix('url'), clientOptions: { connectionName: name } })
+      expect(store.client).not.toBe(client)
+      // Used before its connection is ready: the first call waits for it.
+      const id = newId()
+      expect(await store.create(id, meta(), one('a', Uint8Array.of(1)))).toBe(true)
+      expect(await named()).toBe(1)
+      expect(store.client.options).toMatchObject({ enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 2000 })
+      await store.destroy(id)
+      await store.close()
+      await store.close()
+      for (let i = 0; i < 100 && store.client.status !== 'end'; i++) await sleep(10)
+      expect(store.client.status).toBe('end')
+      for (let i = 0; i < 100 && (await named()) !== 0; i++) await sleep(10)
+      expect(await named()).toBe(0)
+      expect(client.status).toBe('ready')
+      const err = await rejection(store.load(id))
+      expect(isSessionError(err, 'STORE_UNAVAILABLE')).toBe(true)
+      expect((err as Error).message).toBe('the RedisStore was closed')
+    })
+
+    it('close() of a store on a client passed in leaves the client open', async () => {
+      const mine = await connect(server.url)
+      const store = new RedisStore(mine, { prefix: freshPrefix('keep') })
+      await store.create(newId(), meta())
+      await store.close()
+      expect(mine.status).toBe('ready')
+      expect(await mine.ping()).toBe('PONG')
+      const err = await rejection(store.load(newId()))
+      expect(isSessionError(err, 'STORE_UNAVAILABLE')).toBe(true)
+      expect((err as Error).message).toBe('the RedisStore was closed')
+      await deleteKeys(mine, store.prefix)
+      mine.disconnect()
+    })
+
+    it('are checked at construction (CONFIG), before any connection is opened', () => {
+      const bad: [string, () => unknown][] = [
+        ['options', () => new RedisStore(client, null as unknown as RedisStoreOptions)],
+        ['prefix', () => new RedisStore(client, { prefix: 5 as unknown as string })],
+        ['hashKeys', () => new RedisStore(client, { hashKeys: 'yes' as unknown as boolean })],
+        ['timeout', () => new RedisStore(client, { timeout: -1 })],
+        ['timeout', () => new RedisStore(client, { timeout: 1.5 })],
+        ['timeout', () => new RedisStore(client, { timeout: NaN })],
+        ['timeout', () => new RedisStore(client, { timeout: 2 ** 31 })],
+        ['client', () => new RedisStore({} as unknown as Redis)],
+        ['client', () => new RedisStore(null as unknown as Redis)],
+        ['client', () => new RedisStore('http://127.0.0.1:6379')],
+        ['clientOptions', () => new RedisStore(client, { clientOptions: {} })],
+        ['clientOptions', () => new RedisStore('redis://127.0.0.1:1', { clientOptions: 'x' as unknown as object })],
+      ]
+      for (const [option, make] of bad) {
+        let err: unknown
+        try {
+          make()
+        } catch (e) {
+          err = e
+        }
+        expect(isSessionError(err, 'CONFIG'), `${option}: ${String(err)}`).toBe(true)
+        expect((err as Error).message).toMatch(new RegExp(`^option ${option} is invalid`))
+      }
+      expect(new RedisStore(client, { timeout: 0 }).timeout).toBe(0)
+      expect(new RedisStore(client).timeout).toBe(2000)
+    })
+
+    it('caller bugs are TypeErrors that send nothing', async () => {
+      const store = new RedisStore(client, { prefix: freshPrefix('bug') })
+      const id = newId()
+      await store.create(id, meta(), one('a', Uint8Array.of(1)))
+      const bad = <T>(v: unknown) => v as T
+      const sent = await commandsDuring(client, async () => {
+        await expect(store.create(newId(), meta(), one('\ud800lone', Uint8Array.of(1)))).rejects.toThrow(/well-formed/)
+        await expect(store.commit(id, { set: one('x', bad('str')), expiresAt: meta().expiresAt })).rejects.toThrow(TypeError)
+        await expect(store.commit(id, { set: one('x', new Int8Array(2) as unknown as Uint8Array), expiresAt: meta().expiresAt })).rejects.toThrow(TypeError)
+        await expect(store.commit(id, { delete: ['\udc00'], expiresAt: meta().expiresAt })).rejects.toThrow(TypeError)
+        await expect(store.touch(id, 1.5)).rejects.toThrow(TypeError)
+        await expect(store.getMulti(id, bad([1]))).rejects.toThrow(TypeError)
+        await expect(store.load('')).rejects.toThrow(TypeError)
+        await expect(store.destroy(bad(7))).rejects.toThrow(TypeError)
+      })
+      expect(sent).toEqual([])
+      expect([...(await store.load(id))!.fields.keys()]).toEqual(['a'])
+    })
+  })
+
+  describe('failures', () => {
+    it('a client to a closed port with enableOfflineQueue false: STORE_UNAVAILABLE with the cause, at once', async () => {
+      const port = await freePort()
+      const dead = new Redis({ port, host: '127.0.0.1', ...recommendedClientOptions })
+      dead.on('error', () => {})
+      const store = new RedisStore(dead)
+      const id = newId()
+      try {
+        const calls: Promise<unknown>[] = [
+          store.create(id, meta()),
+          store.load(id),
+          store.getMulti(id, ['a']),
+          store.commit(id, { expiresAt: meta().expiresAt }),
+          store.touch(id, meta().expiresAt),
+          store.destroy(id),
+        ]
+        const t0 = performance.now()
+        for (const p of calls) {
+          const cause = expectUnavailable(await rejection(p))
+          expect(cause.message).toMatch(/enableOfflineQueue|Connection is closed|ECONNREFUSED/)
+        }
+        expect(performance.now() - t0).toBeLessThan(200)
+      } finally {
+        dead.disconnect()
+      }
+    })
+
+    it('with ioredis defaults (offline queue, 20 retries) the store’s own timeout still fails a call fast', async () => {
+      const port = await freePort()
+      const dead = new Redis(port, '127.0.0.1') // every default: the command would queue for many seconds
+      dead.on('error', () => {})
+      const store = new RedisStore(dead, { timeout: 250 })
+      try {
+        const t0 = performance.now()
+        const cause = expectUnavailable(await rejection(store.load(newId())))
+        const ms = performance.now() - t0
+        expect(cause.message).toMatch(/timed out after 250 ms/)
+        expect(ms).toBeGreaterThanOrEqual(240)
+        expect(ms).toBeLessThan(1500)
+      } finally {
+        dead.disconnect()
+      }
+    })
+
+    it('a command that times out (commandTimeout, server paused) is STORE_UNAVAILABLE', async (ctx) => {
+      if (server.external) ctx.skip('pauses the whole server: not on a shared REDIS_URL server')
+      const mine = new Redis(server.url, { ...recommendedClientOptions, commandTimeout: 150, lazyConnect: true })
+      await mine.connect()
+      const store = new RedisStore(mine, { prefix: freshPrefix('pause'), timeout: 0 })
+      const id = newId()
+      await store.create(id, meta(), one('a', Uint8Array.of(1)))
+      // WRITE pauses scripts (they may write) but lets CLIENT UNPAUSE through.
+      await server.command('CLIENT', 'PAUSE', 3000, 'WRITE')
+      try {
+        const t0 = performance.now()
+        const cause = expectUnavailable(await rejection(store.load(id)))
+        expect(cause.message).toBe('Command timed out')
+        expect(performance.now() - t0).toBeLessThan(1000)
+      } finally {
+        await server.command('CLIENT', 'UNPAUSE')
+      }
+      expect((await store.load(id))!.fields.size).toBe(1)
+      await deleteKeys(mine, store.prefix)
+      mine.disconnect()
+    })
+
+    it('a client that was disconnected for good (status "end") fails at once', async () => {
+      const mine = await connect(server.url)
+      const store = new RedisStore(mine, { prefix: freshPrefix('end') })
+      const ended = new Promise<void>((resolve) => mine.once('end', () => resolve()))
+      mine.disconnect()
+      await ended
+      expect(mine.status).toBe('end')
+      const err = await rejection(store.load(newId()))
+      expectUnavailable(err)
+      expect((err as Error).message).toMatch(/status "end"/)
+    })
+
+    it('a Redis error reply (a key of the wrong type) is STORE_UNAVAILABLE, with the ReplyError as cause and the key redacted', async () => {
+      const prefix = freshPrefix('wrongtype')
+      const store = new RedisStore(client, { prefix })
+      const id = newId()
+      await client.set(prefix + id, 'a string, not a hash')
+      for (const p of [store.load(id), store.getMulti(id, ['a']), store.commit(id, { set: one('a', Uint8Array.of(1)), expiresAt: meta().expiresAt }), store.touch(id, meta().expiresAt)]) {
+        const err = await rejection(p)
+        const cause = expectUnavailable(err)
+        expect(cause.name).toBe('ReplyError')
+        expect(cause.message).toMatch(/WRONGTYPE/)
+        expect((err as Error).message).not.toContain(id)
+        expect(JSON.stringify((cause as { command?: unknown }).command)).not.toContain(id)
+      }
+      expect(await store.create(id, meta())).toBe(false) // exists: never overwritten
+      expect(await client.get(prefix + id)).toBe('a string, not a hash')
+      await store.destroy(id)
+      expect(await client.exists(prefix + id)).toBe(0)
+    })
+
+    it('a server that dies: calls fail fast, a failed read never becomes an empty session, and the data is there after a restart', async (ctx) => {
+      if (!redisServerPath()) ctx.skip('needs redis-server on PATH, to start a server it can kill')
+      const own = await startRedis({ appendonly: true })
+      try {
+        const why = processControl(own)
+        if (why) ctx.skip(why)
+        const redis = await connect(own.url)
+        redis.on('error', () => {})
+        const store = new RedisStore(redis, { prefix: freshPrefix('dies') })
+        let cookie: string | undefined
+        const manager = new Manager({
+          store,
+          secrets: [SECRET],
+          getCookie: () => cookie,
+          setCookie: (c: CookieAttributes) => {
+            cookie = c.value || undefined
+          },
+        })
+        const request = async (fn: (s: Session) => Promise<void>) => {
+          const s = await manager.acquire({}, {})
+          await fn(s)
+        }
+        await request(async (s) => {
+          await s.set('user', 'alice')
+          await s.set('n', 1)
+          await s.commit()
+        })
+        const signed = cookie
+        expect(signed).toBeDefined()
+
+        await own.kill()
+        const t0 = performance.now()
+        await request(async (s) => {
+          expectUnavailable(await rejection(s.get('user')))
+          expectUnavailable(await rejection(s.set('user', 'mallory')))
+          await s.commit() // nothing loaded, nothing to write: no store call, no cookie change
+        })
+        expect(performance.now() - t0).toBeLessThan(500)
+        expect(cookie).toBe(signed)
+
+        const ready = new Promise<void>((resolve) => redis.once('ready', () => resolve()))
+        await own.restart()
+        await ready
+        await request(async (s) => {
+          expect(await s.get('user')).toBe('alice')
+          expect(await s.get('n')).toBe(1)
+        })
+        redis.disconnect()
+      } finally {
+        await own.stop()
+      }
+    })
+  })
+})
+
+// ---------------------------------------------------------------------------------------------
+
+describeRedis(
+  'RedisStore on a cluster',
+  () => {
+    let cluster: RedisCluster
+    let client: Cluster
+    beforeAll(async () => {
+      cluster = await startCluster()
+      client = new Cluster(cluster.nodes, { enableOfflineQueue: false, redisOptions: { commandTimeout: 2000, maxRetriesPerRequest: 1 } })
+      await new Promise<void>((resolve, reject) => {
+        client.once('ready', resolve)
+        client.once('error', reject)
+      })
+    })
+    afterAll(async () => {
+      client?.disconnect()
+      await cluster?.stop()
+    })
+
+    describeStore('RedisStore on Cluster', () => fixture(client), { realTtl: REAL_TTL })
+    describeStore('RedisStore on Cluster (hashKeys)', () => fixture(client, { hashKeys: true }), { realTtl: REAL_TTL })
+
+    it('sessions spread over the masters, each one whole in one key on one node', async () => {
+      for (const hashKeys of [false, true]) {
+        const prefix = freshPrefix('spread')
+        const store = new RedisStore(client, { prefix, hashKeys })
+        const ids = Array.from({ length: 60 }, () => newId())
+        for (const id of ids) await store.create(id, meta(), new Map([['a', Uint8Array.of(1)], ['b', patternBytes(300, 1)]]))
+        const perNode = await Promise.all(client.nodes('master').map(async (node) => (await keysOf(node, prefix)).length))
+        expect(perNode.reduce((a, b) => a + b, 0)).toBe(ids.length)
+        expect(perNode.filter((n) => n > 0).length).toBeGreaterThanOrEqual(2)
+        for (const id of ids.slice(0, 5)) {
+          const record = await store.load(id)
+          expect([...record!.fields.keys()].sort()).toEqual(['a', 'b'])
+          expect(await store.commit(id, { set: one('c', Uint8Array.of(3)), delete: ['a'], expiresAt: meta().expiresAt })).toBe(true)
+          expect((await store.getMulti(id, ['a', 'b', 'c']))!.values.map((v) => v?.length)).toEqual([undefined, 300, 1])
+        }
+        await deleteKeys(client, prefix)
+      }
+    })
+  },
+  { cluster: true },
+)
