@@ -12,7 +12,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import * as esbuild from 'esbuild'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { SessionError, isSessionError } from '../../src/errors'
-import { FIELD_OVERHEAD, MemoryStore, SESSION_OVERHEAD, type MemoryStoreOptions } from '../../src/stores/memory'
+import { MemoryStore, SESSION_OVERHEAD, type MemoryStoreOptions } from '../../src/stores/memory'
 import type { SessionMeta } from '../../src/stores/types'
 import { isDebugWasm, patternBytes, toHex } from '../helpers/bytes'
 import { describeStore, manualClock, newId, type TestClock } from './conformance'
@@ -55,6 +55,25 @@ function clocked(options: MemoryStoreOptions = {}): { store: MemoryStore; clock:
 }
 
 const one = (name: string, value: Uint8Array) => new Map([[name, value]])
+
+// The byte accounting, as the module comment states it: SESSION_OVERHEAD + the key's bytes + the
+// packed value's length. These mirror the packing, so a change to it shows up here.
+/** Bytes of an unsigned varint. */
+const uvarintLen = (x: number): number => (x < 128 ? 1 : 1 + uvarintLen(Math.floor(x / 128)))
+/** Bytes of a packed time: 6 bits (and the sign) in the first byte, 7 in each next. */
+const timeLen = (t: number): number => (t === Infinity || Math.abs(t) < 64 ? 1 : 1 + uvarintLen(Math.floor(Math.abs(t) / 64)))
+/** Key bytes of a base64url ID: 3 per 4 characters, then 0, 1, 2 or 4 for the tail. */
+const keyLen = (id: string): number => 3 * Math.floor(id.length / 4) + [0, 1, 2, 4][id.length % 4]!
+/** Packed bytes of a field of an interned name (one of a store's first 64) and an n-byte value. */
+const fieldLen = (n: number): number => 1 + uvarintLen(n) + n
+/** Counted bytes of a session of base64url `id`, times `meta`, and interned-name fields of these value lengths. */
+const sessionBytes = (id: string, meta: SessionMeta, ...values: number[]): number =>
+  SESSION_OVERHEAD + keyLen(id) + timeLen(meta.expiresAt) + timeLen(meta.createdAt) + values.reduce((sum, n) => sum + fieldLen(n), 0)
+/** The value length that makes a field of an interned name take `bytes` packed bytes. */
+const valueFor = (bytes: number): number => {
+  for (let n = bytes - 2; n >= 0; n--) if (fieldLen(n) === bytes) return n
+  throw new Error(`no value makes a field of ${bytes} bytes`)
+}
 const hex = (b: Uint8Array | undefined) => (b === undefined ? undefined : toHex(b))
 
 async function rejection(p: Promise<unknown>): Promise<unknown> {
@@ -115,25 +134,38 @@ describe('MemoryStore options', () => {
 })
 
 describe('MemoryStore bytes', () => {
-  it('counts the overheads, the id, and every name and value, and gives them back', async () => {
+  it('counts the overhead, the key, the times and every packed field, and gives them back', async () => {
     const { store, meta } = clocked()
     const id = newId()
-    const base = SESSION_OVERHEAD + id.length
-    await store.create(id, meta())
+    const m = meta()
+    const base = sessionBytes(id, m)
+    expect(base).toBe(SESSION_OVERHEAD + 24 + 6 + 6) // a 32-character ID is a 24-byte key; a 2030 time takes 6 bytes
+    await store.create(id, m)
     expect(store.bytes).toBe(base)
-    await store.commit(id, { set: new Map([['ab', new Uint8Array(10)], ['xyz', new Uint8Array(1000)]]), expiresAt: meta().expiresAt })
-    expect(store.bytes).toBe(base + 2 * FIELD_OVERHEAD + 2 + 10 + 3 + 1000)
-    await store.commit(id, { delete: ['xyz'], set: one('ab', new Uint8Array(3)), expiresAt: meta().expiresAt })
-    expect(store.bytes).toBe(base + FIELD_OVERHEAD + 2 + 3)
+    await store.commit(id, { set: new Map([['ab', new Uint8Array(10)], ['xyz', new Uint8Array(1000)]]), expiresAt: m.expiresAt })
+    expect(store.bytes).toBe(base + (1 + 1 + 10) + (1 + 2 + 1000))
+    await store.commit(id, { delete: ['xyz'], set: one('ab', new Uint8Array(3)), expiresAt: m.expiresAt })
+    expect(store.bytes).toBe(base + 1 + 1 + 3)
+    await store.touch(id, Infinity) // Infinity takes one byte where the old expiry took 6
+    expect(store.bytes).toBe(base + 5 - 5)
     const other = newId()
-    await store.create(other, meta(), one('', new Uint8Array(0)))
-    expect(store.bytes).toBe(2 * base + 2 * FIELD_OVERHEAD + 2 + 3)
+    await store.create(other, m, one('', new Uint8Array(0)))
+    expect(store.bytes).toBe(base + 5 - 5 + sessionBytes(other, m, 0))
     await store.destroy(id)
     await store.destroy(other)
     expect([store.size, store.bytes]).toEqual([0, 0])
   })
 
-  it.each([0, 1, 255, 256, 257, 4096])('keeps a %i-byte value exactly, through create, commit, load and getMulti', async (n) => {
+  it('counts an ID that is not base64url whole, at two bytes a character plus one', async () => {
+    const { store, meta } = clocked()
+    const m = meta()
+    await store.create('s:not/base64url.id', m)
+    expect(store.bytes).toBe(SESSION_OVERHEAD + 2 * ('s:not/base64url.id'.length + 1) + 12)
+    await store.destroy('s:not/base64url.id')
+    expect(store.bytes).toBe(0)
+  })
+
+  it.each([0, 1, 127, 128, 255, 256, 257, 4096, 8191, 8192, 8193, 16383, 16384, 70_000])('keeps a %i-byte value exactly, through create, commit, load and getMulti', async (n) => {
     const { store, meta } = clocked()
     const id = newId()
     const v = patternBytes(n, n)
@@ -158,6 +190,103 @@ describe('MemoryStore bytes', () => {
   })
 })
 
+describe('MemoryStore packing', () => {
+  it('keeps IDs of every length and alphabet apart, including those whose decoded bytes look alike', async () => {
+    const { store, meta } = clocked()
+    const ids = new Set<string>()
+    // Every base64url tail (4k + 0..3 characters), all-zero sextets included: 'A' is 0 and '_' is 63.
+    for (let n = 1; n <= 13; n++) for (const c of ['A', '_', '-', 'z']) ids.add(c.repeat(n))
+    for (const id of ['AAAAAAA', 'AAAAAAAA', 'AAAAAAAAA', 'AAA_', 'AAA__', 'AAAA' + '\u00ff', 'AAAA\u0100', 'AAAA\u0100\u0100']) ids.add(id)
+    // Not base64url: kept whole (with '\u0100' appended), which must not meet a decoded key either.
+    for (const id of ['a:b', 'a.b', 'a b', 'é', '\u0100', '\u0100\u0100', '名前', '🙂', '=', 'AAAA=', 'AAA\u0000', '\u0000', ' ', 'a'.repeat(2000)]) ids.add(id)
+    const list = [...ids]
+    for (const [i, id] of list.entries()) expect(await store.create(id, meta(), one('i', Uint8Array.of(i & 255, i >> 8)))).toBe(true)
+    expect(store.size).toBe(list.length)
+    for (const [i, id] of list.entries()) expect(hex((await store.load(id))!.fields.get('i')), JSON.stringify(id)).toBe(toHex(Uint8Array.of(i & 255, i >> 8)))
+    for (const id of list) await store.destroy(id)
+    expect([store.size, store.bytes]).toEqual([0, 0])
+  })
+
+  it('keeps names of every kind, interned or inline, through create, commit, load and getMulti', async () => {
+    const { store, meta } = clocked()
+    const id = newId()
+    const m = meta()
+    const names = [
+      '',
+      '__proto__',
+      'é',
+      'ÿ'.repeat(64),
+      'ÿ'.repeat(65), // too long to intern: inline, one byte a character
+      '名前 ✓ 🙂',
+      '名'.repeat(100), // inline, two bytes a character
+      '\ud800', // a lone surrogate
+      'x\udfffy'.repeat(30),
+      '\u0000',
+    ]
+    // More distinct names than the table holds: the later ones are inline.
+    for (let i = 0; i < 300; i++) names.push(`n${i}`)
+    const f = new Map(names.map((n, i): [string, Uint8Array] => [n, Uint8Array.of(i & 255, i >> 8)]))
+    expect(await store.create(id, m, f)).toBe(true)
+    const other = newId()
+    expect(await store.create(other, m, new Map([...f].reverse()))).toBe(true)
+    for (const sid of [id, other]) {
+      const got = (await store.load(sid))!
+      expect([...got.fields.keys()].sort()).toEqual([...names].sort())
+      for (const [n, v] of f) expect(hex(got.fields.get(n)), JSON.stringify(n)).toBe(toHex(v))
+      expect((await store.getMulti(sid, [...names].reverse()))!.values.map(hex)).toEqual([...names].reverse().map((n) => toHex(f.get(n)!)))
+    }
+    const drop = names.filter((_n, i) => i % 3 === 0)
+    const set = new Map(names.filter((_n, i) => i % 3 === 1).map((n): [string, Uint8Array] => [n, Uint8Array.of(0xee)]))
+    expect(await store.commit(id, { delete: drop, set, expiresAt: m.expiresAt })).toBe(true)
+    const got = (await store.load(id))!
+    expect(got.fields.size).toBe(names.length - drop.length)
+    for (const [n, v] of f) expect(hex(got.fields.get(n)), JSON.stringify(n)).toBe(drop.includes(n) ? undefined : set.has(n) ? 'ee' : toHex(v))
+  })
+
+  it.each(['create', 'commit'] as const)('a value whose getter calls the store again fails the outer %s, and corrupts nothing', async (call) => {
+    const { store, meta } = clocked()
+    const [inner, outer] = [newId(), newId()]
+    const m = meta()
+    if (call === 'commit') await store.create(outer, m, one('a', Uint8Array.of(1)))
+    let innerCall: Promise<boolean> | undefined
+    const value = new Proxy(Uint8Array.of(1, 2, 3), {
+      get(target, prop) {
+        if (prop === 'length' && innerCall === undefined) innerCall = store.create(inner, m, one('i', Uint8Array.of(9)))
+        const v = Reflect.get(target, prop, target) as unknown
+        return typeof v === 'function' ? (v as (...args: unknown[]) => unknown).bind(target) : v
+      },
+    })
+    const attempt = call === 'create' ? store.create(outer, m, one('v', value)) : store.commit(outer, { set: one('v', value), expiresAt: m.expiresAt })
+    await expect(attempt).rejects.toThrow(/called again while it was packing/)
+    expect(await innerCall).toBe(true)
+    expect(hex((await store.load(inner))!.fields.get('i'))).toBe('09')
+    if (call === 'create') expect(await store.load(outer)).toBeNull()
+    else expect([...(await store.load(outer))!.fields].map(([k, v]) => [k, hex(v)])).toEqual([['a', '01']])
+    expect(store.bytes).toBe(sessionBytes(inner, m, 1) + (call === 'commit' ? sessionBytes(outer, m, 1) : 0))
+  })
+
+  it.each([
+    ['0 and 0', 0, 1],
+    ['negative', -1, 1],
+    ['a 6-bit edge', 63, 64],
+    ['a 13-bit edge', 8191, 8192],
+    ['the safe extremes', -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+    ['never expiring', Number.MIN_SAFE_INTEGER, Infinity],
+  ])('keeps times exactly: %s', async (_what, createdAt, expiresAt) => {
+    const clock = manualClock(-Number.MAX_SAFE_INTEGER)
+    const store = make({ now: clock.now })
+    const id = newId()
+    const m = { createdAt, expiresAt }
+    expect(await store.create(id, m, one('k', Uint8Array.of(1)))).toBe(true)
+    expect((await store.load(id))!.meta).toEqual(m)
+    expect((await store.getMulti(id, ['k']))!.meta).toEqual(m)
+    expect(await store.touch(id, expiresAt)).toBe(true)
+    expect(await store.commit(id, { set: one('l', Uint8Array.of(2)), expiresAt })).toBe(true)
+    expect((await store.load(id))!.meta).toEqual(m)
+    expect(store.bytes).toBe(SESSION_OVERHEAD + 24 + timeLen(expiresAt) + timeLen(createdAt) + 2 * fieldLen(1))
+  })
+})
+
 describe('MemoryStore eviction', () => {
   it.each(['load', 'getMulti', 'commit', 'touch'] as const)('is LRU by count: %s makes a session recently used', async (use) => {
     const { store, meta } = clocked({ maxSessions: 3 })
@@ -173,11 +302,35 @@ describe('MemoryStore eviction', () => {
     for (const id of [a, c, d]) expect(await store.load(id)).not.toBeNull()
   })
 
+  it('using the most recently used session again keeps the order exact', async () => {
+    const { store, meta } = clocked({ maxSessions: 3 })
+    const [a, b, c, d, e] = [newId(), newId(), newId(), newId(), newId()]
+    for (const id of [a, b, c]) await store.create(id, meta(), one('k', Uint8Array.of(1)))
+    await store.load(c)
+    await store.commit(c, { set: one('k', Uint8Array.of(2)), expiresAt: meta().expiresAt })
+    await store.touch(c, meta().expiresAt)
+    await store.load(a) // order: b, c, a
+    await store.load(a)
+    await store.commit(a, { set: one('k', Uint8Array.of(3)), expiresAt: meta().expiresAt })
+    await store.create(d, meta()) // evicts b
+    expect(await store.load(b)).toBeNull()
+    await store.destroy(d) // the most recent one goes: order c, a
+    await store.load(a)
+    await store.create(e, meta()) // order: c, a, e
+    await store.create(d, meta()) // evicts c
+    expect(await store.load(c)).toBeNull()
+    expect(hex((await store.load(a))!.fields.get('k'))).toBe('03')
+    expect(await store.load(e)).not.toBeNull()
+    expect(await store.load(d)).not.toBeNull()
+  })
+
   it('is LRU by bytes, and a growing session pushes out others, never itself', async () => {
     const ids = Array.from({ length: 5 }, () => newId())
     const value = new Uint8Array(100)
-    const per = SESSION_OVERHEAD + 32 + FIELD_OVERHEAD + 1 + 100
-    const { store, meta } = clocked({ maxBytes: 3 * per, maxSessions: Infinity })
+    const clock = manualClock()
+    const meta = () => ({ createdAt: clock.now(), expiresAt: clock.now() + HOUR })
+    const per = sessionBytes(ids[0]!, meta(), 100)
+    const store = make({ now: clock.now, maxBytes: 3 * per, maxSessions: Infinity })
     for (const id of ids.slice(0, 3)) await store.create(id, meta(), one('v', value))
     expect(store.bytes).toBe(3 * per)
     await store.load(ids[0]!) // order now: 1, 2, 0
@@ -185,13 +338,13 @@ describe('MemoryStore eviction', () => {
     expect(await store.load(ids[1]!)).toBeNull()
     expect(store.bytes).toBe(3 * per)
     // order: 2, 0, 3 (the load of 1 found nothing). Grow 3 by 150 bytes: 2 must go, 0 stays.
-    await store.commit(ids[3]!, { set: one('w', new Uint8Array(150 - FIELD_OVERHEAD - 1)), expiresAt: meta().expiresAt })
+    await store.commit(ids[3]!, { set: one('w', new Uint8Array(valueFor(150))), expiresAt: meta().expiresAt })
     expect(await store.load(ids[2]!)).toBeNull()
     expect(await store.load(ids[0]!)).not.toBeNull()
     expect(await store.load(ids[3]!)).not.toBeNull()
     expect(store.bytes).toBe(2 * per + 150)
     // A session that fills the store alone pushes out every other one.
-    await store.commit(ids[3]!, { set: one('w', new Uint8Array(3 * per - per - FIELD_OVERHEAD - 1)), expiresAt: meta().expiresAt })
+    await store.commit(ids[3]!, { set: one('w', new Uint8Array(valueFor(3 * per - per))), expiresAt: meta().expiresAt })
     expect(store.bytes).toBe(3 * per)
     expect(store.size).toBe(1)
     expect(await store.load(ids[3]!)).not.toBeNull()
@@ -218,7 +371,7 @@ describe('MemoryStore eviction', () => {
     const now = Date.now()
     const meta = { createdAt: now, expiresAt: now + HOUR }
     const fields = one('user', Uint8Array.of(1, 2, 3, 4))
-    const per = SESSION_OVERHEAD + 'flood-0000000'.length + FIELD_OVERHEAD + 4 + 4
+    const per = sessionBytes('flood-0000000', meta, 4) // the 13-character IDs are 10-byte keys
     let over = 0
     const t0 = performance.now()
     for (let i = 0; i < n; i++) {
@@ -233,6 +386,57 @@ describe('MemoryStore eviction', () => {
     expect(await store.load(`flood-${String(n - cap).padStart(7, '0')}`)).not.toBeNull()
     expect(await store.load(`flood-${String(n - cap - 1).padStart(7, '0')}`)).toBeNull()
     expect(ms, `${n} creates took ${ms.toFixed(0)} ms`).toBeLessThan(10_000)
+  })
+  it('stays exactly LRU through a long random mix of every call, against a reference model', async () => {
+    const clock = manualClock()
+    const cap = 40
+    const store = make({ now: clock.now, maxSessions: cap })
+    /** The model: insertion order is recency, as in the store. */
+    const model = new Map<string, number>()
+    const touch = (id: string, v: number) => {
+      model.delete(id)
+      model.set(id, v)
+      if (model.size > cap) model.delete(model.keys().next().value!)
+    }
+    const pool = Array.from({ length: 120 }, () => newId())
+    let seed = 12345
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31
+      return seed % n
+    }
+    const m = { createdAt: clock.now(), expiresAt: clock.now() + HOUR }
+    let id = pool[0]!
+    for (let step = 0; step < 30_000; step++) {
+      if (rand(3) > 0) id = pool[rand(pool.length)]! // else the same session again
+      const op = rand(6)
+      const v = step & 255
+      if (op === 0) {
+        const created = await store.create(id, m, one('v', Uint8Array.of(v)))
+        expect(created).toBe(!model.has(id))
+        if (created) touch(id, v)
+      } else if (op === 1) {
+        const r = await store.load(id)
+        expect(r === null ? undefined : r.fields.get('v')![0]).toBe(model.get(id))
+        if (r) touch(id, model.get(id)!)
+      } else if (op === 2) {
+        const ok = await store.commit(id, { set: one('v', Uint8Array.of(v)), expiresAt: m.expiresAt })
+        expect(ok).toBe(model.has(id))
+        if (ok) touch(id, v)
+      } else if (op === 3) {
+        const ok = await store.touch(id, m.expiresAt)
+        expect(ok).toBe(model.has(id))
+        if (ok) touch(id, model.get(id)!)
+      } else if (op === 4) {
+        const r = await store.getMulti(id, ['v'])
+        expect(r === null ? undefined : r.values[0]![0]).toBe(model.get(id))
+        if (r) touch(id, model.get(id)!)
+      } else {
+        await store.destroy(id)
+        model.delete(id)
+      }
+      expect(store.size).toBe(model.size)
+    }
+    expect(store.bytes).toBe(model.size * sessionBytes(pool[0]!, m, 1))
   })
 })
 
@@ -268,8 +472,10 @@ describe('MemoryStore TOO_LARGE', () => {
 
   it('a session of exactly maxBytes fits', async () => {
     const id = newId()
-    const max = SESSION_OVERHEAD + id.length + FIELD_OVERHEAD + 1 + 500
-    const { store, meta } = clocked({ maxBytes: max })
+    const clock = manualClock()
+    const meta = () => ({ createdAt: clock.now(), expiresAt: clock.now() + HOUR })
+    const max = sessionBytes(id, meta(), 500)
+    const store = make({ now: clock.now, maxBytes: max })
     expect(await store.create(id, meta(), one('v', new Uint8Array(500)))).toBe(true)
     expect(store.bytes).toBe(max)
     await expect(store.commit(id, { set: one('v', new Uint8Array(501)), expiresAt: meta().expiresAt })).rejects.toThrow(/maxBytes/)
@@ -296,7 +502,7 @@ describe('MemoryStore expiry', () => {
     expect(store.size).toBe(2)
     expect(await store.getMulti(a, ['k'])).toBeNull()
     expect(store.size).toBe(1)
-    expect(store.bytes).toBe(SESSION_OVERHEAD + b.length + FIELD_OVERHEAD + 1 + 1)
+    expect(store.bytes).toBe(sessionBytes(b, meta(), 1))
   })
 
   it('sweep() removes exactly the expired sessions and returns how many', async () => {
@@ -308,7 +514,7 @@ describe('MemoryStore expiry', () => {
     expect(store.sweep()).toBe(3)
     expect(store.sweep()).toBe(0)
     expect(store.size).toBe(3)
-    expect(store.bytes).toBe(3 * (SESSION_OVERHEAD + 32 + FIELD_OVERHEAD + 2))
+    expect(store.bytes).toBe(3 * sessionBytes(ids[0]!, meta(), 1))
     for (const [i, id] of ids.entries()) expect((await store.load(id)) === null).toBe(i % 2 === 1)
   })
 
