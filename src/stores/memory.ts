@@ -42,7 +42,9 @@
 //   a store that is dropped without close() can still be collected. The clock is `now`
 //   (default Date.now), injectable so tests move time without patching Date.now.
 // - LRU order is the Map's insertion order: a use deletes and re-inserts the entry (or, when it
-//   is the last one inserted, replaces it in place). Eviction reads the front through an
+//   is the last one inserted, or in a store of at least 1024 sessions one of the last 64 moved,
+//   replaces it in place: re-inserting a few hot keys over and over is pathological in V8's Map,
+//   see #use; those are among the newest 64 anyway). Eviction reads the front through an
 //   iterator kept from one eviction to the next, since a fresh iterator would walk over the
 //   holes that earlier evictions left at the front of V8's table (quadratic in a flood). But an
 //   iterator also keeps alive every table the Map has outgrown since it last moved (which
@@ -333,6 +335,11 @@ function unref(timer: unknown): void {
   }
 }
 
+/** How many of the latest moves to the back of the LRU order are remembered (see #use)... */
+const RECENT = 64
+/** ...in stores allowed at least this many sessions; smaller ones keep the order exact. */
+const RECENT_MIN = 1024
+
 /**
  * Sessions in process memory, bounded and LRU-evicted. See the module comment.
  *
@@ -357,6 +364,10 @@ export class MemoryStore implements Store {
   /** …and how many sessions it held then. */
   #mark = 0
   #bytes = 0
+  /** Keys moved to the back within the last RECENT moves (stores of at least RECENT_MIN only). */
+  readonly #recent: Set<string> | undefined
+  readonly #ring: (string | undefined)[] = []
+  #ringAt = 0
   /** Interned field names: number → name, and back. */
   readonly #names: string[] = []
   readonly #nameIds = new Map<string, number>()
@@ -372,6 +383,7 @@ export class MemoryStore implements Store {
       throw configError('sweepInterval', interval, `integer milliseconds from 1 to ${MAX_TIMER_MS}, or 0 for no timer`)
     }
     this.sweepInterval = interval
+    this.#recent = this.maxSessions >= RECENT_MIN ? new Set() : undefined
     const now = options.now ?? Date.now
     if (typeof now !== 'function') throw configError('now', typeof now, 'a function returning milliseconds since the epoch')
     this.#now = now
@@ -590,6 +602,8 @@ export class MemoryStore implements Store {
     this.#map.clear()
     this.#cursor = undefined
     this.#last = undefined
+    this.#recent?.clear()
+    this.#ring.length = 0
     this.#names.length = 0
     this.#nameIds.clear()
     this.#bytes = 0
@@ -703,15 +717,26 @@ export class MemoryStore implements Store {
 
   /** Stores `packed` as the session under `key`, most recently used: at the back of the Map's order. */
   #use(key: string, packed: string): void {
-    if (key === this.#last) {
-      // Already at the back: replaced in place. (A delete and re-insert of one key leaves a hole
-      // in its bucket's chain each time, which V8 walks on every insert until the table is next
-      // rebuilt: one session used over and over would cost O(holes) per call.)
+    const recent = this.#recent
+    if (key === this.#last || recent?.has(key)) {
+      // Replaced in place, not moved to the back. A delete and re-insert of one key leaves a
+      // hole in its bucket's chain each time, which V8 walks on every call until the table is
+      // next rebuilt: a few sessions used over and over in a large store cost ~20-30 us a call
+      // (measured, 100k sessions). So a session moved within the last RECENT moves stays put: it
+      // is among the newest RECENT anyway, and in stores that small the order is exact.
       this.#map.set(key, packed)
       return
     }
     this.#delete(key)
     this.#put(key, packed)
+    if (recent) {
+      const ring = this.#ring
+      const old = ring[this.#ringAt]
+      if (old !== undefined) recent.delete(old)
+      ring[this.#ringAt] = key
+      recent.add(key)
+      this.#ringAt = (this.#ringAt + 1) % RECENT
+    }
   }
 
   #remove(key: string, packed: string): void {

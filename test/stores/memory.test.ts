@@ -387,6 +387,24 @@ describe('MemoryStore eviction', () => {
     expect(await store.load(`flood-${String(n - cap - 1).padStart(7, '0')}`)).toBeNull()
     expect(ms, `${n} creates took ${ms.toFixed(0)} ms`).toBeLessThan(10_000)
   })
+  it('in a store of >= 1024 sessions, a session moved within the last 64 uses stays in place', async () => {
+    // Re-inserting a few hot keys over and over is pathological in V8's Map (holes in one bucket
+    // chain), so recent movers are replaced in place: the order is LRU except among the newest 64.
+    const { store, meta } = clocked({ maxSessions: 1024 })
+    const ids = Array.from({ length: 1024 }, () => newId())
+    for (const id of ids) await store.create(id, meta(), one('k', Uint8Array.of(1)))
+    const [a, b] = [ids[0]!, ids[1]!]
+    await store.load(a) // moved to the back: ..., a
+    await store.load(b) // ..., a, b
+    await store.load(a) // moved within the last 64: stays, so still ..., a, b (exact LRU: ..., b, a)
+    for (let i = 0; i < 1022; i++) await store.create(newId(), meta()) // evicts ids[2..1023]
+    expect(await store.load(ids[2]!)).toBeNull()
+    expect(await store.load(ids[1023]!)).toBeNull()
+    await store.create(newId(), meta()) // the front is now a
+    expect(await store.load(a)).toBeNull()
+    expect(await store.load(b)).not.toBeNull()
+  })
+
   it('stays exactly LRU through a long random mix of every call, against a reference model', async () => {
     const clock = manualClock()
     const cap = 40
