@@ -8,8 +8,9 @@
 // - The first read loads the whole record in one store round trip; later reads are served from
 //   memory. A cookie whose session is missing or expired turns into a fresh session then.
 // - Writes are buffered (already encoded, so a bad value fails at set()) and commit() sends one
-//   batch: fields set, fields deleted, new expiry. A write loads the session first (the same one
-//   round trip a read costs; the expiry needs createdAt anyway), so writes made after a dead
+//   batch: fields set, fields deleted, new expiry. A write first makes sure the session exists
+//   and learns its createdAt (which bounds the expiry): a full load, or with a store that has
+//   getMulti just the metadata (Redis: an HMGET of two names), so writes made after a dead
 //   cookie was found go into a fresh session. The store applies the batch only if the session
 //   still exists, so a request that finishes after a logout does not bring the session back:
 //   its changes are dropped (logout wins), the client's cookie is removed, commit() resolves.
@@ -252,7 +253,7 @@ export class Session<T extends SessionData = SessionData> {
   /** Sets `key`; the value is encoded now, so an unsupported value fails here (CODEC). */
   async set<K extends keyof T & string>(key: K, value: T[K]): Promise<void> {
     const b = encodeEntry(key, value)
-    await this.load()
+    await this.#know()
     this.#sets.set(key, b)
     this.#deletes.delete(key)
   }
@@ -260,7 +261,7 @@ export class Session<T extends SessionData = SessionData> {
   /** Sets several keys at once (one commit batch); one bad value leaves the batch untouched. */
   async setMulti(values: Partial<T>): Promise<void> {
     const encoded = Object.entries(values).map(([k, v]) => [k, encodeEntry(k, v)] as const)
-    await this.load()
+    await this.#know()
     for (const [k, b] of encoded) {
       this.#sets.set(k, b)
       this.#deletes.delete(k)
@@ -269,7 +270,7 @@ export class Session<T extends SessionData = SessionData> {
 
   /** Deletes keys. */
   async delete(...keys: (keyof T & string)[]): Promise<void> {
-    await this.load()
+    await this.#know()
     for (const k of keys) {
       this.#sets.delete(k)
       this.#deletes.add(k)
@@ -278,7 +279,7 @@ export class Session<T extends SessionData = SessionData> {
 
   /** Deletes every key; the session itself stays (use destroy to end it). */
   async clear(): Promise<void> {
-    await this.load()
+    await this.#know()
     this.#sets.clear()
     this.#deletes.clear()
     this.#cleared = true
@@ -342,8 +343,8 @@ export class Session<T extends SessionData = SessionData> {
       this.#sendCookie(now)
       return
     }
-    // Not read, not written, not re-signed: nothing to send (a touch needs the loaded expiry).
-    if (!this.#loaded || !this.#meta) return
+    // Not read, not written, not re-signed: nothing to send (a touch needs the known expiry).
+    if (!this.#meta) return
     const meta = this.#meta
     if (this.#dirty()) {
       const expiresAt = this.#expiry(meta.createdAt, now)
@@ -356,7 +357,7 @@ export class Session<T extends SessionData = SessionData> {
         this.#staleCookie = true
         return this.#drop()
       }
-      this.#fields = this.#merged()
+      if (this.#loaded) this.#fields = this.#merged() // else a later read loads what the store has
       this.#resetPending()
       this.#meta = { createdAt: meta.createdAt, expiresAt }
       this.#refreshCookie(now)
