@@ -10,6 +10,12 @@
 //   BENCH_HTTP_ROUNDS=3 (0 skips)  BENCH_HTTP_SECONDS=5  BENCH_HTTP_WARMUP=1  BENCH_HTTP_CONNECTIONS=10
 //   BENCH_HTTP_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'  (flags for the server children)
 //   BENCH_MEMORY_N=20000 (0 skips)  BENCH_MEMORY_ROUNDS=3
+//
+// And the Redis HTTP rows (bench/redis.bench.ts; server children from bench/redis-server-child.ts;
+// one redis-server of their own, SKIPPED loudly when redis-server is not on PATH):
+//
+//   BENCH_REDIS_ROUNDS=3 (0 skips)  BENCH_REDIS_SECONDS=4  BENCH_REDIS_WARMUP=1
+//   (BENCH_HTTP_CONNECTIONS and BENCH_HTTP_NODE_ARGS apply to these server children too)
 
 import { cpus } from 'node:os'
 import { codecSuite } from './codec.bench'
@@ -19,6 +25,7 @@ import { contextTable, measure, rowsTable, sink, type Suite } from './harness'
 import { measureStartup } from './startup'
 import { measureHttp } from './http.bench'
 import { measureMemory } from './memory.bench'
+import { measureRedisHttp } from './redis.bench'
 
 /** The same secret for every library: 44 ASCII bytes. */
 const SECRET = 'bench-secret-4f9c2a7e1b6d3c8a0e5f7b2d9c4a6e1f'
@@ -30,7 +37,7 @@ function envInt(name: string, fallback: number): number {
   return v
 }
 
-export async function main(codec: unknown, distIndex: string, extra: { httpServer?: string } = {}): Promise<void> {
+export async function main(codec: unknown, distIndex: string, extra: { httpServer?: string; redisServer?: string } = {}): Promise<void> {
   const runs = envInt('BENCH_RUNS', 2)
   const timeMs = envInt('BENCH_TIME_MS', 700)
   const warmupMs = envInt('BENCH_WARMUP_MS', 200)
@@ -88,6 +95,23 @@ export async function main(codec: unknown, distIndex: string, extra: { httpServe
           warmupSeconds: envInt('BENCH_HTTP_WARMUP', 1),
           connections: envInt('BENCH_HTTP_CONNECTIONS', 10),
           nodeArgs,
+        })}`,
+      )
+    }
+  }
+  const redisRounds = envInt('BENCH_REDIS_ROUNDS', 3)
+  if (redisRounds > 0) {
+    if (extra.redisServer === undefined) console.log('\nRedis HTTP rows SKIPPED: no server script (run through build/bench.mjs)')
+    else {
+      console.log(
+        `\n${await measureRedisHttp({
+          serverScript: extra.redisServer,
+          secret: SECRET,
+          rounds: redisRounds,
+          seconds: envInt('BENCH_REDIS_SECONDS', 4),
+          warmupSeconds: envInt('BENCH_REDIS_WARMUP', 1),
+          connections: envInt('BENCH_HTTP_CONNECTIONS', 10),
+          nodeArgs: (process.env.BENCH_HTTP_NODE_ARGS ?? '').split(' ').filter((a) => a !== ''),
         })}`,
       )
     }

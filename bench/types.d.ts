@@ -63,6 +63,27 @@ declare module 'express-session' {
   class Cookie {
     constructor(options?: { maxAge?: number; path?: string; httpOnly?: boolean; secure?: boolean })
   }
-  const session: { MemoryStore: typeof MemoryStore; Session: typeof Session; Cookie: typeof Cookie }
+  // bench/redis-server-child.ts: the middleware itself, and the base class connect-redis extends.
+  interface SessionData {
+    [key: string]: unknown
+  }
+  class Store {}
+  interface SessionOptions {
+    store?: Store
+    secret: string | string[]
+    name?: string
+    resave?: boolean
+    saveUninitialized?: boolean
+    rolling?: boolean
+    cookie?: { path?: string; httpOnly?: boolean; secure?: boolean | 'auto'; sameSite?: boolean | 'lax' | 'strict' | 'none'; maxAge?: number; domain?: string }
+  }
+  type Middleware = (req: import('node:http').IncomingMessage, res: import('node:http').ServerResponse, next: (err?: unknown) => void) => void
+  const session: {
+    (options: SessionOptions): Middleware
+    MemoryStore: typeof MemoryStore
+    Session: typeof Session
+    Cookie: typeof Cookie
+    Store: typeof Store
+  }
   export default session
 }

@@ -4,7 +4,8 @@
 // says so and runs the rest. Environment: BENCH_RUNS, BENCH_TIME_MS, BENCH_WARMUP_MS,
 // BENCH_STARTUP_N, BENCH_HTTP_*, BENCH_MEMORY_* (see bench/main.ts); BENCH_NO_BUILD=1 skips the
 // build step. bench/http-server.ts is bundled on its own into build/out/http-server.mjs: the HTTP
-// rows run it in child processes.
+// rows run it in child processes; bench/redis-server-child.ts likewise into
+// build/out/redis-server.mjs for the Redis HTTP rows (BENCH_REDIS_*).
 import * as esbuild from 'esbuild'
 import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
@@ -28,11 +29,13 @@ const distIndex = join(root, 'dist/index.js')
 const outfile = join(root, 'build/out/bench.mjs')
 // The HTTP rows' server, run by bench/http.bench.ts in child processes.
 const httpServer = join(root, 'build/out/http-server.mjs')
+// The Redis HTTP rows' server, run by bench/redis.bench.ts in child processes.
+const redisServer = join(root, 'build/out/redis-server.mjs')
 // A generated entry, so that no file under bench/ imports src/codec.ts (which may not exist yet).
 const entry = [
   `import { main } from './bench/main'`,
   hasCodec ? `import * as codec from './src/codec'` : `const codec = undefined`,
-  `await main(codec, ${JSON.stringify(distIndex)}, { httpServer: ${JSON.stringify(httpServer)} })`,
+  `await main(codec, ${JSON.stringify(distIndex)}, { httpServer: ${JSON.stringify(httpServer)}, redisServer: ${JSON.stringify(redisServer)} })`,
 ].join('\n')
 
 await esbuild.build({
@@ -53,6 +56,16 @@ await esbuild.build({
   format: 'esm',
   packages: 'external',
   outfile: httpServer,
+  logLevel: 'warning',
+})
+await esbuild.build({
+  entryPoints: [join(root, 'bench/redis-server-child.ts')],
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  packages: 'external',
+  outfile: redisServer,
   logLevel: 'warning',
 })
 run(['--expose-gc', outfile])

@@ -1,0 +1,610 @@
+// Redis HTTP rows (issue 4): requests per second of a node:http server whose handler reads one
+// session value and writes one, with sessions in Redis: ours (Manager + RedisStore on ioredis
+// with recommendedClientOptions) against express-session + connect-redis on node-redis (its
+// supported client), and the same server without sessions (no Redis at all) as the baseline, so
+// Redis's share of the cost is visible.
+//
+// One redis-server for the whole section, started here on a free loopback port with no
+// persistence (--save '' --appendonly no) and stopped at the end; all three servers run at once
+// as child processes (bench/redis-server-child.ts, bundled), each measured in turn by autocannon
+// from this process with a fixed Cookie header: each side makes its session once, then every
+// request finds it (load, then commit at the end). Rounds rotate the order of the sides; each run
+// is a warm-up followed by the measured run.
+//
+// Before timing, self-checks: the counter increments across requests on each side, exactly one
+// session key per side is in Redis and holds the counter; afterwards, the counters account for
+// every request. Round trips per request are counted with MONITOR over a few sequential requests
+// per side (top-level commands only: those a script runs show up as source "lua"); Redis commands
+// per request, script-internal ones included, and redis-server CPU per request come from INFO
+// commandstats / INFO cpu deltas around each measured run.
+//
+//   BENCH_REDIS_ROUNDS=3 (0 skips)  BENCH_REDIS_SECONDS=4  BENCH_REDIS_WARMUP=1
+//   (also BENCH_HTTP_CONNECTIONS and BENCH_HTTP_NODE_ARGS, shared with the HTTP rows)
+//   For experiments: BENCH_REDIS_IOREDIS_OPTIONS='{"enableAutoPipelining":true}' (JSON ioredis
+//   options for ours, over recommendedClientOptions), BENCH_REDIS_STORE_OPTIONS='{"timeout":0}'
+//   (JSON RedisStore options); the section then says so above its tables.
+
+import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs'
+import { request } from 'node:http'
+import { createServer } from 'node:net'
+import { cpus, tmpdir } from 'node:os'
+import { delimiter, join } from 'node:path'
+import autocannon from 'autocannon'
+import { Redis } from 'ioredis'
+import { assert, table } from './harness'
+
+export interface RedisHttpOptions {
+  /** build/out/redis-server.mjs */
+  serverScript: string
+  secret: string
+  rounds: number
+  /** Measured seconds per run. */
+  seconds: number
+  /** Warm-up seconds before each measured run. */
+  warmupSeconds: number
+  connections: number
+  /** Extra node flags for the server children (e.g. --cpu-prof). */
+  nodeArgs: string[]
+}
+
+type Side = 'ours' | 'theirs' | 'plain'
+const MODE: Record<Side, string> = { ours: 'ours-redis', theirs: 'express-session-redis', plain: 'plain' }
+const SIDES: readonly Side[] = ['ours', 'theirs', 'plain']
+
+const TARGET = 1.3
+/** Round trips per request ours may take: the load and the commit. */
+const MAX_ROUND_TRIPS = 2
+/** Sequential requests per side watched with MONITOR. */
+const MONITOR_REQUESTS = 20
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b)
+  const m = s.length >> 1
+  return s.length % 2 ? (s[m] ?? NaN) : ((s[m - 1] ?? NaN) + (s[m] ?? NaN)) / 2
+}
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
+
+// ---------------------------------------------------------------------------------------------
+// redis-server (the minimal start logic of test/redis/server.ts, which imports vitest)
+
+function redisServerPath(): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (!dir) continue
+    const file = join(dir, 'redis-server')
+    try {
+      if (existsSync(file) && statSync(file).isFile()) return file
+    } catch {
+      // unreadable PATH entry
+    }
+  }
+  return undefined
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer()
+    srv.once('error', reject)
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address()
+      const port = typeof addr === 'object' && addr !== null ? addr.port : 0
+      srv.close(() => resolve(port))
+    })
+  })
+}
+
+interface RedisProcess {
+  port: number
+  stop(): Promise<void>
+}
+
+/** redis-server on a free loopback port, no persistence, ready once it answered PING. */
+async function startRedisServer(bin: string): Promise<RedisProcess> {
+  const dir = mkdtempSync(join(tmpdir(), 'simplesessions-bench-redis-'))
+  for (let attempt = 0; ; attempt++) {
+    const port = await freePort()
+    let output = ''
+    let exited: string | undefined
+    const child: ChildProcess = spawn(
+      bin,
+      ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--daemonize', 'no', '--logfile', '', '--save', '', '--appendonly', 'no'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    )
+    const collect = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-8000))
+    child.stdout?.on('data', collect)
+    child.stderr?.on('data', collect)
+    const exit = new Promise<void>((resolve) => {
+      child.once('exit', (code, signal) => {
+        exited = `redis-server on port ${port} exited (${signal ?? `code ${code}`}):\n${output}`
+        resolve()
+      })
+      child.once('error', (err) => {
+        exited = `redis-server could not start: ${err.message}`
+        resolve()
+      })
+    })
+    const kill = () => {
+      process.off('exit', kill)
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+    }
+    process.on('exit', kill)
+    const stop = async () => {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill('SIGTERM')
+        const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
+        await exit
+        clearTimeout(timer)
+      }
+      process.off('exit', kill)
+    }
+    const ping = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false })
+    ping.on('error', () => {})
+    try {
+      const deadline = Date.now() + 15_000
+      for (;;) {
+        if (exited !== undefined) throw new Error(exited)
+        try {
+          if (ping.status !== 'ready') await ping.connect()
+          if ((await ping.ping()) === 'PONG') break
+        } catch {
+          ping.disconnect()
+        }
+        if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not answer PING within 15 s:\n${output}`)
+        await sleep(15)
+      }
+      ping.disconnect()
+      return {
+        port,
+        async stop() {
+          await stop()
+          rmSync(dir, { recursive: true, force: true })
+        },
+      }
+    } catch (err) {
+      ping.disconnect()
+      await stop()
+      if (attempt < 5 && /Address already in use/i.test(output)) continue
+      rmSync(dir, { recursive: true, force: true })
+      throw err
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Server children and requests (as in bench/http.bench.ts)
+
+interface Server {
+  child: ChildProcess
+  port: number
+}
+
+function startServer(script: string, side: Side, redisPort: number, opts: RedisHttpOptions): Promise<Server> {
+  const child = spawn(process.execPath, [...opts.nodeArgs, script, MODE[side]], {
+    env: { ...process.env, BENCH_SECRET: opts.secret, BENCH_REDIS_PORT: String(redisPort) },
+    stdio: ['pipe', 'pipe', 'inherit'],
+  })
+  return new Promise((resolve, reject) => {
+    let out = ''
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString('utf8')
+      const nl = out.indexOf('\n')
+      if (nl === -1) return
+      child.stdout?.off('data', onData)
+      child.off('exit', onExit)
+      try {
+        const { port } = JSON.parse(out.slice(0, nl)) as { port: number }
+        resolve({ child, port })
+      } catch (e) {
+        reject(new Error(`${MODE[side]} server printed ${JSON.stringify(out)}: ${String(e)}`))
+      }
+    }
+    const onExit = (code: number | null) => reject(new Error(`${MODE[side]} server exited with ${code} before listening`))
+    child.stdout?.on('data', onData)
+    child.on('exit', onExit)
+    child.on('error', reject)
+  })
+}
+
+/** Closes the child's stdin (it exits by itself) and waits for it, killing it after 5 s. */
+function stopServer(s: Server): Promise<void> {
+  return new Promise((resolve) => {
+    if (s.child.exitCode !== null) return resolve()
+    const timer = setTimeout(() => s.child.kill('SIGKILL'), 5000)
+    s.child.once('exit', () => {
+      clearTimeout(timer)
+      resolve()
+    })
+    s.child.stdin?.end()
+  })
+}
+
+interface Response {
+  status: number
+  headers: Record<string, string | string[] | undefined>
+  body: string
+}
+
+function get(port: number, path: string, cookie?: string): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, headers: cookie === undefined ? {} : { cookie }, agent: false }, (res) => {
+      let body = ''
+      res.setEncoding('utf8')
+      res.on('data', (c: string) => (body += c))
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }))
+      res.on('error', reject)
+    })
+    req.on('error', reject)
+    req.end()
+  })
+}
+
+async function serverStats(port: number): Promise<{ cpuUs: number; requests: number }> {
+  const r = await get(port, '/__stats')
+  return JSON.parse(r.body) as { cpuUs: number; requests: number }
+}
+
+/** The `name=value` pair of the first Set-Cookie line. */
+function cookiePair(r: Response): string {
+  const sc = r.headers['set-cookie']
+  const line = Array.isArray(sc) ? sc[0] : sc
+  assert(typeof line === 'string', `no Set-Cookie in ${JSON.stringify(r.headers)}`)
+  return line.slice(0, line.indexOf(';') === -1 ? line.length : line.indexOf(';'))
+}
+
+const bodyOf = (n: number) => `n=${String(n).padStart(12, '0')}\n`
+const counterOf = (r: Response): number => Number(r.body.slice(2))
+
+async function load(port: number, seconds: number, opts: RedisHttpOptions, headers: Record<string, string>, latencies?: number[]) {
+  const inst = autocannon({ url: `http://127.0.0.1:${port}/`, connections: opts.connections, pipelining: 1, duration: seconds, headers })
+  if (latencies) inst.on('response', (_client, status, _bytes, ms) => {
+    if (status === 200) latencies.push(ms)
+  })
+  const r = await inst
+  assert(r.errors === 0 && r.timeouts === 0 && r.non2xx === 0, `autocannon on :${port}: ${r.errors} errors, ${r.timeouts} timeouts, ${r.non2xx} non-2xx`)
+  return r
+}
+
+// ---------------------------------------------------------------------------------------------
+// Redis-side measurements
+
+interface CmdStat {
+  calls: number
+  /** µs Redis spent executing the command (a script's includes the commands it ran). */
+  usec: number
+}
+
+/** INFO commandstats as command -> calls and µs, and INFO cpu as total µs. */
+async function redisCounters(admin: Redis): Promise<{ calls: Map<string, CmdStat>; cpuUs: number; reads: number; writes: number }> {
+  const info = await admin.info('commandstats')
+  const cpu = await admin.info('cpu')
+  const stats = await admin.info('stats')
+  const calls = new Map<string, CmdStat>()
+  for (const m of info.matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm)) calls.set(m[1]!, { calls: Number(m[2]), usec: Number(m[3]) })
+  const num = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(cpu)?.[1] ?? NaN)
+  const stat = (name: string) => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(stats)?.[1] ?? NaN)
+  // Socket reads and writes of redis-server (each read may bring several commands: a client that
+  // batches the commands of concurrent requests into one write makes fewer).
+  return { calls, cpuUs: (num('used_cpu_user') + num('used_cpu_sys')) * 1e6, reads: stat('total_reads_processed'), writes: stat('total_writes_processed') }
+}
+
+function callsDelta(before: Map<string, CmdStat>, after: Map<string, CmdStat>): Map<string, CmdStat> {
+  const d = new Map<string, CmdStat>()
+  for (const [cmd, n] of after) {
+    if (cmd === 'info') continue // the bench's own INFO around the run
+    const b = before.get(cmd)
+    const v = { calls: n.calls - (b?.calls ?? 0), usec: n.usec - (b?.usec ?? 0) }
+    if (v.calls > 0) d.set(cmd, v)
+  }
+  return d
+}
+
+interface Watched {
+  /** Top-level commands per request (the client's round trips, with pipelining 1). */
+  perRequest: number
+  /** e.g. "EVALSHA×2" */
+  topLevel: string
+  /** Commands run inside scripts, per request, e.g. "HGETALL, HGET, HSET×2, PEXPIREAT". */
+  inScripts: string
+  /** The top-level command names (lower case). */
+  names: Set<string>
+}
+
+const summarize = (names: string[], per: number): string => {
+  const counts = new Map<string, number>()
+  for (const n of names) counts.set(n, (counts.get(n) ?? 0) + 1)
+  return [...counts].map(([n, c]) => (c / per === 1 ? n.toUpperCase() : `${n.toUpperCase()}×${+(c / per).toFixed(2)}`)).join(', ') || '—'
+}
+
+/** MONITOR over `n` sequential requests to one server. */
+async function watchRoundTrips(admin: Redis, port: number, cookie: string | undefined, n: number): Promise<Watched> {
+  const monitor = await admin.monitor()
+  try {
+    const seen: { cmd: string; source: string }[] = []
+    let started = false
+    let finished = false
+    const marker = `bench-marker-${Math.random().toString(36).slice(2)}`
+    monitor.on('monitor', (_time: string, args: string[], source: string) => {
+      const cmd = String(args[0] ?? '').toLowerCase()
+      if (cmd === 'echo' && args[1] === `${marker}-start`) started = true
+      else if (cmd === 'echo' && args[1] === `${marker}-end`) finished = true
+      else if (started && !finished) seen.push({ cmd, source })
+    })
+    await admin.echo(`${marker}-start`)
+    for (let i = 0; i < n; i++) {
+      const r = await get(port, '/', cookie)
+      assert(r.status === 200, `MONITOR request ${i}: ${r.status}`)
+    }
+    await admin.echo(`${marker}-end`)
+    const deadline = Date.now() + 5000
+    while (!finished) {
+      assert(Date.now() < deadline, 'MONITOR never showed the end marker')
+      await sleep(5)
+    }
+    const top = seen.filter((s) => s.source !== 'lua').map((s) => s.cmd)
+    const inner = seen.filter((s) => s.source === 'lua').map((s) => s.cmd)
+    return { perRequest: top.length / n, topLevel: summarize(top, n), inScripts: summarize(inner, n), names: new Set(top) }
+  } finally {
+    monitor.disconnect()
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The section
+
+interface Run {
+  rps: number
+  p50: number
+  p99: number
+  /** Server child CPU per request, µs. */
+  cpuUs: number
+  /** This process (autocannon) CPU per request, µs. */
+  clientUs: number
+  /** redis-server CPU per request, µs. */
+  redisUs: number
+  /** redis-server socket reads and writes per request (INFO stats; the bench's 6 INFO calls are not subtracted). */
+  reads: number
+  writes: number
+  /** Redis commands per request, script-internal ones included (INFO commandstats). */
+  commands: number
+  /** command -> calls and µs per request */
+  byCommand: Map<string, CmdStat>
+  requests: number
+}
+
+async function measureOne(s: Server, admin: Redis, opts: RedisHttpOptions, headers: Record<string, string>): Promise<Run> {
+  if (opts.warmupSeconds > 0) await load(s.port, opts.warmupSeconds, opts, headers)
+  const before = await serverStats(s.port)
+  const r0 = await redisCounters(admin)
+  const latencies: number[] = []
+  const c0 = process.cpuUsage()
+  const r = await load(s.port, opts.seconds, opts, headers, latencies)
+  const c1 = process.cpuUsage(c0)
+  const r1 = await redisCounters(admin)
+  const after = await serverStats(s.port)
+  latencies.sort((a, b) => a - b)
+  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN
+  const requests = after.requests - before.requests
+  const delta = callsDelta(r0.calls, r1.calls)
+  const byCommand = new Map([...delta].map(([c, n]) => [c, { calls: n.calls / requests, usec: n.usec / requests }]))
+  return {
+    rps: r['2xx'] / r.duration,
+    p50: pct(50),
+    p99: pct(99),
+    cpuUs: (after.cpuUs - before.cpuUs) / requests,
+    clientUs: (c1.user + c1.system) / r['2xx'],
+    redisUs: (r1.cpuUs - r0.cpuUs) / requests,
+    reads: (r1.reads - r0.reads) / requests,
+    writes: (r1.writes - r0.writes) / requests,
+    commands: [...delta.values()].reduce((a, b) => a + b.calls, 0) / requests,
+    byCommand,
+    requests,
+  }
+}
+
+/** The section's markdown, or a SKIPPED line when there is no redis-server. */
+export async function measureRedisHttp(opts: RedisHttpOptions): Promise<string> {
+  const bin = redisServerPath()
+  if (!bin) {
+    return '########## Redis HTTP rows SKIPPED: redis-server is not on PATH (apt-get install redis-server) ##########'
+  }
+  const started = performance.now()
+  let redis: RedisProcess
+  try {
+    redis = await startRedisServer(bin)
+  } catch (e) {
+    // Like a failing codec self-check in main.ts: say so loudly, run the rest, exit non-zero.
+    process.exitCode = 1
+    return `########## Redis HTTP rows FAILED: could not start ${bin}: ${e instanceof Error ? e.message : String(e)} ##########`
+  }
+  const servers = new Map<Side, Server>()
+  let admin: Redis | undefined
+  try {
+    admin = new Redis({ host: '127.0.0.1', port: redis.port, maxRetriesPerRequest: 1 })
+    admin.on('error', () => {})
+    for (const side of SIDES) servers.set(side, await startServer(opts.serverScript, side, redis.port, opts))
+    const srv = (side: Side) => servers.get(side)!
+
+    // Self-checks: each side makes its session, then finds it again; the bodies are one size.
+    const cookies = new Map<Side, string>()
+    for (const side of ['ours', 'theirs'] as const) {
+      const first = await get(srv(side).port, '/')
+      assert(first.status === 200 && first.body === bodyOf(1), `${side}: first response ${first.status} ${first.body}`)
+      const cookie = cookiePair(first)
+      const second = await get(srv(side).port, '/', cookie)
+      assert(second.status === 200 && second.body === bodyOf(2), `${side}: the second request did not find the session: ${second.body}`)
+      const third = await get(srv(side).port, '/', cookie)
+      assert(third.body === bodyOf(3), `${side}: the third request did not find the session: ${third.body}`)
+      // Neither side re-sends its cookie on a write to an existing session (see the child).
+      assert(third.headers['set-cookie'] === undefined, `${side}: a write to an existing session sent Set-Cookie ${String(third.headers['set-cookie'])}`)
+      cookies.set(side, cookie)
+    }
+    assert(cookies.get('ours')!.startsWith('session=1.'), `ours: session cookie ${cookies.get('ours')}`)
+    assert(cookies.get('theirs')!.startsWith('connect.sid=s%3A'), `theirs: session cookie ${cookies.get('theirs')}`)
+    const p = await get(srv('plain').port, '/')
+    assert(p.status === 200 && p.body === bodyOf(1) && p.headers['set-cookie'] === undefined, `plain response ${p.status} ${p.body}`)
+
+    // The sessions really are in Redis: one key per side, holding the counter.
+    const oursKeys = await admin.keys('session:*')
+    const theirsKeys = await admin.keys('sess:*')
+    assert(oursKeys.length === 1 && theirsKeys.length === 1 && (await admin.dbsize()) === 2, `keys in Redis: ${JSON.stringify([...oursKeys, ...theirsKeys])}`)
+    const stored = async () => {
+      const h = await admin!.hgetallBuffer(oursKeys[0]!)
+      const theirs = JSON.parse((await admin!.get(theirsKeys[0]!)) ?? 'null') as { n?: unknown } | null
+      return { oursHasN: h.n !== undefined && h.n.length > 0, theirsN: theirs?.n }
+    }
+    const s0 = await stored()
+    assert(s0.oursHasN, `ours: no field n in ${oursKeys[0]}`)
+    assert(s0.theirsN === 3, `theirs: ${theirsKeys[0]} holds n=${String(s0.theirsN)}, expected 3`)
+    assert((await admin.pttl(oursKeys[0]!)) > 0 && (await admin.ttl(theirsKeys[0]!)) > 0, 'both session keys expire')
+
+    // Round trips per request, each side alone.
+    const watched = new Map<Side, Watched>()
+    for (const side of ['ours', 'theirs'] as const) watched.set(side, await watchRoundTrips(admin, srv(side).port, cookies.get(side), MONITOR_REQUESTS))
+    const sent = { ours: 3 + MONITOR_REQUESTS, theirs: 3 + MONITOR_REQUESTS }
+
+    // Timing: rounds rotate the order of the three sides (and reverse it every other round).
+    const runs: Record<Side, Run[]> = { ours: [], theirs: [], plain: [] }
+    for (let round = 0; round < opts.rounds; round++) {
+      const rotated = SIDES.map((_s, i) => SIDES[(i + round) % SIDES.length]!)
+      const order = round % 2 === 1 ? rotated.reverse() : rotated
+      for (const side of order) {
+        const cookie = cookies.get(side)
+        runs[side].push(await measureOne(srv(side), admin, opts, cookie === undefined ? {} : { cookie }))
+      }
+    }
+
+    // Every warm-up and measured request went to the one session of its side: a request that did
+    // not find it would have made a new one (a new key). Concurrent requests to one session race
+    // (read n, write n + 1 on two connections: the last commit wins, on both sides), so the counter
+    // only grew, by at most one per request; sequential requests still count exactly.
+    assert((await admin.dbsize()) === 2, `still one session key per side: ${JSON.stringify(await admin.keys('*'))}`)
+    assert((await admin.keys('session:*'))[0] === oursKeys[0] && (await admin.keys('sess:*'))[0] === theirsKeys[0], 'the same session keys')
+    const counters = new Map<Side, number>()
+    const kept = new Map<Side, string>()
+    for (const side of ['ours', 'theirs'] as const) {
+      const stats = await serverStats(srv(side).port)
+      const a = counterOf(await get(srv(side).port, '/', cookies.get(side)))
+      const b = counterOf(await get(srv(side).port, '/', cookies.get(side)))
+      assert(a > sent[side] && a <= stats.requests + 1 && b === a + 1, `${side}: session counter ${a} then ${b} after ${stats.requests} requests`)
+      counters.set(side, b)
+      kept.set(side, `${side} ${(((a - sent[side]) / (stats.requests - sent[side])) * 100).toFixed(0)}%`)
+    }
+    const s1 = await stored()
+    assert(s1.theirsN === counters.get('theirs'), `theirs: Redis holds n=${String(s1.theirsN)}, the counter is ${counters.get('theirs')}`)
+
+    // Tables.
+    const rps = (side: Side) => median(runs[side].map((r) => r.rps))
+    const med = (side: Side, f: (r: Run) => number) => median(runs[side].map(f))
+    const fmt = (x: number) => Math.round(x).toLocaleString('en-US')
+    const ratio = rps('ours') / rps('theirs')
+    const rtOurs = watched.get('ours')!.perRequest
+    const rtTheirs = watched.get('theirs')!.perRequest
+    const label = `HTTP req/s, handler reads 1 + writes 1 session value in Redis (${opts.connections} connections, pipelining 1)`
+    const result = table(
+      ['measure', 'ours (median req/s)', 'theirs (median req/s)', 'ratio (ours/theirs)', 'target', 'met?'],
+      [
+        [label, fmt(rps('ours')), `${fmt(rps('theirs'))} (express-session + connect-redis + node-redis)`, `${ratio.toFixed(2)}x`, `>= ${TARGET}x`, ratio >= TARGET ? 'yes' : '**NO**'],
+        [
+          'baseline: same server, no sessions, no Redis',
+          `${fmt(rps('plain'))} (ours at ${((100 * rps('ours')) / rps('plain')).toFixed(0)}% of it)`,
+          `(theirs at ${((100 * rps('theirs')) / rps('plain')).toFixed(0)}% of it)`,
+          '—',
+          '—',
+          '—',
+        ],
+        [
+          'Redis round trips per request (MONITOR, top-level commands)',
+          rtOurs.toFixed(2),
+          rtTheirs.toFixed(2),
+          '—',
+          `ours <= ${MAX_ROUND_TRIPS}`,
+          rtOurs <= MAX_ROUND_TRIPS ? 'yes' : '**NO**',
+        ],
+        [
+          'Redis commands per request, incl. inside scripts (INFO commandstats)',
+          med('ours', (r) => r.commands).toFixed(2),
+          med('theirs', (r) => r.commands).toFixed(2),
+          '—',
+          '—',
+          '—',
+        ],
+      ],
+    )
+    const name: Record<Side, string> = { ours: 'ours (Manager + RedisStore, ioredis)', theirs: 'express-session + connect-redis (node-redis)', plain: 'no sessions, no Redis' }
+    const detail = table(
+      ['side', ...runs.ours.map((_r, i) => `round ${i + 1} req/s`), 'p50 (ms)', 'p99 (ms)', 'server CPU µs/req', 'redis-server CPU µs/req', 'autocannon CPU µs/req'],
+      SIDES.map((side) => [
+        name[side],
+        ...runs[side].map((r) => fmt(r.rps)),
+        med(side, (r) => r.p50).toFixed(2),
+        med(side, (r) => r.p99).toFixed(2),
+        med(side, (r) => r.cpuUs).toFixed(1),
+        med(side, (r) => r.redisUs).toFixed(1),
+        med(side, (r) => r.clientUs).toFixed(1),
+      ]),
+    )
+    const byCmd = (side: Side) => {
+      const last = runs[side].at(-1)
+      return last ? [...last.byCommand].map(([c, n]) => `${c.toUpperCase()} ${n.calls.toFixed(2)} (${n.usec.toFixed(1)} µs)`).join(', ') || 'none' : '—'
+    }
+    /** µs per request Redis spent executing the side's top-level commands (scripts included). */
+    const execUs = (side: 'ours' | 'theirs') => {
+      const names = watched.get(side)!.names
+      return med(side, (r) => [...r.byCommand].filter(([c]) => names.has(c)).reduce((a, [, n]) => a + n.usec, 0))
+    }
+    const cmds = table(
+      [
+        'side',
+        `round trips/request (MONITOR, ${MONITOR_REQUESTS} requests)`,
+        'top-level commands',
+        'inside scripts',
+        'Redis execution µs/req (commandstats, top-level)',
+        'redis-server socket reads / writes per request (INFO stats)',
+        'commandstats per request: calls (µs) (last run)',
+      ],
+      (['ours', 'theirs'] as const).map((side) => {
+        const w = watched.get(side)!
+        return [
+          name[side],
+          w.perRequest.toFixed(2),
+          w.topLevel,
+          w.inScripts,
+          execUs(side).toFixed(1),
+          `${med(side, (r) => r.reads).toFixed(2)} / ${med(side, (r) => r.writes).toFixed(2)}`,
+          byCmd(side),
+        ]
+      }),
+    )
+    const serverCpuRatio = med('theirs', (r) => r.cpuUs) / med('ours', (r) => r.cpuUs)
+    const variant = ['BENCH_REDIS_IOREDIS_OPTIONS', 'BENCH_REDIS_STORE_OPTIONS']
+      .filter((k) => process.env[k])
+      .map((k) => `${k}=${process.env[k]}`)
+    return [
+      ...(variant.length ? [`**Experiment: ours ran with ${variant.join(' ')} (not the defaults)**`, ''] : []),
+      `## HTTP with Redis: requests/second (one local redis-server ${redisVersion(await admin.info('server'))}, no persistence; ${opts.rounds} rotating rounds, ` +
+        `${opts.warmupSeconds} s warm-up + ${opts.seconds} s each, ${((performance.now() - started) / 1000).toFixed(1)} s)`,
+      '',
+      result,
+      '',
+      detail,
+      '',
+      cmds,
+      '',
+      `Server CPU per request ratio (theirs / ours): ${serverCpuRatio.toFixed(2)}x. Latencies: median over rounds of each run's percentile. ` +
+        `The machine has ${cpus().length} cores: autocannon (this process), the server child and redis-server compete for them, so req/s is bounded by all three; ` +
+        'the CPU columns are less noisy than req/s. redis-server socket reads per request show how each client batches: node-redis writes the commands of one ' +
+        'event-loop turn (of all concurrent requests) in one write, ioredis writes each command when it is sent. Both sides send their cookie once, at creation (express-session: cookie without maxAge, connect-redis TTL 1 day; ' +
+        'ours: default options). Under load the 10 connections race on the one session (read n, write n + 1, no lock: the last commit wins), ' +
+        `so the counter kept only part of the increments: ${[...kept.values()].join(', ')} (the bench checks it only grew, and still counts sequential requests exactly).`,
+    ].join('\n')
+  } finally {
+    await Promise.all([...servers.values()].map(stopServer))
+    admin?.disconnect()
+    await redis.stop()
+  }
+}
+
+function redisVersion(info: string): string {
+  const v = /^redis_version:(\S+)/m.exec(info)?.[1]
+  return v === undefined ? '' : `v${v}`
+}
