@@ -333,8 +333,8 @@ export class Session<T extends SessionData = SessionData> {
    * before this resolves.
    */
   async commit(): Promise<void> {
-    // A re-sign needs the expiry for Max-Age. (Writes loaded already: see set.)
-    if (this.#resign && !this.#loaded) await this.load()
+    // A re-sign needs the session's metadata for Max-Age (a write has learned it already).
+    if (this.#resign) await this.#know()
     const now = this.#c.now()
     if (!this.#persisted) {
       if (this.#sets.size === 0) return this.#drop() // nothing to keep: lazy creation
