@@ -523,6 +523,29 @@ describeRedis('RedisStore on one node', () => {
       }
     })
 
+    it('a client that bounds its commands itself gets no second timer; one that queues does', async (ctx) => {
+      if (server.external) ctx.skip('pauses the whole server: not on a shared REDIS_URL server')
+      const bounded = new Redis(server.url, { ...recommendedClientOptions, commandTimeout: 300, lazyConnect: true })
+      const queueing = new Redis(server.url, { commandTimeout: 300, lazyConnect: true }) // offline queue on
+      await bounded.connect()
+      await queueing.connect()
+      const a = new RedisStore(bounded, { prefix: freshPrefix('bound'), timeout: 100 })
+      const b = new RedisStore(queueing, { prefix: freshPrefix('queue'), timeout: 100 })
+      const id = newId()
+      await a.create(id, meta(), one('a', Uint8Array.of(1)))
+      await b.create(id, meta(), one('a', Uint8Array.of(1)))
+      await server.command('CLIENT', 'PAUSE', 3000, 'WRITE')
+      try {
+        const [ea, eb] = await Promise.all([rejection(a.touch(id, meta().expiresAt)), rejection(b.touch(id, meta().expiresAt))])
+        expect(expectUnavailable(ea).message).toBe('Command timed out') // the client's 300 ms
+        expect(expectUnavailable(eb).message).toMatch(/timed out after 100 ms/) // the store's timer
+      } finally {
+        await server.command('CLIENT', 'UNPAUSE')
+        bounded.disconnect()
+        queueing.disconnect()
+      }
+    })
+
     it('a command that times out (commandTimeout, server paused) is STORE_UNAVAILABLE', async (ctx) => {
       if (server.external) ctx.skip('pauses the whole server: not on a shared REDIS_URL server')
       const mine = new Redis(server.url, { ...recommendedClientOptions, commandTimeout: 150, lazyConnect: true })
