@@ -303,6 +303,14 @@ export class Session<T extends SessionData = SessionData> {
     return out
   }
 
+  /** Applies pending writes to the loaded fields in place (they are this session's own copy). */
+  #applyPending(): void {
+    const fields = this.#fields
+    if (this.#cleared) fields.clear()
+    for (const k of this.#deletes) fields.delete(k)
+    for (const [k, b] of this.#sets) fields.set(k, b)
+  }
+
   #expiry(createdAt: number, now: number): number {
     const idle = this.#c.idleTimeout ? now + this.#c.idleTimeout : Infinity
     const absolute = this.#c.absoluteTimeout ? createdAt + this.#c.absoluteTimeout : Infinity
@@ -357,7 +365,7 @@ export class Session<T extends SessionData = SessionData> {
         this.#staleCookie = true
         return this.#drop()
       }
-      if (this.#loaded) this.#fields = this.#merged() // else a later read loads what the store has
+      if (this.#loaded) this.#applyPending() // else a later read loads what the store has
       this.#resetPending()
       this.#meta = { createdAt: meta.createdAt, expiresAt }
       this.#refreshCookie(now)
