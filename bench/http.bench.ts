@@ -9,10 +9,8 @@
 // histogram has 1 ms resolution). The servers also report their CPU time, so the table shows
 // server CPU per request, which is less sensitive than req/s to what else the machine is doing.
 
-import { spawn, type ChildProcess } from 'node:child_process'
-import { request } from 'node:http'
+import { cookiePair, get, load, serverStats, startServer, stopServer, type Server } from './child-server'
 import { cpus } from 'node:os'
-import autocannon from 'autocannon'
 import { assert, table } from './harness'
 
 export interface HttpOptions {
@@ -27,11 +25,6 @@ export interface HttpOptions {
   connections: number
   /** Extra node flags for the server children (e.g. --cpu-prof), from BENCH_HTTP_NODE_ARGS. */
   nodeArgs: string[]
-}
-
-interface Server {
-  child: ChildProcess
-  port: number
 }
 
 interface Run {
@@ -53,101 +46,12 @@ const median = (xs: number[]): number => {
   return s.length % 2 ? (s[m] ?? NaN) : ((s[m - 1] ?? NaN) + (s[m] ?? NaN)) / 2
 }
 
-function startServer(script: string, mode: 'session' | 'plain', opts: HttpOptions): Promise<Server> {
-  const child = spawn(process.execPath, [...opts.nodeArgs, script, mode], {
-    env: { ...process.env, BENCH_SECRET: opts.secret },
-    stdio: ['pipe', 'pipe', 'inherit'],
-  })
-  return new Promise((resolve, reject) => {
-    let out = ''
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString('utf8')
-      const nl = out.indexOf('\n')
-      if (nl === -1) return
-      child.stdout?.off('data', onData)
-      child.off('exit', onExit)
-      try {
-        const { port } = JSON.parse(out.slice(0, nl)) as { port: number }
-        resolve({ child, port })
-      } catch (e) {
-        reject(new Error(`${mode} server printed ${JSON.stringify(out)}: ${String(e)}`))
-      }
-    }
-    const onExit = (code: number | null) => reject(new Error(`${mode} server exited with ${code} before listening`))
-    child.stdout?.on('data', onData)
-    child.on('exit', onExit)
-    child.on('error', reject)
-  })
-}
-
-/** Closes the child's stdin (it exits by itself) and waits for it, killing it after 5 s. */
-function stopServer(s: Server): Promise<void> {
-  return new Promise((resolve) => {
-    if (s.child.exitCode !== null) return resolve()
-    const timer = setTimeout(() => s.child.kill('SIGKILL'), 5000)
-    s.child.once('exit', () => {
-      clearTimeout(timer)
-      resolve()
-    })
-    s.child.stdin?.end()
-  })
-}
-
-interface Response {
-  status: number
-  headers: Record<string, string | string[] | undefined>
-  body: string
-}
-
-function get(port: number, path: string, cookie?: string): Promise<Response> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, headers: cookie === undefined ? {} : { cookie }, agent: false }, (res) => {
-      let body = ''
-      res.setEncoding('utf8')
-      res.on('data', (c: string) => (body += c))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }))
-      res.on('error', reject)
-    })
-    req.on('error', reject)
-    req.end()
-  })
-}
-
-async function serverStats(port: number): Promise<{ cpuUs: number; requests: number }> {
-  const r = await get(port, '/__stats')
-  return JSON.parse(r.body) as { cpuUs: number; requests: number }
-}
-
-/** The `name=value` pair of the first Set-Cookie line. */
-function cookiePair(r: Response): string {
-  const sc = r.headers['set-cookie']
-  const line = Array.isArray(sc) ? sc[0] : sc
-  assert(typeof line === 'string', `no Set-Cookie in ${JSON.stringify(r.headers)}`)
-  return line.slice(0, line.indexOf(';') === -1 ? line.length : line.indexOf(';'))
-}
-
-async function load(port: number, seconds: number, opts: HttpOptions, headers: Record<string, string>, latencies?: number[]) {
-  const inst = autocannon({
-    url: `http://127.0.0.1:${port}/`,
-    connections: opts.connections,
-    pipelining: 1,
-    duration: seconds,
-    headers,
-  })
-  if (latencies) inst.on('response', (_client, status, _bytes, ms) => {
-    if (status === 200) latencies.push(ms)
-  })
-  const r = await inst
-  assert(r.errors === 0 && r.timeouts === 0 && r.non2xx === 0, `autocannon on :${port}: ${r.errors} errors, ${r.timeouts} timeouts, ${r.non2xx} non-2xx`)
-  return r
-}
-
 async function measureOne(s: Server, opts: HttpOptions, headers: Record<string, string>): Promise<Run> {
-  if (opts.warmupSeconds > 0) await load(s.port, opts.warmupSeconds, opts, headers)
+  if (opts.warmupSeconds > 0) await load(s.port, opts.warmupSeconds, opts.connections, headers)
   const before = await serverStats(s.port)
   const latencies: number[] = []
   const c0 = process.cpuUsage()
-  const r = await load(s.port, opts.seconds, opts, headers, latencies)
+  const r = await load(s.port, opts.seconds, opts.connections, headers, latencies)
   const c1 = process.cpuUsage(c0)
   const after = await serverStats(s.port)
   latencies.sort((a, b) => a - b)
@@ -158,8 +62,8 @@ async function measureOne(s: Server, opts: HttpOptions, headers: Record<string, 
 
 export async function measureHttp(opts: HttpOptions): Promise<string> {
   const started = performance.now()
-  const ours = await startServer(opts.serverScript, 'session', opts)
-  const plain = await startServer(opts.serverScript, 'plain', opts).catch(async (e: unknown) => {
+  const ours = await startServer(opts.serverScript, 'session', opts.nodeArgs, { BENCH_SECRET: opts.secret })
+  const plain = await startServer(opts.serverScript, 'plain', opts.nodeArgs, { BENCH_SECRET: opts.secret }).catch(async (e: unknown) => {
     await stopServer(ours)
     throw e
   })

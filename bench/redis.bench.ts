@@ -25,12 +25,11 @@
 //   (JSON RedisStore options); the section then says so above its tables.
 
 import { spawn, type ChildProcess } from 'node:child_process'
+import { cookiePair, get, load, serverStats, startServer, stopServer, type Response, type Server } from './child-server'
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs'
-import { request } from 'node:http'
 import { createServer } from 'node:net'
 import { cpus, tmpdir } from 'node:os'
 import { delimiter, join } from 'node:path'
-import autocannon from 'autocannon'
 import { Redis } from 'ioredis'
 import { assert, table } from './harness'
 
@@ -171,98 +170,14 @@ async function startRedisServer(bin: string): Promise<RedisProcess> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Server children and requests (as in bench/http.bench.ts)
+// Server children (bench/child-server.ts)
 
-interface Server {
-  child: ChildProcess
-  port: number
-}
-
-function startServer(script: string, side: Side, redisPort: number, opts: RedisHttpOptions): Promise<Server> {
-  const child = spawn(process.execPath, [...opts.nodeArgs, script, MODE[side]], {
-    env: { ...process.env, BENCH_SECRET: opts.secret, BENCH_REDIS_PORT: String(redisPort) },
-    stdio: ['pipe', 'pipe', 'inherit'],
-  })
-  return new Promise((resolve, reject) => {
-    let out = ''
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString('utf8')
-      const nl = out.indexOf('\n')
-      if (nl === -1) return
-      child.stdout?.off('data', onData)
-      child.off('exit', onExit)
-      try {
-        const { port } = JSON.parse(out.slice(0, nl)) as { port: number }
-        resolve({ child, port })
-      } catch (e) {
-        reject(new Error(`${MODE[side]} server printed ${JSON.stringify(out)}: ${String(e)}`))
-      }
-    }
-    const onExit = (code: number | null) => reject(new Error(`${MODE[side]} server exited with ${code} before listening`))
-    child.stdout?.on('data', onData)
-    child.on('exit', onExit)
-    child.on('error', reject)
-  })
-}
-
-/** Closes the child's stdin (it exits by itself) and waits for it, killing it after 5 s. */
-function stopServer(s: Server): Promise<void> {
-  return new Promise((resolve) => {
-    if (s.child.exitCode !== null) return resolve()
-    const timer = setTimeout(() => s.child.kill('SIGKILL'), 5000)
-    s.child.once('exit', () => {
-      clearTimeout(timer)
-      resolve()
-    })
-    s.child.stdin?.end()
-  })
-}
-
-interface Response {
-  status: number
-  headers: Record<string, string | string[] | undefined>
-  body: string
-}
-
-function get(port: number, path: string, cookie?: string): Promise<Response> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, headers: cookie === undefined ? {} : { cookie }, agent: false }, (res) => {
-      let body = ''
-      res.setEncoding('utf8')
-      res.on('data', (c: string) => (body += c))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }))
-      res.on('error', reject)
-    })
-    req.on('error', reject)
-    req.end()
-  })
-}
-
-async function serverStats(port: number): Promise<{ cpuUs: number; requests: number }> {
-  const r = await get(port, '/__stats')
-  return JSON.parse(r.body) as { cpuUs: number; requests: number }
-}
-
-/** The `name=value` pair of the first Set-Cookie line. */
-function cookiePair(r: Response): string {
-  const sc = r.headers['set-cookie']
-  const line = Array.isArray(sc) ? sc[0] : sc
-  assert(typeof line === 'string', `no Set-Cookie in ${JSON.stringify(r.headers)}`)
-  return line.slice(0, line.indexOf(';') === -1 ? line.length : line.indexOf(';'))
+function startSide(script: string, side: Side, redisPort: number, opts: RedisHttpOptions): Promise<Server> {
+  return startServer(script, MODE[side], opts.nodeArgs, { BENCH_SECRET: opts.secret, BENCH_REDIS_PORT: String(redisPort) })
 }
 
 const bodyOf = (n: number) => `n=${String(n).padStart(12, '0')}\n`
 const counterOf = (r: Response): number => Number(r.body.slice(2))
-
-async function load(port: number, seconds: number, opts: RedisHttpOptions, headers: Record<string, string>, latencies?: number[]) {
-  const inst = autocannon({ url: `http://127.0.0.1:${port}/`, connections: opts.connections, pipelining: 1, duration: seconds, headers })
-  if (latencies) inst.on('response', (_client, status, _bytes, ms) => {
-    if (status === 200) latencies.push(ms)
-  })
-  const r = await inst
-  assert(r.errors === 0 && r.timeouts === 0 && r.non2xx === 0, `autocannon on :${port}: ${r.errors} errors, ${r.timeouts} timeouts, ${r.non2xx} non-2xx`)
-  return r
-}
 
 // ---------------------------------------------------------------------------------------------
 // Redis-side measurements
@@ -372,12 +287,12 @@ interface Run {
 }
 
 async function measureOne(s: Server, admin: Redis, opts: RedisHttpOptions, headers: Record<string, string>): Promise<Run> {
-  if (opts.warmupSeconds > 0) await load(s.port, opts.warmupSeconds, opts, headers)
+  if (opts.warmupSeconds > 0) await load(s.port, opts.warmupSeconds, opts.connections, headers)
   const before = await serverStats(s.port)
   const r0 = await redisCounters(admin)
   const latencies: number[] = []
   const c0 = process.cpuUsage()
-  const r = await load(s.port, opts.seconds, opts, headers, latencies)
+  const r = await load(s.port, opts.seconds, opts.connections, headers, latencies)
   const c1 = process.cpuUsage(c0)
   const r1 = await redisCounters(admin)
   const after = await serverStats(s.port)
@@ -421,7 +336,7 @@ export async function measureRedisHttp(opts: RedisHttpOptions): Promise<string> 
   try {
     admin = new Redis({ host: '127.0.0.1', port: redis.port, maxRetriesPerRequest: 1 })
     admin.on('error', () => {})
-    for (const side of SIDES) servers.set(side, await startServer(opts.serverScript, side, redis.port, opts))
+    for (const side of SIDES) servers.set(side, await startSide(opts.serverScript, side, redis.port, opts))
     const srv = (side: Side) => servers.get(side)!
 
     // Self-checks: each side makes its session, then finds it again; the bodies are one size.
