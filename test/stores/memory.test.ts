@@ -14,6 +14,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest'
 import { SessionError, isSessionError } from '../../src/errors'
 import { MemoryStore, SESSION_OVERHEAD, type MemoryStoreOptions } from '../../src/stores/memory'
 import type { SessionMeta } from '../../src/stores/types'
+import { rejection } from '../helpers/async'
 import { isDebugWasm, patternBytes, toHex } from '../helpers/bytes'
 import { describeStore, manualClock, newId, type TestClock } from './conformance'
 
@@ -75,15 +76,6 @@ const valueFor = (bytes: number): number => {
   throw new Error(`no value makes a field of ${bytes} bytes`)
 }
 const hex = (b: Uint8Array | undefined) => (b === undefined ? undefined : toHex(b))
-
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p
-  } catch (e) {
-    return e
-  }
-  throw new Error('expected a rejection')
-}
 
 function expectConfig(options: unknown, message: RegExp): void {
   let caught: unknown

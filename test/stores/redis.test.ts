@@ -20,6 +20,8 @@ import { RedisStore, recommendedClientOptions, type RedisStoreOptions } from '..
 import type { SessionMeta } from '../../src/stores/types'
 import { core } from '../../src/wasm/index'
 import { patternBytes, toHex, utf8 } from '../helpers/bytes'
+import { rejection } from '../helpers/async'
+import { keysUnder } from '../redis/app'
 import { describeStore, newId, type StoreFixture } from './conformance'
 import { describeRedis, freePort, processControl, redisServerPath, startCluster, startRedis, type RedisCluster, type RedisServer } from '../redis/server'
 
@@ -41,15 +43,6 @@ const one = (name: string, value: Uint8Array) => new Map([[name, value]])
 const hex = (b: Uint8Array | null | undefined) => (b == null ? b : toHex(b))
 const sha256url = (id: string) => createHash('sha256').update(id, 'utf8').digest('base64url')
 
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p
-  } catch (e) {
-    return e
-  }
-  throw new Error('expected a rejection')
-}
-
 /** Asserts a STORE_UNAVAILABLE with an Error as cause; returns the cause. */
 function expectUnavailable(err: unknown): Error {
   expect(isSessionError(err, 'STORE_UNAVAILABLE'), `expected STORE_UNAVAILABLE, got ${String(err)}`).toBe(true)
@@ -58,25 +51,10 @@ function expectUnavailable(err: unknown): Error {
   return cause as Error
 }
 
-/** Keys under `prefix` on one node or every master of a cluster (SCAN, never KEYS). */
-async function keysOf(client: Redis | Cluster, prefix: string): Promise<string[]> {
-  const nodes = client instanceof Cluster ? client.nodes('master') : [client]
-  const out: string[] = []
-  for (const node of nodes) {
-    let cursor = '0'
-    do {
-      const [next, keys] = await node.scan(cursor, 'MATCH', `${prefix.replace(/[*?[\]\\]/g, '\\$&')}*`, 'COUNT', 1000)
-      cursor = next
-      out.push(...keys)
-    } while (cursor !== '0')
-  }
-  return out
-}
-
 async function deleteKeys(client: Redis | Cluster, prefix: string): Promise<void> {
   if (client.status !== 'ready') return
   // One key a command: on a cluster a multi-key UNLINK across slots is refused.
-  for (const key of await keysOf(client, prefix)) await client.unlink(key)
+  for (const key of await keysUnder(client, prefix)) await client.unlink(key)
 }
 
 function fixture(client: Redis | Cluster, options: RedisStoreOptions = {}): StoreFixture {
@@ -146,7 +124,7 @@ describeRedis('RedisStore on one node', () => {
       const m = meta()
       await store.create(id, m, new Map([['user', utf8('alice')], ['', Uint8Array.of(1)], ['__proto__', Uint8Array.of(2)], ['名前', Uint8Array.of(3)]]))
       const key = prefix + id
-      expect(await keysOf(client, prefix)).toEqual([key])
+      expect(await keysUnder(client, prefix)).toEqual([key])
       expect(await client.type(key)).toBe('hash')
       const raw = await rawHash(client, key)
       expect(raw.map(([n, v]): [string, string] => [n, v.toString('latin1')])).toEqual(
@@ -256,7 +234,7 @@ describeRedis('RedisStore on one node', () => {
         await store.destroy(ids[0]!)
       })
       expect(commands).toHaveLength(5 * ids.length + 1)
-      const keys = await keysOf(client, prefix)
+      const keys = await keysUnder(client, prefix)
       expect(keys).toHaveLength(ids.length - 1)
       expect(keys.sort()).toEqual(ids.slice(1).map((id) => prefix + sha256url(id)).sort())
       for (const id of ids) {
@@ -292,7 +270,7 @@ describeRedis('RedisStore on one node', () => {
       expect(await store.commit(id, { clear: true, expiresAt: meta().expiresAt })).toBe(false)
       expect(await store.touch(id, meta().expiresAt)).toBe(false)
       expect(await client.exists(prefix + id)).toBe(0)
-      expect(await keysOf(client, prefix)).toEqual([])
+      expect(await keysUnder(client, prefix)).toEqual([])
     })
 
     it('a hash without the store’s metadata is not a session: commit and touch leave it alone, create refuses it', async () => {
@@ -684,7 +662,7 @@ describeRedis(
         const store = new RedisStore(client, { prefix, hashKeys })
         const ids = Array.from({ length: 60 }, () => newId())
         for (const id of ids) await store.create(id, meta(), new Map([['a', Uint8Array.of(1)], ['b', patternBytes(300, 1)]]))
-        const perNode = await Promise.all(client.nodes('master').map(async (node) => (await keysOf(node, prefix)).length))
+        const perNode = await Promise.all(client.nodes('master').map(async (node) => (await keysUnder(node, prefix)).length))
         expect(perNode.reduce((a, b) => a + b, 0)).toBe(ids.length)
         expect(perNode.filter((n) => n > 0).length).toBeGreaterThanOrEqual(2)
         for (const id of ids.slice(0, 5)) {
