@@ -12,7 +12,8 @@
 // /__stats answers the process's CPU time and request count (outside the handler under test);
 // it exits when its stdin closes (so a profile asked for with --cpu-prof gets written).
 
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { runChild, type Handler } from './child-main'
 import { Manager } from '../src/manager'
 import { MemoryStore } from '../src/stores/memory'
 import { getCookie, setCookie } from '../src/adapters/node'
@@ -25,10 +26,8 @@ if (!secret) throw new Error('BENCH_SECRET is not set')
 /** Same length for every n below 10^12: the two servers send bodies of one size. */
 const body = (n: number) => `n=${String(n).padStart(12, '0')}\n`
 
-type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void>
 
 let handler: Handler
-let requests = 0
 if (mode === 'session') {
   const store = new MemoryStore()
   const manager = new Manager<{ n: number }, IncomingMessage, ServerResponse>({ store, secrets: [secret], getCookie, setCookie })
@@ -50,29 +49,4 @@ if (mode === 'session') {
   }
 }
 
-const server = createServer((req, res) => {
-  if (req.url === '/__stats') {
-    const cpu = process.cpuUsage()
-    res.setHeader('content-type', 'application/json')
-    res.end(JSON.stringify({ cpuUs: cpu.user + cpu.system, requests }))
-    return
-  }
-  requests++
-  handler(req, res).catch((err: unknown) => {
-    console.error(err)
-    res.statusCode = 500
-    res.end()
-  })
-})
-server.keepAliveTimeout = 60_000
-server.listen(0, '127.0.0.1', () => {
-  const addr = server.address()
-  if (addr === null || typeof addr === 'string') throw new Error(`unexpected address ${String(addr)}`)
-  process.stdout.write(`${JSON.stringify({ port: addr.port })}\n`)
-})
-process.stdin.resume()
-process.stdin.on('end', () => {
-  server.closeAllConnections()
-  server.close()
-  process.exit(0)
-})
+runChild(handler)

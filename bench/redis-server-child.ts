@@ -17,7 +17,8 @@
 // first stdout line once its Redis client is ready; GET /__stats answers the process's CPU time
 // and request count; it exits when its stdin closes (so a --cpu-prof profile gets written).
 
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { runChild, type Handler } from './child-main'
 import { Redis } from 'ioredis'
 import { createClient } from 'redis'
 import { RedisStore as ConnectRedisStore } from 'connect-redis'
@@ -38,11 +39,9 @@ if (mode !== 'plain' && !(Number.isInteger(redisPort) && redisPort > 0)) throw n
 /** Same length for every n below 10^12: every mode sends bodies of one size. */
 const body = (n: number) => `n=${String(n).padStart(12, '0')}\n`
 
-type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void
 
 let handler: Handler
 let close: () => Promise<void> = async () => {}
-let requests = 0
 
 if (mode === 'ours-redis') {
   // For experiments only (see bench/redis.bench.ts): BENCH_REDIS_IOREDIS_OPTIONS, JSON ioredis
@@ -110,37 +109,4 @@ if (mode === 'ours-redis') {
   }
 }
 
-const server = createServer((req, res) => {
-  if (req.url === '/__stats') {
-    const cpu = process.cpuUsage()
-    res.setHeader('content-type', 'application/json')
-    res.end(JSON.stringify({ cpuUs: cpu.user + cpu.system, requests }))
-    return
-  }
-  requests++
-  const fail = (err: unknown) => {
-    console.error(err)
-    res.statusCode = 500
-    res.end()
-  }
-  try {
-    const p = handler(req, res)
-    if (p) p.catch(fail)
-  } catch (err) {
-    fail(err)
-  }
-})
-server.keepAliveTimeout = 60_000
-server.listen(0, '127.0.0.1', () => {
-  const addr = server.address()
-  if (addr === null || typeof addr === 'string') throw new Error(`unexpected address ${String(addr)}`)
-  process.stdout.write(`${JSON.stringify({ port: addr.port })}\n`)
-})
-process.stdin.resume()
-process.stdin.on('end', () => {
-  server.closeAllConnections()
-  server.close()
-  close()
-    .catch(() => {})
-    .finally(() => process.exit(0))
-})
+runChild(handler, close)
