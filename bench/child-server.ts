@@ -7,6 +7,27 @@ import { request } from 'node:http'
 import autocannon from 'autocannon'
 import { assert } from './harness'
 
+/** What both HTTP benchmarks take: a bundled server script, the load shape, node flags. */
+export interface ChildBenchOptions {
+  /** The bundled server child under build/out/. */
+  serverScript: string
+  secret: string
+  rounds: number
+  /** Measured seconds per run. */
+  seconds: number
+  /** Warm-up seconds before each measured run. */
+  warmupSeconds: number
+  connections: number
+  /** Extra node flags for the server children (e.g. --cpu-prof). */
+  nodeArgs: string[]
+}
+
+export const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b)
+  const m = s.length >> 1
+  return s.length % 2 ? (s[m] ?? NaN) : ((s[m - 1] ?? NaN) + (s[m] ?? NaN)) / 2
+}
+
 export interface Server {
   child: ChildProcess
   port: number

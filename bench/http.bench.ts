@@ -9,23 +9,11 @@
 // histogram has 1 ms resolution). The servers also report their CPU time, so the table shows
 // server CPU per request, which is less sensitive than req/s to what else the machine is doing.
 
-import { cookiePair, get, load, serverStats, startServer, stopServer, type Server } from './child-server'
+import { cookiePair, get, load, serverStats, startServer, stopServer, type Server, median, type ChildBenchOptions } from './child-server'
 import { cpus } from 'node:os'
 import { assert, table } from './harness'
 
-export interface HttpOptions {
-  /** build/out/http-server.mjs */
-  serverScript: string
-  secret: string
-  rounds: number
-  /** Measured seconds per run. */
-  seconds: number
-  /** Warm-up seconds before each measured run. */
-  warmupSeconds: number
-  connections: number
-  /** Extra node flags for the server children (e.g. --cpu-prof), from BENCH_HTTP_NODE_ARGS. */
-  nodeArgs: string[]
-}
+export type HttpOptions = ChildBenchOptions
 
 interface Run {
   rps: number
@@ -39,12 +27,6 @@ interface Run {
 }
 
 const TARGET = 0.9
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b)
-  const m = s.length >> 1
-  return s.length % 2 ? (s[m] ?? NaN) : ((s[m - 1] ?? NaN) + (s[m] ?? NaN)) / 2
-}
 
 async function measureOne(s: Server, opts: HttpOptions, headers: Record<string, string>): Promise<Run> {
   if (opts.warmupSeconds > 0) await load(s.port, opts.warmupSeconds, opts.connections, headers)

@@ -25,7 +25,7 @@
 //   (JSON RedisStore options); the section then says so above its tables.
 
 import { spawn, type ChildProcess } from 'node:child_process'
-import { cookiePair, get, load, serverStats, startServer, stopServer, type Response, type Server } from './child-server'
+import { cookiePair, get, load, serverStats, startServer, stopServer, type Response, type Server, median, type ChildBenchOptions } from './child-server'
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { cpus, tmpdir } from 'node:os'
@@ -33,19 +33,7 @@ import { delimiter, join } from 'node:path'
 import { Redis } from 'ioredis'
 import { assert, table } from './harness'
 
-export interface RedisHttpOptions {
-  /** build/out/redis-server.mjs */
-  serverScript: string
-  secret: string
-  rounds: number
-  /** Measured seconds per run. */
-  seconds: number
-  /** Warm-up seconds before each measured run. */
-  warmupSeconds: number
-  connections: number
-  /** Extra node flags for the server children (e.g. --cpu-prof). */
-  nodeArgs: string[]
-}
+export type RedisHttpOptions = ChildBenchOptions
 
 type Side = 'ours' | 'theirs' | 'plain'
 const MODE: Record<Side, string> = { ours: 'ours-redis', theirs: 'express-session-redis', plain: 'plain' }
@@ -57,11 +45,6 @@ const MAX_ROUND_TRIPS = 2
 /** Sequential requests per side watched with MONITOR. */
 const MONITOR_REQUESTS = 20
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b)
-  const m = s.length >> 1
-  return s.length % 2 ? (s[m] ?? NaN) : ((s[m - 1] ?? NaN) + (s[m] ?? NaN)) / 2
-}
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
 // ---------------------------------------------------------------------------------------------
