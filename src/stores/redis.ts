@@ -36,7 +36,7 @@
 // in). Each session is one key, so it lives in one hash slot and works unchanged on Redis
 // Cluster (a prefix with a {hash tag} would put every session in one slot: don't).
 //
-// ## Commands (each method is one round trip, atomic)
+// ## Commands (each method is one round trip, atomic; but regenerate on a Cluster, three)
 //
 //   create   script: EXISTS → 0 if the key exists (of any type: it never overwrites), else HSET
 //            metadata and fields, PEXPIREAT
@@ -50,6 +50,12 @@
 //            therefore cannot resurrect the session, and two commits that change different
 //            fields both keep their writes (each touches only its own fields)
 //   touch    script, guarded the same way: HSET expiresAt, PEXPIREAT or PERSIST
+//   regenerate  single node: one script over the old and the new key, guarded: HGET createdAt
+//            of the old → 'gone' if missing, EXISTS new → 'taken', RENAME old new (fields that
+//            other requests committed meanwhile move too), then the commit's body on the new
+//            key. Cluster (the keys are in different slots, which no script spans): EXISTS new,
+//            then a script that takes the old hash (HGETALL and UNLINK at once), then the create
+//            script on the new key; see regenerate() for why that keeps the guarantee
 //   destroy  UNLINK
 // Scripts apply HSET/HDEL in chunks of 500 pairs (Lua's unpack has a stack limit). The store never
 // uses KEYS or SCAN: nothing it does needs a listing.
@@ -68,7 +74,6 @@
 //   maxRetriesPerRequest: 1     a command in flight when the connection drops fails after one
 //                               reconnect attempt, instead of 20
 //   enableOfflineQueue: false   while disconnected, commands fail at once instead of queueing
-//                               (so wait for the client's 'ready' event before serving requests)
 // For a Cluster: `new Cluster(nodes, { enableOfflineQueue: false, redisOptions: {
 // commandTimeout: 1000, maxRetriesPerRequest: 1 } })` (ioredis always lets a Cluster's node
 // connections queue until they connect; the Cluster's own enableOfflineQueue governs the rest).
@@ -87,17 +92,24 @@
 // A client whose status is 'end' (quit, or disconnected for good) fails at once, without a
 // command.
 //
+// Start-up: until a client is first ready (its status is 'wait', 'connecting' or 'connect' when
+// the store is made), a call waits for the 'ready' event, within `timeout` (or the client's
+// commandTimeout when the timeout is 0), and never sends once that has passed; so requests
+// that arrive while the server starts up wait for the connection instead of failing with
+// "Stream isn't writeable" (ioredis without an offline queue). A lazyConnect client is
+// connected by the first call. Once the client has been ready, a disconnected client fails
+// fast, as the recommended settings intend. A Redis that cannot be reached at start-up thus
+// answers every call with STORE_UNAVAILABLE after the timeout.
+//
 // A store opened from a URL uses the recommended settings, with commandTimeout = `timeout` (1000
 // when the timeout is 0), plus any `clientOptions` given; it swallows the client's 'error'
-// events (each failing call reports its own), and until the connection is first ready a call
-// waits for it, within `timeout` (and never sends once the timeout has passed), so requests made
-// right after start-up do not fail. Such a store keeps the process alive until close().
+// events (each failing call reports its own). Such a store keeps the process alive until close().
 
 import { Redis as IORedis } from 'ioredis'
 import type { Cluster, Redis, RedisOptions } from 'ioredis'
 import { SessionError, configError, isSessionError } from '../errors'
 import { core } from '../wasm/index'
-import type { CommitBatch, FieldValues, SessionMeta, SessionRecord, Store } from './types'
+import type { CommitBatch, FieldValues, RegenerateResult, SessionMeta, SessionRecord, Store } from './types'
 
 export interface RedisStoreOptions {
   /** Prepended to every key. Default 'session:'. */
@@ -129,8 +141,8 @@ const CREATED = Buffer.from('\xffcreatedAt', 'latin1')
 const EXPIRES = Buffer.from('\xffexpiresAt', 'latin1')
 const MAX_TIMER_MS = 2_147_483_647
 
-// Lua: "\255" is the byte 0xFF. Every script takes the session key as KEYS[1] (numberOfKeys 1,
-// so a Cluster client routes by it).
+// Lua: "\255" is the byte 0xFF. Every script but the single-node regenerate takes the session
+// key as KEYS[1] (numberOfKeys 1, so a Cluster client routes by it).
 const LUA_CREATE = String.raw`-- ARGV: createdAt, expiresAt (ms or 'inf'), then name, value, ...
 local k = KEYS[1]
 if redis.call('EXISTS', k) == 1 then return 0 end
@@ -146,11 +158,10 @@ return 1
 const LUA_LOAD = String.raw`return redis.call('HGETALL', KEYS[1])
 `
 
-const LUA_COMMIT = String.raw`-- ARGV: expiresAt (ms or 'inf'), clear ('1' or '0'), d, d names to delete, then name, value, ...
-local k = KEYS[1]
-local created = redis.call('HGET', k, '\255createdAt')
-if not created then return 0 end
-local n = #ARGV
+// The body of a commit, shared by the commit and the regenerate scripts: `k` is the session's
+// key and `created` its createdAt. ARGV: expiresAt (ms or 'inf'), clear ('1' or '0'), d, d names
+// to delete, then name, value, ...
+const LUA_APPLY = String.raw`local n = #ARGV
 local last = 3 + tonumber(ARGV[3])
 if ARGV[2] == '1' then
   redis.call('DEL', k)
@@ -168,6 +179,31 @@ if ARGV[1] == 'inf' then redis.call('PERSIST', k) else redis.call('PEXPIREAT', k
 return 1
 `
 
+const LUA_COMMIT = String.raw`-- ARGV: see LUA_APPLY
+local k = KEYS[1]
+local created = redis.call('HGET', k, '\255createdAt')
+if not created then return 0 end
+` + LUA_APPLY
+
+// Single node: KEYS[1] the old key, KEYS[2] the new one; 0: the old one is gone, 2: the new one
+// is taken, 1: moved and committed. RENAME keeps fields other requests committed meanwhile.
+const LUA_REGENERATE = String.raw`-- ARGV: see LUA_APPLY
+local created = redis.call('HGET', KEYS[1], '\255createdAt')
+if not created then return 0 end
+if redis.call('EXISTS', KEYS[2]) == 1 then return 2 end
+redis.call('RENAME', KEYS[1], KEYS[2])
+local k = KEYS[2]
+` + LUA_APPLY
+
+// Cluster, first step of a regenerate: the whole hash of a live session, removed in the same
+// script (so no commit, touch or second regenerate can land on the old key afterwards), or an
+// empty array when it is gone.
+const LUA_TAKE = String.raw`local h = redis.call('HGETALL', KEYS[1])
+if redis.call('HEXISTS', KEYS[1], '\255createdAt') == 0 then return {} end
+redis.call('UNLINK', KEYS[1])
+return h
+`
+
 const LUA_TOUCH = String.raw`-- ARGV: expiresAt (ms or 'inf')
 local k = KEYS[1]
 if redis.call('HEXISTS', k, '\255createdAt') == 0 then return 0 end
@@ -182,6 +218,8 @@ const CMD = {
   load: 'simplesessionsLoad1',
   commit: 'simplesessionsCommit1',
   touch: 'simplesessionsTouch1',
+  regenerate: 'simplesessionsRegenerate1',
+  take: 'simplesessionsTake1',
 } as const
 
 type Arg = string | Buffer
@@ -191,9 +229,14 @@ interface Scripted {
   simplesessionsLoad1Buffer(key: string): Promise<Buffer[]>
   simplesessionsCommit1(key: string, ...args: Arg[]): Promise<number>
   simplesessionsTouch1(key: string, expiresAt: string): Promise<number>
+  simplesessionsRegenerate1(oldKey: string, newKey: string, ...args: Arg[]): Promise<number>
+  simplesessionsTake1Buffer(key: string): Promise<Buffer[]>
 }
 
 type Client = Redis | Cluster
+
+/** ioredis client statuses before the first 'ready' (or between reconnects, which never wait). */
+const STARTING = new Set(['wait', 'connecting', 'connect'])
 
 function isClient(c: unknown): c is Client {
   const o = c as Record<string, unknown> | null
@@ -229,6 +272,35 @@ function valueArg(name: string, v: unknown): Buffer {
 }
 
 const timeArg = (ms: number): string => (ms === Infinity ? 'inf' : String(ms))
+
+/** The ARGV of the create script. */
+function createArgs(createdAt: string, expiresAt: string, fields: ReadonlyMap<string, Buffer>): Arg[] {
+  const args: Arg[] = [createdAt, expiresAt]
+  for (const [name, value] of fields) args.push(name, value)
+  return args
+}
+
+/** The ARGV of the commit body (LUA_APPLY), every name and value checked first. */
+function batchArgs(batch: CommitBatch): Arg[] {
+  checkTime('expiresAt', batch?.expiresAt, true)
+  const { set, delete: deletes, clear } = batch
+  const args: Arg[] = [timeArg(batch.expiresAt), clear ? '1' : '0', '0']
+  if (deletes !== undefined) {
+    for (const name of deletes) checkName(name)
+    // With clear every field goes anyway.
+    if (!clear) {
+      args[2] = String(deletes.length)
+      for (const name of deletes) args.push(name)
+    }
+  }
+  if (set !== undefined) {
+    for (const [name, value] of set) {
+      checkName(name)
+      args.push(name, valueArg(name, value))
+    }
+  }
+  return args
+}
 
 function sameBytes(a: Buffer, b: Buffer): boolean {
   return a.length === b.length && a.equals(b)
@@ -280,8 +352,10 @@ export class RedisStore implements Store {
   readonly #selfBounded: boolean
   /** load uses a plain HGETALL while the client answers it with an array (see load). */
   #rawLoad = true
-  /** An owned client that has not been ready yet: calls wait for it (within the timeout). */
+  /** A client that has not been ready yet: calls wait for it (within #readyWait). */
   #firstReady: Promise<void> | undefined
+  /** ms a call may wait for the first connection: the timeout, else the client's commandTimeout. */
+  readonly #readyWait: number
   #closed = false
 
   constructor(client: Redis | Cluster | string, options: RedisStoreOptions = {}) {
@@ -308,12 +382,6 @@ export class RedisStore implements Store {
       c.on('error', () => {})
       this.#client = c
       this.#owned = true
-      this.#firstReady = new Promise<void>((resolve) => {
-        c.once('ready', () => {
-          this.#firstReady = undefined
-          resolve()
-        })
-      })
     } else {
       if (options.clientOptions !== undefined) throw configError('clientOptions', '(given with a client)', 'only for a store opened from a URL')
       if (!isClient(client)) throw configError('client', typeof client, 'an ioredis Redis or Cluster, or a redis:// URL')
@@ -321,14 +389,26 @@ export class RedisStore implements Store {
       this.#owned = false
     }
     const c = this.#client
+    if (STARTING.has(c.status)) {
+      this.#firstReady = new Promise<void>((resolve) => {
+        c.once('ready', () => {
+          this.#firstReady = undefined
+          resolve()
+        })
+      })
+    }
     c.defineCommand(CMD.create, { numberOfKeys: 1, lua: LUA_CREATE })
     c.defineCommand(CMD.load, { numberOfKeys: 1, lua: LUA_LOAD })
     c.defineCommand(CMD.commit, { numberOfKeys: 1, lua: LUA_COMMIT })
     c.defineCommand(CMD.touch, { numberOfKeys: 1, lua: LUA_TOUCH })
+    c.defineCommand(CMD.regenerate, { numberOfKeys: 2, lua: LUA_REGENERATE })
+    c.defineCommand(CMD.take, { numberOfKeys: 1, lua: LUA_TAKE })
     this.#scripts = c as unknown as Scripted
     // See the module comment ("Failures"). A Cluster's node connections always queue: not bounded.
     const o = (c as { isCluster?: boolean; options?: { commandTimeout?: unknown; enableOfflineQueue?: unknown } })
-    this.#selfBounded = o.isCluster !== true && typeof o.options?.commandTimeout === 'number' && o.options.commandTimeout > 0 && o.options.enableOfflineQueue === false
+    const commandTimeout = typeof o.options?.commandTimeout === 'number' && o.options.commandTimeout > 0 ? o.options.commandTimeout : 0
+    this.#selfBounded = o.isCluster !== true && commandTimeout > 0 && o.options?.enableOfflineQueue === false
+    this.#readyWait = timeout || commandTimeout
   }
 
   /** The client the store sends its commands through. */
@@ -412,24 +492,56 @@ export class RedisStore implements Store {
   async commit(id: string, batch: CommitBatch): Promise<boolean> {
     this.#open()
     const key = this.key(id)
-    checkTime('expiresAt', batch?.expiresAt, true)
-    const { set, delete: deletes, clear } = batch
-    const args: Arg[] = [timeArg(batch.expiresAt), clear ? '1' : '0', '0']
-    if (deletes !== undefined) {
-      for (const name of deletes) checkName(name)
-      // With clear every field goes anyway.
-      if (!clear) {
-        args[2] = String(deletes.length)
-        for (const name of deletes) args.push(name)
-      }
-    }
-    if (set !== undefined) {
-      for (const [name, value] of set) {
-        checkName(name)
-        args.push(name, valueArg(name, value))
-      }
-    }
+    const args = batchArgs(batch)
     return (await this.#run('commit', () => this.#scripts.simplesessionsCommit1(key, ...args))) === 1
+  }
+
+  /**
+   * On a single node, one script over both keys (see the module comment). On a Cluster the two
+   * keys live in different slots, which no script or MULTI can span, so it takes two steps: take
+   * the old session (read and removed in one script), then create it under the new key with the
+   * batch applied. The take is the point at which the regenerate happens: a destroy or commit
+   * of the old ID after it finds nothing, one before it is in what was taken. Between the steps
+   * neither ID is live, and if the second step fails the session is lost (the client starts
+   * afresh) rather than kept under both IDs or brought back after a logout.
+   */
+  async regenerate(oldId: string, newId: string, batch: CommitBatch): Promise<RegenerateResult> {
+    this.#open()
+    const oldKey = this.key(oldId)
+    const newKey = this.key(newId)
+    const args = batchArgs(batch)
+    if (oldKey === newKey) return (await this.load(oldId)) ? 'taken' : 'gone'
+    if ((this.#client as { isCluster?: boolean }).isCluster !== true) {
+      const r = await this.#run('regenerate', () => this.#scripts.simplesessionsRegenerate1(oldKey, newKey, ...args))
+      return r === 1 ? 'ok' : r === 2 ? 'taken' : 'gone'
+    }
+    // A taken new ID needs a broken ID generator; checking first keeps the session in place then.
+    if ((await this.#run('regenerate', () => this.#client.exists(newKey))) === 1) return 'taken'
+    const reply = await this.#run('regenerate', () => this.#scripts.simplesessionsTake1Buffer(oldKey))
+    if (!Array.isArray(reply) || !reply.every((b) => Buffer.isBuffer(b))) throw new SessionError('STORE_UNAVAILABLE', 'unexpected reply from Redis to regenerate')
+    if (reply.length === 0) return 'gone'
+    // The taken hash as HSET arguments: createdAt, expiresAt, then name, value, ...
+    let created: Buffer | undefined
+    let expires: Buffer | undefined
+    const taken = new Map<string, Buffer>()
+    for (let i = 0; i + 1 < reply.length; i += 2) {
+      const name = reply[i]!
+      const value = reply[i + 1]!
+      if (name[0] !== 0xff) taken.set(name.toString('utf8'), value)
+      else if (sameBytes(name, CREATED)) created = value
+      else if (sameBytes(name, EXPIRES)) expires = value
+    }
+    const createdAt = String(parseTime(created, false))
+    const { set, delete: deletes, clear } = batch
+    const fields = clear ? new Map<string, Buffer>() : new Map(taken)
+    if (deletes !== undefined) for (const name of deletes) fields.delete(name)
+    if (set !== undefined) for (const [name, value] of set) fields.set(name, valueArg(name, value))
+    const made = await this.#run('regenerate', () => this.#scripts.simplesessionsCreate1(newKey, ...createArgs(createdAt, timeArg(batch.expiresAt), fields)))
+    if (made === 1) return 'ok'
+    // Taken between the check and the create: put the session back as it was.
+    const oldExpiry = timeArg(parseTime(expires, true))
+    await this.#run('regenerate', () => this.#scripts.simplesessionsCreate1(oldKey, ...createArgs(createdAt, oldExpiry, taken)))
+    return 'taken'
   }
 
   async touch(id: string, expiresAt: number): Promise<boolean> {
@@ -481,10 +593,13 @@ export class RedisStore implements Store {
     let late = false
     try {
       let sent: Promise<R>
-      if (this.#firstReady !== undefined && this.timeout && c.status !== 'ready') {
-        // An owned client still making its first connection: wait for it, within the timeout,
-        // and send nothing once the caller has been told it failed.
-        const ready = this.#firstReady
+      const starting = this.#firstReady !== undefined && c.status !== 'ready'
+      if (starting && this.#readyWait) {
+        // A client still making its first connection: wait for it, within the bound, and send
+        // nothing once the caller has been told it failed. A lazyConnect client is connected
+        // here, as its first command would connect it.
+        if (c.status === 'wait') c.connect().catch(() => {})
+        const ready = this.#firstReady!
         sent = ready.then(() => {
           if (late) throw new Error('not sent: the RedisStore timeout passed first')
           return send()
@@ -492,12 +607,13 @@ export class RedisStore implements Store {
       } else {
         sent = send()
       }
-      if (!this.timeout || (this.#selfBounded && this.#firstReady === undefined)) return await sent
+      const bound = starting ? this.#readyWait : this.#selfBounded ? 0 : this.timeout
+      if (!bound) return await sent
       const deadline = new Promise<never>((_, reject) => {
         timer = setTimeout(() => {
           late = true
-          reject(new Error(`timed out after ${this.timeout} ms (the RedisStore timeout)`))
-        }, this.timeout)
+          reject(new Error(`timed out after ${bound} ms (${starting ? 'waiting for the first connection' : 'the RedisStore timeout'})`))
+        }, bound)
         ;(timer as { unref?: () => void }).unref?.()
       })
       return await Promise.race([sent, deadline])

@@ -5,15 +5,16 @@
 // The shape follows scs ("the err return value should be used for system errors only") and
 // tower-sessions (create never overwrites; the caller retries with a fresh ID). Field-level
 // storage is what lets two requests that change different keys of one session both keep their
-// writes, and it keeps a session in one place: every method touches exactly one session, so a
-// Redis store keeps each session in one hash (one key, one Cluster slot) and does each method in
-// one round trip:
+// writes, and it keeps a session in one place: every method but regenerate touches exactly one
+// session, so a Redis store keeps each session in one hash (one key, one Cluster slot) and does
+// each method in one round trip:
 //
 //   create   a Lua script: EXISTS, then HSET fields and metadata, PEXPIREAT
 //   load     HGETALL (the metadata lives in the hash, apart from the field names)
 //   getMulti HMGET of the metadata and the asked fields
 //   commit   a Lua script guarded on EXISTS: HDEL (or all fields for `clear`), HSET, PEXPIREAT
 //   touch    PEXPIREAT plus the stored expiry, in one script
+//   regenerate  a Lua script over both keys: guard, RENAME, then the commit (Cluster: see redis.ts)
 //   destroy  UNLINK
 //
 // ## Results
@@ -26,8 +27,11 @@
 //   - a limit the store enforces (the memory store's maxBytes): SessionError 'TOO_LARGE', and
 //     nothing was written;
 //   - a caller that breaks this contract (an ID that is not a non-empty string, a value that is
-//     not a Uint8Array, a time that is not an integer): TypeError. That is a bug in the caller,
-//     never a store condition, so it is not a SessionError.
+//     not a Uint8Array, a time that is not an integer, a field name with a lone surrogate): a
+//     TypeError. That is a bug in the caller, never a store condition, so it is not a
+//     SessionError, and the Session passes it on as it is: never relabelled as an outage. A store
+//     whose client reports network failures as TypeErrors (fetch does) must wrap them as
+//     STORE_UNAVAILABLE itself; the Session wraps anything else a store throws that way.
 //
 // ## Time
 //
@@ -52,6 +56,11 @@
 //   - What a store returns is the caller's: fresh arrays, Maps and objects that share nothing with
 //     the store's state or with earlier results, free to mutate.
 //
+// **The bytes a store is handed are exact arrays that share their buffer with nothing else
+// (`byteOffset` 0, `buffer.byteLength === length`), so keeping `value.buffer` keeps only that
+// value; still, copy them (the memory store does), since the caller may reuse them after the
+// call settles.**
+//
 // ## Concurrency
 //
 // Every method is atomic with respect to every other on the same session. In particular:
@@ -62,6 +71,11 @@
 //   - A commit racing a destroy (or an expiry) either lands before it, and is then destroyed
 //     with the session, or finds the session gone and writes nothing: an in-flight request can
 //     never resurrect a destroyed session.
+//   - The same holds for regenerate, which moves a session to a new ID: it either lands before
+//     the destroy (which then finds the old ID gone: the logout lost the race, as it would to a
+//     commit) or finds the old session gone and writes nothing. Afterwards exactly one of the
+//     two IDs is live. A regenerate is a move, not a copy: fields that other requests committed
+//     after this one read the session are kept.
 // There are no transactions across calls: a load followed by a commit may interleave with other
 // requests' commits, which is why a commit carries only what changed.
 
@@ -103,6 +117,9 @@ export interface CommitBatch {
   expiresAt: number
 }
 
+/** What Store.regenerate did; see there. */
+export type RegenerateResult = 'ok' | 'gone' | 'taken'
+
 /**
  * A session store. See the module comment for the rules every method follows: not-found is a
  * result (null/false), rejections are system failures, limits or caller bugs; times are integer
@@ -142,6 +159,20 @@ export interface Store {
    * Resolves `false`, and writes nothing, when the session is missing or expired.
    */
   touch(id: string, expiresAt: number): Promise<boolean>
+
+  /**
+   * Moves live session `oldId` to `newId` and applies `batch` to it (as commit would), all at
+   * once; createdAt stays. Resolves:
+   *   - 'ok'    the session now lives under `newId` only; `oldId` is gone;
+   *   - 'gone'  `oldId` is missing or expired: nothing was written (no session appears);
+   *   - 'taken' a live session already has `newId`: nothing was written; the caller retries
+   *             with a fresh ID.
+   * A store that cannot do it in one atomic step (Redis Cluster: the two keys live in different
+   * slots) must keep the outcome the same: never both IDs live, never a new session without a
+   * live old one, and on a failure part way, neither rather than both (the client then starts
+   * a fresh session; losing a session is safe, resurrecting one is not).
+   */
+  regenerate(oldId: string, newId: string, batch: CommitBatch): Promise<RegenerateResult>
 
   /** Removes the session. Resolves (it is not an error) when there is no such session. */
   destroy(id: string): Promise<void>

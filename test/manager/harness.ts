@@ -15,7 +15,7 @@ import { Manager, type ManagerOptions } from '../../src/manager'
 import type { Session, SessionData } from '../../src/session'
 import { getCookie, setCookie } from '../../src/adapters/node'
 import { MemoryStore, type MemoryStoreOptions } from '../../src/stores/memory'
-import type { CommitBatch, FieldValues, SessionMeta, SessionRecord, Store } from '../../src/stores/types'
+import type { CommitBatch, FieldValues, RegenerateResult, SessionMeta, SessionRecord, Store } from '../../src/stores/types'
 import type { CookieAttributes } from '../../src/cookie'
 
 export { isDebugWasm } from '../helpers/bytes'
@@ -33,7 +33,7 @@ export { manualClock, type TestClock as ManualClock } from '../stores/conformanc
 // ---------------------------------------------------------------------------------------------
 // Spy store
 
-export type StoreOp = 'create' | 'load' | 'getMulti' | 'commit' | 'touch' | 'destroy'
+export type StoreOp = 'create' | 'load' | 'getMulti' | 'commit' | 'touch' | 'regenerate' | 'destroy'
 
 /** A MemoryStore that records every call and the ID it was made with. */
 export class SpyStore implements Store {
@@ -80,6 +80,10 @@ export class SpyStore implements Store {
   touch(id: string, expiresAt: number): Promise<boolean> {
     this.calls.push({ op: 'touch', id })
     return this.inner.touch(id, expiresAt)
+  }
+  regenerate(oldId: string, newId: string, batch: CommitBatch): Promise<RegenerateResult> {
+    this.calls.push({ op: 'regenerate', id: oldId })
+    return this.inner.regenerate(oldId, newId, batch)
   }
   destroy(id: string): Promise<void> {
     this.calls.push({ op: 'destroy', id })
@@ -310,6 +314,10 @@ export interface FakeReq {
 }
 export interface FakeRes {
   set: CookieAttributes[]
+  /** Its headers went out: fakeManager's canSetCookie is false from then on. */
+  sent?: boolean
+  /** Times fakeManager's onRead was called with it. */
+  reads?: number
 }
 
 export function fakeReq(cookies: Record<string, string> = {}): FakeReq {
@@ -326,8 +334,11 @@ export function fakeManager(options: Partial<ManagerOptions<FakeReq, FakeRes>> =
     secrets: [SECRET_A],
     getCookie: (name, req) => (Object.hasOwn(req.cookies, name) ? req.cookies[name] : undefined),
     setCookie: (cookie, res) => {
+      if (res.sent) throw new Error('a cookie after the headers went out')
       res.set.push(cookie)
     },
+    canSetCookie: (res) => !res.sent,
+    onRead: (res) => void (res.reads = (res.reads ?? 0) + 1),
     ...options,
   })
   openManagers.push(m)

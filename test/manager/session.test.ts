@@ -359,6 +359,7 @@ describe('store failures', () => {
       load: () => Promise.reject(boom),
       commit: () => Promise.reject(boom),
       touch: () => Promise.reject(boom),
+      regenerate: () => Promise.reject(boom),
       destroy: () => Promise.reject(boom),
     }
     m.useStore(failing)

@@ -5,8 +5,9 @@
 //   - the server is SIGKILLed in the middle of a stream of commits with appendonly yes and
 //     appendfsync always, then restarted on the same port and dir: every commit that was
 //     acknowledged is there, and the same client and store work again without a new client;
-//   - a logout racing a slow commit, many times with random interleavings, on one node and on a
-//     three-master cluster: the old session key never exists afterwards (0 resurrections).
+//   - a logout racing a slow commit or regenerate, many times with random interleavings, on one
+//     node and on a three-master cluster: the old session key never exists afterwards, and the
+//     logged-out data is nowhere once the logout answered first (0 resurrections).
 //
 // The processes are this file's own (test/redis/server.ts starts them on free ports), so the two
 // vitest projects, which run this file at once, never share one. Nothing here sleeps for a fixed
@@ -353,11 +354,12 @@ interface RaceTarget {
 const RACES = 200
 
 /**
- * RACES logout races on `target`: a slow request (read+set, or set only) holds at a random point,
- * a logout with the same cookie completes (or runs at the same time), then the slow request goes
- * on and commits. After each: the old session's key does not exist (on the node that owns it),
- * and the slow request's write lives, if anywhere, only in a session with a NEW id that its own
- * response handed out (a session it found gone before loading starts fresh, by design).
+ * RACES logout races on `target`: a slow request (read+set, or set only; then a regenerate, or
+ * not) holds at one of two points, a logout with the same cookie completes (or runs at the same
+ * time), then the slow request goes on and commits. After each: the old session's key does not
+ * exist (on the node that owns it), the slow request's write lives, if anywhere, only in a
+ * session with a NEW id that its own response handed out (a session it found gone starts fresh,
+ * by design), and when the logout answered first the logged-out data is in no session at all.
  */
 async function logoutRaces(target: RaceTarget, label: string): Promise<void> {
   const seed = Number(process.env.RACE_SEED ?? Math.floor(Math.random() * 2 ** 31))
@@ -383,6 +385,7 @@ async function logoutRaces(target: RaceTarget, label: string): Promise<void> {
         g.reached.resolve()
         await g.go.promise
       }
+      if (url.searchParams.get('regenerate') === '1') await s.regenerate()
       // serveApp commits after this returns
     },
     '/logout': async (s) => {
@@ -394,11 +397,14 @@ async function logoutRaces(target: RaceTarget, label: string): Promise<void> {
   const t0 = performance.now()
   try {
     for (let i = 0; i < RACES; i++) {
-      const read = random() < 0.5
-      const hold: Hold = random() < 0.75 ? 'beforeCommit' : 'beforeLoad'
-      const release: Release = random() < 0.5 ? 'afterLogout' : 'together'
+      // The 16 shapes in turn (each runs RACES / 16 times, so none can be missed by chance); the
+      // timing within a shape is random.
+      const read = (i & 1) === 1
+      const regenerate = (i & 2) === 2
+      const hold: Hold = (i & 4) === 4 ? 'beforeLoad' : 'beforeCommit'
+      const release: Release = (i & 8) === 8 ? 'together' : 'afterLogout'
       const jitter = Math.floor(random() * 4) // setImmediate turns between releasing the slow request and sending the logout
-      const shape = `${read ? 'read+set' : 'set-only'}/${hold}/${release}`
+      const shape = `${read ? 'read+set' : 'set-only'}${regenerate ? '+regenerate' : ''}/${hold}/${release}`
       counts.set(shape, (counts.get(shape) ?? 0) + 1)
       const where = `${label} race ${i} (${shape}, jitter ${jitter}, RACE_SEED=${seed})`
 
@@ -412,7 +418,7 @@ async function logoutRaces(target: RaceTarget, label: string): Promise<void> {
 
       const g = { reached: deferred(), go: deferred() }
       gates.set(String(i), g)
-      const slow = c.request(`/slow?i=${i}&read=${read ? 1 : 0}&hold=${hold}`, { cookie })
+      const slow = c.request(`/slow?i=${i}&read=${read ? 1 : 0}&regenerate=${regenerate ? 1 : 0}&hold=${hold}`, { cookie })
       await g.reached.promise
       let logout: Awaited<ReturnType<Client['request']>>
       if (release === 'afterLogout') {
@@ -436,8 +442,16 @@ async function logoutRaces(target: RaceTarget, label: string): Promise<void> {
       const handedOut = late.cookies.filter((x) => x.name === 'session' && !isRemoval(x)).map((x) => idOf(x.value))
       if (handedOut.includes(oldId)) failures.push(`${where}: the slow request handed out the old id again`)
       const holders: string[] = []
-      for (const key of await keysUnder(target.client, store.prefix)) {
+      const keys = await keysUnder(target.client, store.prefix)
+      for (const key of keys) {
         if ((await target.client.hexists(key, `late${i}`)) === 1) holders.push(key)
+      }
+      // A logout that answered before the slow request went on wins: the logged-out data (the
+      // login's field) is in no session at all, whatever the slow request did, regenerate included.
+      if (release === 'afterLogout') {
+        for (const key of keys) {
+          if ((await target.client.hexists(key, 'user')) === 1) failures.push(`${where}: the logged-out data came back in ${key === oldKey ? 'the old session' : 'a new session'}`)
+        }
       }
       const allowed = new Set(handedOut.map((id) => store.key(id)))
       for (const key of holders) {
@@ -446,7 +460,7 @@ async function logoutRaces(target: RaceTarget, label: string): Promise<void> {
       // When the logout had answered before the slow request went on and it had already loaded,
       // the outcome is fixed: its commit is refused, nothing is written, its response removes
       // the cookie and hands out none.
-      if (release === 'afterLogout' && hold === 'beforeCommit') {
+      if (release === 'afterLogout' && hold === 'beforeCommit' && !regenerate) {
         if (holders.length !== 0 || handedOut.length !== 0) failures.push(`${where}: expected the late commit to be dropped, got holders ${holders.join(',')} / cookies ${late.setCookies.join(' | ')}`)
         if (!late.cookies.some((x) => x.name === 'session' && isRemoval(x))) failures.push(`${where}: the late response did not remove the dead cookie`)
       }
@@ -459,8 +473,7 @@ async function logoutRaces(target: RaceTarget, label: string): Promise<void> {
   }
   console.info(`[race ${project}] ${label}: ${RACES} logout races in ${Math.round(performance.now() - t0)} ms (RACE_SEED=${seed}); shapes ${JSON.stringify(Object.fromEntries(counts))}`)
   expect(failures).toEqual([])
-  // Every shape ran (at 200 races the rarest, 1/16 of them, runs ~12 times).
-  expect(counts.size).toBe(8)
+  expect(counts.size).toBe(16)
   expect(await keysUnder(target.client, store.prefix)).toEqual([])
 }
 
@@ -476,8 +489,8 @@ describeRedis('Redis: logout racing a slow commit, one node', () => {
     await server?.stop()
   })
 
-  // Proves: the guarded commit (HGET createdAt → 0 when the session is gone) and UNLINK on
-  // logout leave no interleaving in which a late request brings the old session back.
+  // Proves: the guarded commit and regenerate (HGET createdAt → 0 when the session is gone) and
+  // UNLINK on logout leave no interleaving in which a late request brings the old session back.
   // Timing: ~2-4 s for 200 races (each: login, slow request, logout, checks: ~6 round trips).
   it(`${RACES} random interleavings: 0 resurrections`, async () => {
     await logoutRaces({ client, existsOnOwner: (key) => client.exists(key) }, 'one node')
@@ -499,7 +512,9 @@ describeRedis(
     })
 
     // Proves the same on a three-master cluster through ioredis' Cluster: every script is routed by
-    // its one key, so the guard holds on whichever node owns the session. The existence check
+    // its one key, so the guard holds on whichever node owns the session, and a regenerate (whose
+    // two keys live on different nodes) takes the old session in one script before it creates
+    // the new one, so a logout either finds it or finds nothing to destroy. The existence check
     // asks each master directly: exactly one owns the slot (the others answer MOVED), and it
     // must answer 0.
     // Timing: ~2-4 s for 200 races.

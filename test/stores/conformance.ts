@@ -20,6 +20,7 @@ import { afterEach, beforeEach, describe, expect, it, type TestContext } from 'v
 import { isSessionError } from '../../src/errors'
 import type { FieldValues, SessionMeta, SessionRecord, Store } from '../../src/stores/types'
 import { patternBytes, toHex, utf8 } from '../helpers/bytes'
+import { expectRejectsWith } from '../helpers/async'
 
 /** A clock the test moves by hand. `now` is bound, so it can be passed as a store's clock. */
 export interface TestClock {
@@ -82,16 +83,6 @@ function expectRecord(record: SessionRecord | null, meta: SessionMeta, fields: R
   expect(shown(record!.fields)).toEqual(shown(fields))
 }
 
-async function expectRejectsWith(p: Promise<unknown>, code: string): Promise<void> {
-  let caught: unknown
-  try {
-    await p
-  } catch (e) {
-    caught = e
-  }
-  expect(isSessionError(caught), `expected SessionError ${code}, got ${String(caught)}`).toBe(true)
-  expect((caught as { code: string }).code).toBe(code)
-}
 
 /** Field names a store must keep apart from each other and from its own metadata. */
 const AWKWARD_NAMES = ['', '__proto__', 'constructor', 'hasOwnProperty', 'createdAt', 'expiresAt', 'meta', 'a:b', 'with space', '名前 ✓ 🙂', '\u0000nul']
@@ -308,6 +299,77 @@ export function describeStore(name: string, make: () => Promise<StoreFixture> | 
         expectRecord(await store.load(two.id), two.m, fields({ a: '1', b: '2', c: '3' }))
         await store.destroy(one.id)
         expectRecord(await store.load(two.id), two.m, fields({ a: '1', b: '2', c: '3' }))
+      })
+    })
+
+    describe('regenerate', () => {
+      it('moves the session to the new ID with the batch applied; createdAt stays, the old ID is gone', async () => {
+        const { id, m } = await abc()
+        const next = newId()
+        const expiresAt = m.expiresAt + 5_000
+        expect(await store.regenerate(id, next, { set: fields({ a: 'A', d: '4' }), delete: ['b'], expiresAt })).toBe('ok')
+        expect(await store.load(id)).toBeNull()
+        expectRecord(await store.load(next), { createdAt: m.createdAt, expiresAt }, fields({ a: 'A', c: '3', d: '4' }))
+        expect(await store.commit(id, { set: fields({ z: 'zombie' }), expiresAt })).toBe(false)
+        expect(await store.load(id)).toBeNull()
+      })
+
+      it('with clear the new session holds only what the batch sets', async () => {
+        const { id, m } = await abc()
+        const next = newId()
+        expect(await store.regenerate(id, next, { clear: true, set: fields({ user: 'ada' }), expiresAt: m.expiresAt })).toBe('ok')
+        expectRecord(await store.load(next), m, fields({ user: 'ada' }))
+      })
+
+      it('of a destroyed, unknown or expired session is "gone" and writes nothing (no resurrection)', async () => {
+        const { id, m } = await abc()
+        await store.destroy(id)
+        const next = newId()
+        expect(await store.regenerate(id, next, { set: fields({ a: 'back' }), expiresAt: m.expiresAt })).toBe('gone')
+        expect(await store.load(next)).toBeNull()
+        expect(await store.load(id)).toBeNull()
+        expect(await store.regenerate(newId(), next, { expiresAt: m.expiresAt })).toBe('gone')
+        expect(await store.load(next)).toBeNull()
+
+        const short = newId()
+        expect(await store.create(short, { createdAt: now(), expiresAt: now() + ttl() }, fields({ a: '1' }))).toBe(true)
+        await pass(ttl())
+        expect(await store.regenerate(short, next, { expiresAt: now() + HOUR })).toBe('gone')
+        expect(await store.load(next)).toBeNull()
+      })
+
+      it('to an ID a live session has is "taken" and changes neither session', async () => {
+        const one = await abc()
+        const two = await abc()
+        expect(await store.regenerate(one.id, two.id, { set: fields({ x: '1' }), expiresAt: one.m.expiresAt })).toBe('taken')
+        expectRecord(await store.load(one.id), one.m, fields({ a: '1', b: '2', c: '3' }))
+        expectRecord(await store.load(two.id), two.m, fields({ a: '1', b: '2', c: '3' }))
+        expect(await store.regenerate(one.id, one.id, { expiresAt: one.m.expiresAt })).toBe('taken')
+        expectRecord(await store.load(one.id), one.m, fields({ a: '1', b: '2', c: '3' }))
+      })
+
+      it('racing a destroy: afterwards at most one of the two IDs is live, never one after a destroy that won', async () => {
+        for (let round = 0; round < 20; round++) {
+          const { id, m } = await abc()
+          const next = newId()
+          const [result] = await Promise.all([store.regenerate(id, next, { set: fields({ r: String(round) }), expiresAt: m.expiresAt }), store.destroy(id)])
+          const live = [await store.load(id), await store.load(next)].filter((r) => r !== null)
+          expect(live.length).toBeLessThanOrEqual(1)
+          expect(await store.load(id)).toBeNull()
+          if (result === 'gone') expect(live).toEqual([])
+          else expect(result).toBe('ok')
+        }
+      })
+
+      it('two concurrent regenerates of one session: exactly one wins', async () => {
+        const { id, m } = await abc()
+        const [x, y] = [newId(), newId()]
+        const results = await Promise.all([store.regenerate(id, x, { expiresAt: m.expiresAt }), store.regenerate(id, y, { expiresAt: m.expiresAt })])
+        expect([...results].sort()).toEqual(['gone', 'ok'])
+        const winner = results[0] === 'ok' ? x : y
+        const loser = winner === x ? y : x
+        expectRecord(await store.load(winner), m, fields({ a: '1', b: '2', c: '3' }))
+        expect(await store.load(loser)).toBeNull()
       })
     })
 
