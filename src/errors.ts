@@ -18,6 +18,11 @@ export const ErrorCodes = {
   TOO_LARGE: 'TOO_LARGE',
   /** A session ID that does not have the required length or alphabet. */
   INVALID_ID: 'INVALID_ID',
+  /**
+   * The response can no longer carry the cookie a commit or regenerate must send (its headers
+   * went out); raised before any store write, so nothing was changed.
+   */
+  HEADERS_SENT: 'HEADERS_SENT',
 } as const
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes]

@@ -21,6 +21,10 @@ import { Session, type InvalidCookieReason, type SessionContext, type SessionDat
 export type GetCookie<Req = any> = (name: string, req: Req) => string | undefined | null
 /** Writes a cookie to a response; receives a flat, camelCase description of it. */
 export type SetCookie<Res = any> = (cookie: CookieAttributes, res: Res) => void
+/** False once a response can no longer take a header (node: res.headersSent). */
+export type CanSetCookie<Res = any> = (res: Res) => boolean
+/** Called once per session, at its first read: the adapter marks the response Vary: Cookie. */
+export type OnRead<Res = any> = (res: Res) => void
 
 export interface CookieOptions {
   /** Default "session". `__Host-` and `__Secure-` prefixes are checked against the other options. */
@@ -44,7 +48,11 @@ export interface InvalidCookieEvent<Req = any> {
   /** malformed: not a signed value of ours; signature: no secret verifies it; unknown: no such
    *  session in the store; expired: the session timed out. */
   reason: InvalidCookieReason
-  /** The cookie as received, cut to 128 characters: it is attacker-controlled, log with care. */
+  /**
+   * The first 12 characters of the cookie as received (for a signed value: the version and the
+   * start of the ID), enough to correlate log lines, never the whole bearer token. It is
+   * attacker-controlled: log with care.
+   */
   cookie: string
   req: Req
 }
@@ -57,6 +65,14 @@ export interface ManagerOptions<Req = any, Res = any> {
   cookie?: CookieOptions
   getCookie?: GetCookie<Req>
   setCookie?: SetCookie<Res>
+  /**
+   * False once the response can no longer take the cookie; then a commit or regenerate that must
+   * send one rejects with HEADERS_SENT before any store write. Default: the `canSetCookie`
+   * property of `setCookie` (the adapters' setCookie carry theirs), else always true.
+   */
+  canSetCookie?: CanSetCookie<Res>
+  /** Called at a session's first read. Default: the `onRead` property of `setCookie`, if any. */
+  onRead?: OnRead<Res>
   /** Custom ID generator; its IDs may use any cookie-octet except ".", 1-255 characters. */
   generateId?: () => string
   /** Checks an incoming ID (after its signature verified) before any store call. */
@@ -89,6 +105,8 @@ export class Manager<T extends SessionData = SessionData, Req = any, Res = any> 
   #ownsStore: boolean
   #getCookie: GetCookie<Req> | undefined
   #setCookie: SetCookie<Res> | undefined
+  readonly #canSetCookie: CanSetCookie<Res> | undefined
+  readonly #onRead: OnRead<Res> | undefined
   readonly #signer: Signer
   readonly #ctx: SessionContext
   readonly #cookieName: string
@@ -100,10 +118,10 @@ export class Manager<T extends SessionData = SessionData, Req = any, Res = any> 
   constructor(options: ManagerOptions<Req, Res>) {
     if (typeof options !== 'object' || options === null) throw configError('options', options, 'an object')
     const o = options
-    for (const hook of ['getCookie', 'setCookie', 'generateId', 'validateId', 'now', 'onInvalidCookie'] as const) {
+    for (const hook of ['getCookie', 'setCookie', 'canSetCookie', 'onRead', 'generateId', 'validateId', 'now', 'onInvalidCookie'] as const) {
       if (o[hook] !== undefined && typeof o[hook] !== 'function') throw configError(hook, typeof o[hook], 'a function')
     }
-    if (o.store !== undefined && !isStore(o.store)) throw configError('store', typeof o.store, 'a Store (create, load, commit, touch, destroy)')
+    if (o.store !== undefined && !isStore(o.store)) throw configError('store', typeof o.store, STORE_SHAPE)
     if (o.autoCreate !== undefined && typeof o.autoCreate !== 'boolean') throw configError('autoCreate', o.autoCreate)
     const idle = seconds('idleTimeout', o.idleTimeout, 86400)
     const absolute = seconds('absoluteTimeout', o.absoluteTimeout, 7 * 86400)
@@ -135,6 +153,8 @@ export class Manager<T extends SessionData = SessionData, Req = any, Res = any> 
     this.#ownsStore = o.store === undefined
     this.#getCookie = o.getCookie
     this.#setCookie = o.setCookie
+    this.#canSetCookie = o.canSetCookie
+    this.#onRead = o.onRead
     this.#cookieName = cookie.name
     this.#autoCreate = o.autoCreate ?? true
     this.#validateId = o.validateId
@@ -164,7 +184,15 @@ export class Manager<T extends SessionData = SessionData, Req = any, Res = any> 
         if (!this.#setCookie) throw new SessionError('CONFIG', 'option setCookie is invalid: undefined (register one with registerSetCookie or use an adapter)')
         this.#setCookie(cookie, res as Res)
       },
-      invalid: (reason, value, req) => this.#onInvalid?.({ reason, cookie: value.slice(0, 128), req: req as Req }),
+      canSetCookie: (res) => {
+        const hook = this.#canSetCookie ?? responseHook<CanSetCookie<Res>>(this.#setCookie, 'canSetCookie')
+        return hook === undefined || hook(res as Res) !== false
+      },
+      onRead: (res) => {
+        const hook = this.#onRead ?? responseHook<OnRead<Res>>(this.#setCookie, 'onRead')
+        hook?.(res as Res)
+      },
+      invalid: (reason, value, req) => this.#onInvalid?.({ reason, cookie: value.slice(0, INVALID_COOKIE_SHOWN), req: req as Req }),
     }
   }
 
@@ -175,7 +203,7 @@ export class Manager<T extends SessionData = SessionData, Req = any, Res = any> 
 
   /** Replaces the store (seed: UseStore). */
   useStore(store: Store): void {
-    if (!isStore(store)) throw configError('store', typeof store, 'a Store (create, load, commit, touch, destroy)')
+    if (!isStore(store)) throw configError('store', typeof store, STORE_SHAPE)
     this.#store = store
     this.#ownsStore = false
   }
@@ -202,9 +230,8 @@ export class Manager<T extends SessionData = SessionData, Req = any, Res = any> 
       const existing = this.#sessions.get(ctx)
       if (existing) return existing
     }
-    if (!this.#getCookie) throw new SessionError('CONFIG', 'option getCookie is invalid: undefined (register one with registerGetCookie or use an adapter)')
-    if (!this.#setCookie) throw new SessionError('CONFIG', 'option setCookie is invalid: undefined (register one with registerSetCookie or use an adapter)')
-    const raw = this.#getCookie(this.#cookieName, req)
+    this.#hooks()
+    const raw = this.#getCookie!(this.#cookieName, req)
     let from: { id: string; cookie: string; resign: boolean } | undefined
     if (typeof raw === 'string' && raw !== '') {
       const v = this.#signer.check(raw)
@@ -227,6 +254,25 @@ export class Manager<T extends SessionData = SessionData, Req = any, Res = any> 
     return session
   }
 
+  /**
+   * A fresh session for this request, whatever cookie it carries (the seed's NewSession): for the
+   * login route of an app with `autoCreate: false`, where acquire rejects without a session. It
+   * is lazy like any other (stored, and its cookie sent, by the first commit that sets
+   * something). A session the request's cookie names is left as it is: destroy it through
+   * acquire first if it should end. With `ctx`, later acquire calls with that ctx return it.
+   */
+  async newSession(req: Req, res: Res, ctx?: object): Promise<Session<T>> {
+    this.#hooks()
+    const session = new Session<T>(this.#ctx, req, res, undefined)
+    if (ctx !== undefined) this.#sessions.set(ctx, session)
+    return session
+  }
+
+  #hooks(): void {
+    if (!this.#getCookie) throw new SessionError('CONFIG', 'option getCookie is invalid: undefined (register one with registerGetCookie or use an adapter)')
+    if (!this.#setCookie) throw new SessionError('CONFIG', 'option setCookie is invalid: undefined (register one with registerSetCookie or use an adapter)')
+  }
+
   /** Releases what the manager owns: its signing keys, and the default store if it made one. */
   async close(): Promise<void> {
     this.#signer.close()
@@ -234,7 +280,19 @@ export class Manager<T extends SessionData = SessionData, Req = any, Res = any> 
   }
 }
 
+const STORE_METHODS = ['create', 'load', 'commit', 'touch', 'regenerate', 'destroy'] as const
+const STORE_SHAPE = `a Store (${STORE_METHODS.join(', ')})`
+
 function isStore(s: unknown): s is Store {
   const o = s as Record<string, unknown> | null
-  return typeof o === 'object' && o !== null && ['create', 'load', 'commit', 'touch', 'destroy'].every((m) => typeof o[m] === 'function')
+  return typeof o === 'object' && o !== null && STORE_METHODS.every((m) => typeof o[m] === 'function')
+}
+
+/** How much of a rejected cookie onInvalidCookie sees: "1." and 10 characters of the ID. */
+const INVALID_COOKIE_SHOWN = 12
+
+/** A response hook an adapter's setCookie carries as a property (see the adapters). */
+function responseHook<F>(setCookie: unknown, name: 'canSetCookie' | 'onRead'): F | undefined {
+  const f = typeof setCookie === 'function' ? (setCookie as unknown as Record<string, unknown>)[name] : undefined
+  return typeof f === 'function' ? (f as F) : undefined
 }

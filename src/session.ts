@@ -17,6 +17,20 @@
 // - With nothing to write, commit() only moves the idle expiry ("touch"), at most once per
 //   touchAfter, and only when this request read the session.
 // - regenerate() and destroy() act at once (store and cookie), since they are security steps.
+//   regenerate() is one store operation (Store.regenerate): the session moves to a new ID only
+//   if it is still live, so a regenerate that finishes after a logout or an expiry cannot bring
+//   the session back; the Session then carries on as a fresh one holding only this request's
+//   pending writes (a login after an idle expiry still works), never the old data.
+//
+// The response: before any store write that must be
+// followed by a cookie (creating a session, a regenerate, a re-sign), the Session asks the
+// adapter's canSetCookie(res). When the response can no longer carry a cookie, the call rejects
+// with SessionError 'HEADERS_SENT' having written nothing; when the headers leave while the
+// store call is in flight, a session it created is destroyed again (a regenerate is moved back)
+// and the call rejects. A commit that only writes fields of an existing session proceeds (a due
+// cookie refresh waits for a later response), and destroy() always removes the session (the
+// cookie dies with it either way). onRead(res) is called once, at the first read, so the
+// response says Vary: Cookie even when it sets no cookie.
 //
 // Data races: two requests that change different keys both keep their writes (field-level
 // commits); two that change the same key: the last commit wins.
@@ -24,7 +38,7 @@
 import { SessionError, isSessionError } from './errors'
 import { decodeValue, encodeValue, type Value } from './codec'
 import { removalCookie, type CookieAttributes } from './cookie'
-import type { SessionMeta, Store } from './stores/types'
+import type { CommitBatch, SessionMeta, Store } from './stores/types'
 import * as helpers from './helpers'
 
 export type SessionData = Record<string, Value>
@@ -48,22 +62,41 @@ export interface SessionContext {
   newId(): { id: string; value: string | undefined }
   sign(id: string): string
   setCookie(cookie: CookieAttributes, res: unknown): void
+  /** False once `res` can no longer take a header (the adapter's hook; always true without one). */
+  canSetCookie(res: unknown): boolean
+  /** Called once per Session, at its first read (the adapter adds Vary: Cookie). */
+  onRead(res: unknown): void
   invalid(reason: InvalidCookieReason, cookie: string, req: unknown): void
+}
+
+/** A lone surrogate: no store can keep such a name as UTF-8 (Redis cannot), so none takes it. */
+const LONE_SURROGATE = /\p{Cs}/u
+
+/**
+ * Refuses a key that no store can hold alike: not a string, empty, or not well-formed UTF-16 (a
+ * lone surrogate). TYPE, at the call, on every store, rather than a store's failure at commit.
+ */
+function checkKey(key: unknown): asserts key is string {
+  if (typeof key !== 'string' || key.length === 0) throw new SessionError('TYPE', `session key must be a non-empty string, got ${typeof key === 'string' ? '""' : typeof key}`)
+  if (LONE_SURROGATE.test(key)) throw new SessionError('TYPE', 'session key must be a well-formed string (it has a lone surrogate, which UTF-8 cannot carry)')
 }
 
 /** Encodes one field for set/setMulti; undefined is refused (delete is explicit). */
 function encodeEntry(key: string, value: unknown): Uint8Array {
-  if (typeof key !== 'string' || key.length === 0) throw new SessionError('TYPE', `session key must be a non-empty string, got ${typeof key === 'string' ? '""' : typeof key}`)
+  checkKey(key)
   if (value === undefined) throw new SessionError('CODEC', `cannot set "${key}" to undefined: use delete("${key}")`)
   return encodeValue(value as Value)
 }
 
-/** Wraps anything a store throws as STORE_UNAVAILABLE, keeping the cause. */
+/**
+ * Wraps what a store throws as STORE_UNAVAILABLE, keeping the cause; a SessionError (the store's
+ * own code) and a TypeError (a caller bug by the store contract, not an outage) pass unchanged.
+ */
 async function storeCall<R>(what: string, fn: () => Promise<R>): Promise<R> {
   try {
     return await fn()
   } catch (err) {
-    if (isSessionError(err)) throw err
+    if (isSessionError(err) || err instanceof TypeError) throw err
     const msg = err instanceof Error ? err.message : String(err)
     throw new SessionError('STORE_UNAVAILABLE', `session store failed to ${what}: ${msg}`, { cause: err })
   }
@@ -94,6 +127,8 @@ export class Session<T extends SessionData = SessionData> {
   #resign: boolean
   /** The client holds a cookie this response should remove if nothing replaces it. */
   #staleCookie = false
+  /** onRead has been called. */
+  #read = false
 
   /** @internal Made by Manager.acquire. */
   constructor(c: SessionContext, req: unknown, res: unknown, from: { id: string; cookie: string; resign: boolean } | undefined) {
@@ -137,6 +172,7 @@ export class Session<T extends SessionData = SessionData> {
 
   /** Loads the record once; a missing or expired one turns this into a fresh session. */
   load(): Promise<void> {
+    this.#reading()
     if (this.#loaded) return Promise.resolve()
     return (this.#loading ??= this.#load().finally(() => (this.#loading = undefined)))
   }
@@ -167,6 +203,13 @@ export class Session<T extends SessionData = SessionData> {
     if (!(await this.#alive(id, r.meta))) return undefined
     this.#meta = r.meta
     return r.values
+  }
+
+  /** The first read tells the adapter, which marks the response as depending on the cookie. */
+  #reading(): void {
+    if (this.#read) return
+    this.#read = true
+    this.#c.onRead(this.#res)
   }
 
   /** Makes sure the session exists and its metadata is known (what a write needs). */
@@ -226,8 +269,11 @@ export class Session<T extends SessionData = SessionData> {
    * the session is loaded, a store with getMulti reads just these fields.
    */
   async getMulti<K extends keyof T & string>(...keys: K[]): Promise<{ [P in K]: T[P] | undefined }> {
-    // A load already under way serves these keys too; otherwise read only them.
-    const fetched = this.#loaded || this.#loading ? undefined : await this.#fetch(keys)
+    this.#reading()
+    // A load already under way serves these keys too; otherwise read only them. A key no store
+    // can hold (see checkKey) is simply missing: the full load finds it so.
+    const fetchable = !this.#loaded && !this.#loading && keys.every((k) => typeof k === 'string' && !LONE_SURROGATE.test(k))
+    const fetched = fetchable ? await this.#fetch(keys) : undefined
     if (!fetched) await this.load()
     const out = Object.create(null) as { [P in K]: T[P] | undefined }
     keys.forEach((k, i) => {
@@ -268,8 +314,9 @@ export class Session<T extends SessionData = SessionData> {
     }
   }
 
-  /** Deletes keys. */
+  /** Deletes keys (TYPE for a key that set would refuse). */
   async delete(...keys: (keyof T & string)[]): Promise<void> {
+    for (const k of keys) checkKey(k)
     await this.#know()
     for (const k of keys) {
       this.#sets.delete(k)
@@ -328,17 +375,35 @@ export class Session<T extends SessionData = SessionData> {
         this.#fields = fields
         return
       }
-      const next = this.#c.newId()
-      this.#id = next.id
-      this.#signed = next.value
+      this.#newId()
     }
     throw new SessionError('STORE_UNAVAILABLE', 'could not create a session: the ID generator keeps returning IDs in use')
+  }
+
+  #newId(): void {
+    const next = this.#c.newId()
+    this.#id = next.id
+    this.#signed = next.value
+  }
+
+  /** HEADERS_SENT unless the response can still take the cookie that `what` must send. */
+  #mustSetCookie(what: string): void {
+    if (!this.#c.canSetCookie(this.#res)) {
+      throw new SessionError('HEADERS_SENT', `cannot ${what}: the response's headers were already sent, so it can no longer carry the session cookie (commit before the response is sent)`)
+    }
+  }
+
+  /** The pending writes as one store batch, with the session's next expiry. */
+  #batch(createdAt: number, now: number): CommitBatch {
+    return { set: this.#sets, delete: [...this.#deletes], clear: this.#cleared, expiresAt: this.#expiry(createdAt, now) }
   }
 
   /**
    * Writes what this request changed, in one batch, and sends the cookie the response needs
    * (creation, a moved expiry, a re-sign after key rotation). Everything reaches setCookie
-   * before this resolves.
+   * before this resolves. Rejects with HEADERS_SENT, having written nothing, when the response
+   * can no longer take a cookie that must be sent (a new session, a re-sign); a commit of an
+   * existing session's fields proceeds and leaves a due refresh to a later response.
    */
   async commit(): Promise<void> {
     // A re-sign needs the session's metadata for Max-Age (a write has learned it already).
@@ -346,17 +411,23 @@ export class Session<T extends SessionData = SessionData> {
     const now = this.#c.now()
     if (!this.#persisted) {
       if (this.#sets.size === 0) return this.#drop() // nothing to keep: lazy creation
+      this.#mustSetCookie('create the session')
       await this.#create({ createdAt: now, expiresAt: this.#expiry(now, now) }, this.#merged())
+      if (!this.#c.canSetCookie(this.#res)) {
+        // The headers left while the store call was in flight: a session no client can reach.
+        await this.#undoCreate()
+        this.#mustSetCookie('create the session')
+      }
       this.#resetPending()
       this.#sendCookie(now)
       return
     }
+    if (this.#resign) this.#mustSetCookie('re-sign the session cookie with the newest secret')
     // Not read, not written, not re-signed: nothing to send (a touch needs the known expiry).
     if (!this.#meta) return
     const meta = this.#meta
     if (this.#dirty()) {
-      const expiresAt = this.#expiry(meta.createdAt, now)
-      const batch = { set: this.#sets, delete: [...this.#deletes], clear: this.#cleared, expiresAt }
+      const batch = this.#batch(meta.createdAt, now)
       const id = this.#id
       if (!(await storeCall('commit the session', () => this.#c.store.commit(id, batch)))) {
         // Destroyed or expired since it was loaded (a logout finished first): do not resurrect.
@@ -367,7 +438,7 @@ export class Session<T extends SessionData = SessionData> {
       }
       if (this.#loaded) this.#applyPending() // else a later read loads what the store has
       this.#resetPending()
-      this.#meta = { createdAt: meta.createdAt, expiresAt }
+      this.#meta = { createdAt: meta.createdAt, expiresAt: batch.expiresAt }
       this.#refreshCookie(now)
       return
     }
@@ -382,37 +453,86 @@ export class Session<T extends SessionData = SessionData> {
         }
       }
     }
-    if (this.#resign) this.#sendCookie(now)
+    if (this.#resign && this.#c.canSetCookie(this.#res)) this.#sendCookie(now)
+  }
+
+  /** Removes a session this request created but cannot tell the client about. */
+  async #undoCreate(): Promise<void> {
+    const id = this.#id
+    await storeCall('destroy the session it could not send', () => this.#c.store.destroy(id))
+    this.#persisted = false
+    this.#meta = undefined
+    this.#fields = new Map()
+    this.#newId()
   }
 
   /** Discards pending writes; a cookie that points at nothing is removed from the client. */
   #drop(): void {
     this.#resetPending()
-    if (this.#staleCookie) this.#sendRemoval()
+    if (this.#staleCookie && this.#c.canSetCookie(this.#res)) this.#sendRemoval()
   }
 
   /**
-   * Issues a new ID for the same data and destroys the old one in the store: call it whenever
-   * privileges change (login), so an ID an attacker planted before is worthless afterwards.
+   * Moves the session to a new ID, with this request's pending writes, and sends its cookie;
+   * the old ID is dead afterwards. Call it whenever privileges change (login), so an ID an
+   * attacker planted before is worthless afterwards.
    * https://cheatsheetseries.owasp.org/cheatsheets/Session_Management_Cheat_Sheet.html#renew-the-session-id-after-any-privilege-level-change
+   *
+   * One store operation: if another request destroyed the session, or it expired, since this
+   * one read it, nothing comes back: this continues as a fresh session (a new ID) holding only
+   * this request's pending writes, created by the next commit. A session that was never stored
+   * just takes a new ID. Rejects with HEADERS_SENT, having changed nothing, when the response can
+   * no longer take the new cookie; when the headers leave while the store call is in flight, the
+   * session is moved back to the ID the client holds (this request's writes stay committed
+   * there) and it rejects the same way.
    */
   async regenerate(): Promise<void> {
-    await this.load()
+    this.#mustSetCookie('regenerate the session')
+    await this.#know() // the session exists (or this is fresh now), and createdAt is known
+    if (!this.#persisted) return this.#newId() // nothing stored: the new ID is used at commit
     const oldId = this.#id
-    const next = this.#c.newId()
-    this.#id = next.id
-    this.#signed = next.value
-    if (!this.#persisted) return // nothing stored yet: the new ID is used at commit
     const now = this.#c.now()
-    const createdAt = this.#meta!.createdAt // the absolute lifetime is not extended
-    this.#persisted = false
-    await this.#create({ createdAt, expiresAt: this.#expiry(createdAt, now) }, this.#merged())
-    this.#resetPending()
-    await storeCall('destroy the old session', () => this.#c.store.destroy(oldId))
-    this.#sendCookie(now)
+    const createdAt = this.#meta!.createdAt
+    const batch = this.#batch(createdAt, now) // the absolute lifetime is not extended
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const next = this.#c.newId()
+      const result = await storeCall('regenerate the session', () => this.#c.store.regenerate(oldId, next.id, batch))
+      if (this.#id !== oldId) {
+        // This request destroyed the session meanwhile: the moved session must go too.
+        if (result === 'ok') await storeCall('destroy the session', () => this.#c.store.destroy(next.id))
+        return
+      }
+      if (result === 'taken') continue
+      if (result === 'gone') {
+        // Logged out or expired since this request read it: a fresh session, never the old data.
+        this.#lost('unknown')
+        this.#deletes.clear()
+        this.#cleared = false
+        return
+      }
+      if (this.#loaded) this.#applyPending() // else a later read loads what the store moved
+      this.#resetPending()
+      this.#meta = { createdAt, expiresAt: batch.expiresAt }
+      if (!this.#c.canSetCookie(this.#res)) {
+        // The headers left while the store call was in flight: move the session back where the
+        // client's cookie points (this request's writes stay committed there), then fail.
+        await storeCall('undo the regenerate', () => this.#c.store.regenerate(next.id, oldId, { expiresAt: batch.expiresAt }))
+        this.#mustSetCookie('regenerate the session')
+      }
+      this.#id = next.id
+      this.#signed = next.value
+      this.#resign = false
+      this.#sendCookie(now)
+      return
+    }
+    throw new SessionError('STORE_UNAVAILABLE', 'could not regenerate the session: the ID generator keeps returning IDs in use')
   }
 
-  /** Ends the session: removes it from the store and tells the client to drop the cookie. */
+  /**
+   * Ends the session: removes it from the store and tells the client to drop the cookie. When
+   * the response can no longer take the removal cookie, the session is removed all the same (the
+   * client's cookie then names nothing) and this resolves.
+   */
   async destroy(): Promise<void> {
     const id = this.#id
     if (this.#persisted) await storeCall('destroy the session', () => this.#c.store.destroy(id))
@@ -421,7 +541,7 @@ export class Session<T extends SessionData = SessionData> {
     this.#lost('unknown')
     this.#resetPending()
     this.#staleCookie = false
-    if (hadCookie) this.#sendRemoval()
+    if (hadCookie && this.#c.canSetCookie(this.#res)) this.#sendRemoval()
   }
 
   // ---- cookies ------------------------------------------------------------------------------
@@ -453,9 +573,12 @@ export class Session<T extends SessionData = SessionData> {
     this.#cookie = value
   }
 
-  /** After a moved expiry: re-send the cookie only when its lifetime follows activity. */
+  /** After a moved expiry: re-send the cookie only when its lifetime follows activity (or a re-sign is due). */
   #refreshCookie(now: number): void {
-    if (!this.#c.absoluteTimeout || this.#c.cookieMaxAge !== undefined || this.#resign) this.#sendCookie(now)
+    if (!this.#c.absoluteTimeout || this.#c.cookieMaxAge !== undefined || this.#resign) {
+      // A refresh the response can no longer carry waits for a later one.
+      if (this.#c.canSetCookie(this.#res)) this.#sendCookie(now)
+    }
   }
 
   /** A removal cookie with the same Path, Domain, Secure, SameSite and Partitioned. */

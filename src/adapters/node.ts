@@ -1,27 +1,57 @@
-// Cookie hooks for node:http: `new Manager({ ..., getCookie, setCookie })` with
+// Cookie and response hooks for node:http: `new Manager({ ..., getCookie, setCookie })` with
 // `manager.acquire(req, res)` on IncomingMessage / ServerResponse.
 //
 // setCookie replaces an earlier Set-Cookie of the same name in this response (a regenerate
 // followed by a commit sends one cookie, the last), and adds `Vary: Cookie` and
 // `Cache-Control: no-cache="Set-Cookie"` so no shared cache stores one user's cookie for another
 // (https://www.rfc-editor.org/rfc/rfc9111#section-5.2.2.4).
+//
+// The response hooks: canSetCookie is `!res.headersSent` (after res.end(), or once the head was
+// flushed by a write, no header can be added); onRead adds `Vary: Cookie` to a response whose
+// content depends on the session although it sets no cookie. setCookie carries both as
+// properties, so a Manager given this setCookie uses them without being told; they are exported
+// too, for a Manager that wraps setCookie in a function of its own. A setCookie call after the
+// headers went out is a bug in the caller (the Session checks canSetCookie first): it throws
+// SessionError 'HEADERS_SENT' rather than losing the cookie in silence.
 
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { getCookie as readCookie, serializeCookie, withNoCacheSetCookie, withVaryCookie, type CookieAttributes } from '../cookie'
+import { SessionError } from '../errors'
 import { mergeSetCookie } from './shared'
 
 export function getCookie(name: string, req: IncomingMessage): string | undefined {
   return readCookie(req.headers.cookie, name)
 }
 
-export function setCookie(cookie: CookieAttributes, res: ServerResponse): void {
-  if (res.headersSent) return // too late to change headers; nothing sensible to do but not crash
+/** False once the response's headers are sent. */
+export function canSetCookie(res: ServerResponse): boolean {
+  return !res.headersSent
+}
+
+/** Marks the response as depending on the Cookie header (while it can still take a header). */
+export function onRead(res: ServerResponse): void {
+  if (res.headersSent) return
+  addVary(res)
+}
+
+function addVary(res: ServerResponse): void {
+  const vary = res.getHeader('vary')
+  res.setHeader('vary', withVaryCookie(vary === undefined ? undefined : String(vary)))
+}
+
+function writeCookie(cookie: CookieAttributes, res: ServerResponse): void {
+  if (res.headersSent) throw new SessionError('HEADERS_SENT', `cannot set cookie ${cookie.name}: the response's headers were already sent`)
   const line = serializeCookie(cookie)
   const prev = res.getHeader('set-cookie')
   const list = prev === undefined ? [] : Array.isArray(prev) ? prev : [String(prev)]
   res.setHeader('set-cookie', mergeSetCookie(list, cookie.name, line))
-  const vary = res.getHeader('vary')
-  res.setHeader('vary', withVaryCookie(vary === undefined ? undefined : String(vary)))
+  addVary(res)
   const cc = res.getHeader('cache-control')
   res.setHeader('cache-control', withNoCacheSetCookie(cc === undefined ? undefined : String(cc)))
 }
+
+/** Sets the cookie on the response; carries canSetCookie and onRead (see the module comment). */
+export const setCookie: ((cookie: CookieAttributes, res: ServerResponse) => void) & {
+  readonly canSetCookie: typeof canSetCookie
+  readonly onRead: typeof onRead
+} = Object.assign(writeCookie, { canSetCookie, onRead })
