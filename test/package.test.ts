@@ -5,9 +5,11 @@
 
 import { execFileSync } from 'node:child_process'
 import { createHmac } from 'node:crypto'
-import { existsSync, readFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
@@ -114,5 +116,56 @@ describe('built package', () => {
     ) as string[][]
     expect(esm).toEqual(cjs)
     names.forEach((n, i) => expect(cjs[i]?.length, `${n} exports something`).toBeGreaterThan(0))
+  })
+})
+
+/** A script in which `manager` (a Manager) commits a session larger than `store` (a MemoryStore) takes. */
+const commitTooLarge = `
+  const manager = new Manager({ store: new MemoryStore({ maxBytes: 200 }), secrets: [${JSON.stringify(SECRET)}], getCookie: () => undefined, setCookie: () => {} });
+  const sess = await manager.acquire({}, {});
+  await sess.set('big', 'x'.repeat(1000));
+  const code = await sess.commit().then(() => 'committed', (e) => e.code);
+`
+describe('a second copy of the package in the same process', () => {
+  // Two installed copies (two versions, or a bundler that inlined one) are two module instances
+  // with two SessionError classes; this copy of dist/ at another path is one.
+  let copy = ''
+  beforeAll(() => {
+    copy = mkdtempSync(join(tmpdir(), 'simplesessions-copy-'))
+    cpSync(file('dist'), join(copy, 'dist'), { recursive: true })
+    writeFileSync(join(copy, 'package.json'), '{ "type": "module" }\n')
+  })
+  afterAll(() => rmSync(copy, { recursive: true, force: true }))
+
+  const imports = () => `import * as main from ${JSON.stringify(pkg.name)};
+    import * as other from ${JSON.stringify(pathToFileURL(join(copy, mainEntry.import ?? 'missing')).href)};
+    import { MemoryStore } from ${JSON.stringify(pathToFileURL(join(copy, (pkg.exports['./stores/memory'] as Conditions).import ?? 'missing')).href)};`
+
+  it('isSessionError and instanceof recognise its errors, by code, and nothing else', () => {
+    const script = `${imports()}
+      const theirs = new other.SessionError('TOO_LARGE', 'from the other copy');
+      const ours = new main.SessionError('CONFIG', 'from this copy');
+      class Sub extends main.SessionError {}
+      console.log(JSON.stringify({
+        twoClasses: main.SessionError !== other.SessionError,
+        theirs: [main.isSessionError(theirs), main.isSessionError(theirs, 'TOO_LARGE'), main.isSessionError(theirs, 'CONFIG'), theirs instanceof main.SessionError],
+        ours: [other.isSessionError(ours), other.isSessionError(ours, 'CONFIG'), ours instanceof other.SessionError],
+        lookalikes: [new Error('x'), Object.assign(new Error('x'), { name: 'SessionError', code: 'TOO_LARGE' }), { name: 'SessionError', code: 'TOO_LARGE' }, null, 'SessionError']
+          .flatMap((v) => [main.isSessionError(v), main.isSessionError(v, 'TOO_LARGE'), v instanceof main.SessionError]),
+        subclass: [new Sub('CONFIG', 'x') instanceof Sub, ours instanceof Sub, theirs instanceof Sub, new Sub('CONFIG', 'x') instanceof main.SessionError],
+      }))`
+    const out = JSON.parse(node(['--input-type=module', '-e', script])) as Record<string, boolean | boolean[]>
+    expect(out).toEqual({
+      twoClasses: true,
+      theirs: [true, true, false, true],
+      ours: [true, true, true],
+      lookalikes: Array(15).fill(false),
+      subclass: [true, false, false, true],
+    })
+  })
+
+  it("its store's TOO_LARGE reaches this copy's Manager as TOO_LARGE", () => {
+    const script = `${imports()} const { Manager } = main; ${commitTooLarge} console.log(JSON.stringify(code))`
+    expect(JSON.parse(node(['--input-type=module', '-e', script]))).toBe('TOO_LARGE')
   })
 })
