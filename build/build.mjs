@@ -1,12 +1,28 @@
 // Builds everything from source: asc (debug + release) -> generated TS modules that inline the
-// wasm bytes -> dist/ (ESM, CJS and declarations). Run by `npm install` (prepare) and `npm run build`.
+// wasm bytes -> dist/ (ESM, a CommonJS entry per subpath, declarations). Run by `npm install`
+// (prepare) and `npm run build`.
 //   node build/build.mjs          everything
 //   node build/build.mjs wasm     only the wasm and the generated modules (what the tests need)
+//
+// One build, ESM; require() gets that same build. A process must hold one module instance
+// however the package is loaded (one SessionError class, one WASM instance, one key pool): with
+// a second, CommonJS build, a Manager loaded by import and a store loaded by require() each had
+// their own. So each subpath's CommonJS entry (dist/<entry>.cjs) is one line,
+// `module.exports = require('./<entry>.js')`, and Node's require(esm) returns the very namespace
+// that import gives. The other way round (an ES wrapper over one CommonJS build) was rejected:
+// bundlers and the coming browser and edge builds would get CommonJS (no tree shaking, every
+// export named twice by hand), to spare only old Node and Jest what follows.
+//   What it costs: require() of the package needs a Node that loads ES modules without a flag
+// (20.19+ or 22.12+: package.json `engines`); elsewhere the entry rethrows ERR_REQUIRE_ESM with
+// those versions in the message. Jest's CommonJS mode implements require() itself and cannot load
+// an ES module at all, so Jest users must import the package from tests run with Jest's ESM
+// support (README). And the ESM build must never use top-level await, which require(esm) refuses
+// (ERR_REQUIRE_ASYNC_MODULE): the WASM core compiles synchronously at load.
 import asc from 'assemblyscript/asc'
 import * as esbuild from 'esbuild'
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { basename, dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
@@ -40,8 +56,8 @@ const entries = ['index', 'stores/memory', 'stores/redis', 'adapters/node', 'ada
 
 if (only !== 'wasm') {
   rmSync(join(root, 'dist'), { recursive: true, force: true })
-  // ESM: bundled with code splitting, so every entry shares one core instance and one
-  // SessionError class (instanceof works across subpaths).
+  // Bundled with code splitting, so every entry shares one core instance and one SessionError
+  // class (instanceof works across subpaths).
   await esbuild.build({
     entryPoints: entries.map((e) => `src/${e}.ts`),
     outbase: 'src',
@@ -56,22 +72,24 @@ if (only !== 'wasm') {
     chunkNames: 'chunks/[name]-[hash]',
     logLevel: 'warning',
   })
-  // CJS: esbuild cannot split CJS, so files are transpiled one to one (the same sharing, through
-  // require's module cache) into dist/cjs, marked as CommonJS by its own package.json.
-  const files = readdirSync(join(root, 'src'), { recursive: true })
-    .map((f) => `src/${f}`)
-    .filter((f) => f.endsWith('.ts') && f !== 'src/demo.ts' && f !== 'src/wasm/generated/debug.ts')
-  await esbuild.build({
-    entryPoints: files,
-    outbase: 'src',
-    outdir: 'dist/cjs',
-    bundle: false,
-    format: 'cjs',
-    platform: 'neutral',
-    target: 'es2022',
-    logLevel: 'warning',
-  })
-  writeFileSync(join(root, 'dist/cjs/package.json'), '{ "type": "commonjs" }\n')
+  // The CommonJS entries: the ESM build through require(esm) (see the module comment).
+  const { engines } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
+  const needs =
+    `simplesessions is an ES module: require() of it needs a Node that loads ES modules (${engines.node}); ` +
+    `Jest's CommonJS mode cannot, import it from tests run with Jest's ESM support instead`
+  for (const e of entries) {
+    writeFileSync(
+      join(root, 'dist', `${e}.cjs`),
+      `'use strict'\n` +
+        `// require() of this subpath: its ES module itself, so that require and import share one instance.\n` +
+        `try {\n` +
+        `  module.exports = require('./${basename(e)}.js')\n` +
+        `} catch (err) {\n` +
+        `  if (err?.code !== 'ERR_REQUIRE_ESM') throw err\n` +
+        `  throw Object.assign(new Error(${JSON.stringify(needs)}, { cause: err }), { code: err.code })\n` +
+        `}\n`,
+    )
+  }
   await esbuild.build({
     entryPoints: ['src/demo.ts'],
     bundle: true,

@@ -27,6 +27,15 @@ export const ErrorCodes = {
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes]
 
+// One process can still hold two copies of the library (two installed versions, or a bundle that
+// inlined one), each with its own class. Every SessionError carries a brand from the global symbol
+// registry on its prototype, so that a store of one copy still reports TOO_LARGE, not
+// STORE_UNAVAILABLE, to a Manager of the other. instanceof checks the brand too (hasInstance):
+// callers follow "one error class" with `err instanceof SessionError`, and vitest's
+// toBeInstanceOf and rejects.toThrow(SessionError) go through it, so it must agree with
+// isSessionError. Subclasses keep the ordinary prototype check.
+const brand = Symbol.for('simplesessions.SessionError')
+
 export class SessionError extends Error {
   override name = 'SessionError'
   readonly code: ErrorCode
@@ -35,9 +44,18 @@ export class SessionError extends Error {
     super(message, options)
     this.code = code
   }
+
+  static {
+    Object.defineProperty(this.prototype, brand, { value: true })
+  }
+
+  static override [Symbol.hasInstance](v: unknown): boolean {
+    if (this !== SessionError) return Function.prototype[Symbol.hasInstance].call(this, v)
+    return typeof v === 'object' && v !== null && (v as { [brand]?: unknown })[brand] === true
+  }
 }
 
-/** True when `err` is a SessionError, and of `code` when one is given. */
+/** True when `err` is a SessionError (of any copy of this library), and of `code` when one is given. */
 export function isSessionError(err: unknown, code?: ErrorCode): err is SessionError {
   return err instanceof SessionError && (code === undefined || err.code === code)
 }
