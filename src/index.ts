@@ -3,7 +3,7 @@
 // Stores and adapters have their own subpaths: simplesessions/stores/memory,
 // simplesessions/adapters/node, simplesessions/adapters/fetch.
 export { Manager } from './manager'
-export type { ManagerOptions, CookieOptions, GetCookie, SetCookie, InvalidCookieEvent } from './manager'
+export type { ManagerOptions, CookieOptions, GetCookie, SetCookie, CanSetCookie, OnRead, InvalidCookieEvent } from './manager'
 export { Session } from './session'
 export type { SessionData, InvalidCookieReason } from './session'
 export { SessionError, ErrorCodes, isSessionError } from './errors'
@@ -15,4 +15,4 @@ export { generateId, isValidId, DEFAULT_ID_LENGTH } from './id'
 export { encodeValue, decodeValue, encodeFields, decodeFields } from './codec'
 export type { Value, CodecLimits } from './codec'
 export type { CookieAttributes } from './cookie'
-export type { Store, SessionMeta, SessionRecord, CommitBatch, FieldValues } from './stores/types'
+export type { Store, SessionMeta, SessionRecord, CommitBatch, FieldValues, RegenerateResult } from './stores/types'
