@@ -343,6 +343,21 @@ describe('configuration', () => {
     }
   })
 
+  it('refuses an idLength outside its own accepted range', () => {
+    // Each bound valid on its own; only idLength against the range is wrong.
+    for (const options of [
+      { idMinLength: 20, idMaxLength: 40, idLength: 50 },
+      { idMinLength: 20, idMaxLength: 40, idLength: 19 },
+      { idMinLength: 20, idMaxLength: 40, idLength: 41 },
+      { idMinLength: 40, idMaxLength: 20, idLength: 30 },
+    ]) {
+      expectSessionError(() => new Signer([k0], options), 'CONFIG', /^option idMinLength is invalid: /)
+    }
+    for (const options of [{ idMinLength: 20, idMaxLength: 40, idLength: 20 }, { idMinLength: 20, idMaxLength: 40, idLength: 40 }]) {
+      expect(signer([k0], options).newSignedId().id).toHaveLength(options.idLength)
+    }
+  })
+
   it('a refused configuration holds no key slot', () => {
     const capacity = core.slotCapacity()
     for (let i = 0; i < 2 * capacity; i++) {
