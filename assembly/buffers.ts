@@ -29,3 +29,9 @@ export const CODEC_UNITS: usize = memory.data(CODEC_UNITS_SIZE, 16);
 /** Codec encode stream: 8-byte aligned entries JS writes for the codec to frame. */
 export const CODEC_STREAM_SIZE: i32 = 32768;
 export const CODEC_STREAM: usize = memory.data(CODEC_STREAM_SIZE, 16);
+
+/** Grows memory to at least `end` bytes; false when it cannot. Memory never shrinks. */
+export function ensureMemory(end: usize): bool {
+  const have = <usize>memory.size() << 16;
+  return end <= have || memory.grow(<i32>((end - have + 0xffff) >>> 16)) >= 0;
+}

@@ -75,7 +75,9 @@ import {
   CODEC_UNITS_SIZE,
   CODEC_STREAM,
   CODEC_STREAM_SIZE,
+  ensureMemory,
 } from './buffers';
+import { keepAbove } from './hmac';
 
 export const FORMAT_VERSION: u8 = 1;
 
@@ -201,10 +203,10 @@ function ensureArena(size: usize): bool {
   let cap = max<usize>(arenaCap << 1, 65536);
   while (cap < size) cap <<= 1;
   if (cap > ARENA_MAX) cap = ARENA_MAX;
-  // 16 bytes of slack: word-sized reads of the last bytes never leave memory.
+  // 16 bytes of slack: word-sized reads of the last bytes never leave memory. A grown key table
+  // sits above the arena (assembly/hmac.ts) and moves up first.
   const needed = arena + cap + 16;
-  const have = <usize>memory.size() << 16;
-  if (needed > have && memory.grow(<i32>((needed - have + 0xffff) >>> 16)) < 0) return false;
+  if (!keepAbove(needed) || !ensureMemory(needed)) return false;
   arenaCap = cap;
   store<u32>(STATE, <u32>arena, 0);
   store<u32>(STATE, <u32>arenaCap, 4);

@@ -6,6 +6,7 @@
 import { IO, OUT, POOL, POOL_SIZE } from './buffers';
 import { alphabetChar, isB64url } from './base64url';
 import { VERSION, MAC_CHARS, MAX_ID, ERR_MALFORMED, macFor } from './sign';
+import { inTable } from './hmac';
 
 let poolPos: i32 = POOL_SIZE; // empty until JS fills it
 
@@ -50,6 +51,7 @@ export function newId(len: i32): i32 {
 
 /** A new ID and its signed cookie value ("1.<id>.<mac>") at OUT, in one call. Returns its length. */
 export function newSignedId(slot: i32, len: i32): i32 {
+  if (!inTable(slot, 1)) return ERR_MALFORMED;
   const r = writeId(OUT + 2, len);
   if (r < 0) return r;
   store<u8>(OUT, VERSION);

@@ -30,8 +30,13 @@ export function poolPtr(): usize {
 export function poolSize(): i32 {
   return POOL_SIZE;
 }
+/** The most key slots the table grows to. */
 export function maxSlots(): i32 {
   return hmac.MAX_SLOTS;
+}
+/** The key slots the table holds now. */
+export function slotCapacity(): i32 {
+  return hmac.slots();
 }
 
 // SHA-256, streaming: sha256Init, then sha256Update(len) per chunk written at IO, then
@@ -55,6 +60,14 @@ export function sha256Wipe(): void {
 // sha256Update(len) per chunk, hmacFinal(slot) writes 32 bytes at OUT.
 export function hmacSetKey(slot: i32, len: i32): i32 {
   return hmac.setKey(slot, IO, len);
+}
+/** Grows the key table to at least `count` slots: the slots it holds, or -1. */
+export function hmacReserve(count: i32): i32 {
+  return hmac.reserve(count);
+}
+/** The identity of the key at IO[0..len) (see assembly/hmac.ts), 32 bytes at OUT: 0, or -1. */
+export function hmacKeyId(len: i32): i32 {
+  return hmac.keyId(IO, len, OUT);
 }
 export function hmacClearKey(slot: i32): void {
   hmac.clearKey(slot);

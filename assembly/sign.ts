@@ -45,7 +45,7 @@ export function macFor(slot: i32, id: usize, idLen: i32, dst: usize): void {
 
 /** Signs the id in IO[0..idLen) with `slot`; writes the 43 MAC characters at OUT. */
 export function sign(slot: i32, idLen: i32, strict: bool): i32 {
-  if (idLen < 1 || idLen > MAX_ID || slot < 0 || slot >= hmac.MAX_SLOTS) return ERR_MALFORMED;
+  if (idLen < 1 || idLen > MAX_ID || !hmac.inTable(slot, 1)) return ERR_MALFORMED;
   if (!idCharsOk(IO, idLen, strict)) return ERR_MALFORMED;
   macFor(slot, IO, idLen, OUT);
   return MAC_CHARS;
@@ -75,7 +75,7 @@ export function idCharsOk(ptr: usize, len: i32, strict: bool): bool {
 export function verify(len: i32, first: i32, count: i32, idMin: i32, idMax: i32, strict: bool): i32 {
   const idLen = len - 3 - MAC_CHARS;
   if (idLen < idMin || idLen > idMax || idLen < 1 || idLen > MAX_ID) return ERR_MALFORMED;
-  if (first < 0 || count < 1 || first + count > hmac.MAX_SLOTS) return ERR_MALFORMED;
+  if (count < 1 || !hmac.inTable(first, count)) return ERR_MALFORMED;
   if (load<u8>(IO) != VERSION || load<u8>(IO, 1) != DOT || load<u8>(IO + 2 + idLen) != DOT) return ERR_MALFORMED;
   if (!idCharsOk(IO + 2, idLen, strict)) return ERR_MALFORMED;
   const given = IO + 3 + idLen;

@@ -2,13 +2,14 @@
 // Wycheproof hmac_sha256_test.json (valid and invalid, full and truncated tags), and random keys
 // and messages with random splits against node:crypto.
 //
-// These tests use raw slots 200-250, far from where Signer's allocator starts (0), and clear them
-// afterwards; slot 255 belongs to the loader's warm-up.
+// These tests use raw slots 200-250 and clear them afterwards; this file makes no Signer, so no
+// allocator holds them. Slot 0 belongs to the loader's warm-up.
 
 import { existsSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import fc from 'fast-check'
 import { afterAll, describe, expect, it } from 'vitest'
+import type { CodecExports, CoreExports } from '../src/wasm/abi'
 import { core } from '../src/wasm/index'
 import {
   byteChunks,
@@ -238,10 +239,61 @@ describe('HMAC key slots', () => {
     expect(cleared).not.toBe(toHex(nodeHmac(new Uint8Array(0), msg))) // a cleared slot is not the empty key either
   })
 
-  it('setKey refuses a slot outside 0..maxSlots-1 with a RangeError', () => {
-    expect(core.maxSlots).toBe(256)
-    for (const slot of [-1, core.maxSlots, 1000]) {
+  it('setKey refuses a slot outside the table as it is now with a RangeError', () => {
+    const capacity = core.slotCapacity()
+    expect(capacity).toBeLessThan(core.maxSlots) // the table grows only for signers
+    for (const slot of [-1, capacity, core.maxSlots, 2 ** 31 - 1]) {
       expect(() => core.setKey(slot, new Uint8Array(32)), `slot ${slot}`).toThrow(RangeError)
     }
+  })
+
+  it('a grown table keeps every key, and so does an arena that grows under it', () => {
+    const keys = [SLOT, SLOT_B].map((s) => patternBytes(32, 300 + s))
+    ;[SLOT, SLOT_B].forEach((s, i) => {
+      usedSlots.add(s)
+      core.setKey(s, keys[i] ?? new Uint8Array(0))
+    })
+    const msg = utf8('before and after the table moves')
+    const check = (label: string) =>
+      [SLOT, SLOT_B].forEach((s, i) => {
+        const h = core.hmacStream(s)
+        h.update(msg)
+        expect(toHex(h.digest()), `${label}, slot ${s}`).toBe(toHex(nodeHmac(keys[i] ?? new Uint8Array(0), msg)))
+      })
+    // The states SLOT holds, found as the bytes clearKey changes.
+    const before = core.mem().slice()
+    core.clearKey(SLOT)
+    const changed = core.mem().findIndex((b, i) => b !== before[i])
+    const state = Buffer.from(before.subarray(changed, changed + 32))
+    core.setKey(SLOT, keys[0] ?? new Uint8Array(0))
+    const copies = (): number => {
+      const mem = Buffer.from(core.mem().buffer)
+      let n = 0
+      for (let at = mem.indexOf(state); at >= 0; at = mem.indexOf(state, at + 1)) n++
+      return n
+    }
+    expect(copies()).toBe(1)
+
+    const capacity = core.slotCapacity()
+    expect(core.reserveSlots(capacity + 1)).toBe(true)
+    expect(core.slotCapacity()).toBeGreaterThan(capacity)
+    check('grown table')
+    expect(copies(), 'the static table was wiped').toBe(1)
+    const high = core.slotCapacity() - 1
+    usedSlots.add(high)
+    core.setKey(high, keys[0] ?? new Uint8Array(0))
+    // Arena requests: a table above the arena moves up, as often as the arena grows.
+    const codec = core.exports as CoreExports & CodecExports
+    for (let i = 0; i < 3; i++) {
+      const at = codec.codecState() // places the arena the first time, which may grow memory
+      const arenaCap = new Uint32Array(core.exports.memory.buffer, at, 2)[1] ?? 0
+      expect(codec.codecReserve(2 * arenaCap + 1)).toBe(0)
+      check(`after the arena grew ${i + 1} times`)
+      expect(copies(), 'one copy in each of the two slots that hold it').toBe(2)
+    }
+    const h = core.hmacStream(high)
+    h.update(msg)
+    expect(toHex(h.digest()), 'last slot').toBe(toHex(nodeHmac(keys[0] ?? new Uint8Array(0), msg)))
+    expect(core.reserveSlots(core.maxSlots + 1)).toBe(false)
   })
 })

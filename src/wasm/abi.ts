@@ -9,7 +9,10 @@ export interface CoreExports {
   outSize(): number
   poolPtr(): number
   poolSize(): number
+  /** The most key slots the table grows to. */
   maxSlots(): number
+  /** The key slots the table holds now. */
+  slotCapacity(): number
 
   sha256Init(): void
   /** Feeds IO[0..len). */
@@ -22,6 +25,10 @@ export interface CoreExports {
   /** Key at IO[0..len) into `slot`; 0 or -1. */
   hmacSetKey(slot: number, len: number): number
   hmacClearKey(slot: number): void
+  /** Grows the key table to at least `count` slots: the slots it holds, or -1. */
+  hmacReserve(count: number): number
+  /** Identity of the key at IO[0..len) (HMAC of a fixed label), 32 bytes at OUT; 0 or -1. */
+  hmacKeyId(len: number): number
   hmacInit(slot: number): void
   /** 32-byte MAC at OUT. */
   hmacFinal(slot: number): void
@@ -33,7 +40,7 @@ export interface CoreExports {
 
   /** `len` id characters at OUT; -1 bad length, -2 pool short. */
   newId(len: number): number
-  /** "1.<id>.<mac>" at OUT; returns its length, -1 bad length, -2 pool short. */
+  /** "1.<id>.<mac>" at OUT; returns its length, -1 bad length or slot, -2 pool short. */
   newSignedId(slot: number, len: number): number
   /** 1 when IO[0..len) is `expected` base64url characters. */
   validateId(len: number, expected: number): number

@@ -123,26 +123,49 @@ export class Core {
     return this.digest()
   }
 
-  setKey(slot: number, key: Uint8Array): void {
-    const u8 = this.mem()
+  /**
+   * Runs `use(len)` with `key` at IO, then wipes every place the key passed through. Keys longer
+   * than IO are hashed here first (RFC 2104 §2 makes that the same key), and IO, the digest at OUT
+   * and the hash context wiped before `use`.
+   */
+  private withKey(key: Uint8Array, use: (len: number) => number): number {
     let k = key
     if (key.length > this.ioSize) {
-      // Keys longer than IO are hashed here first (RFC 2104 §2 makes that the same key); then
-      // every place the key passed through is wiped: IO, the digest at OUT, the hash context.
       k = this.sha256(key)
+      const u8 = this.mem()
       u8.fill(0, this.io, this.io + this.ioSize)
       u8.fill(0, this.out, this.out + 32)
       this.exports.sha256Wipe()
     }
-    u8.set(k, this.io)
-    const r = this.exports.hmacSetKey(slot, k.length)
-    u8.fill(0, this.io, this.io + k.length)
+    this.mem().set(k, this.io)
+    const r = use(k.length)
+    this.mem().fill(0, this.io, this.io + k.length)
     if (k !== key) k.fill(0)
-    if (r !== 0) throw new RangeError(`bad key slot ${slot}`)
+    return r
+  }
+
+  setKey(slot: number, key: Uint8Array): void {
+    if (this.withKey(key, (n) => this.exports.hmacSetKey(slot, n)) !== 0) throw new RangeError(`bad key slot ${slot}`)
+  }
+
+  /** The key's identity: HMAC(key, a fixed label), 32 bytes that are no use for signing. */
+  keyId(key: Uint8Array): Uint8Array {
+    this.withKey(key, (n) => this.exports.hmacKeyId(n))
+    return this.digest()
   }
 
   clearKey(slot: number): void {
     this.exports.hmacClearKey(slot)
+  }
+
+  /** The key slots the table holds now (it grows up to maxSlots). */
+  slotCapacity(): number {
+    return this.exports.slotCapacity()
+  }
+
+  /** Grows the key table to at least `count` slots; false past maxSlots or when memory is full. */
+  reserveSlots(count: number): boolean {
+    return this.exports.hmacReserve(count) >= count
   }
 
   /** Streaming HMAC with a key slot (shares the single hash context). */
