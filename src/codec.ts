@@ -28,10 +28,10 @@
 // (it never shrinks, and is bounded by about 4 x the largest maxBytes used). An encoding over
 // maxBytes is SessionError('TOO_LARGE').
 //
-// Results: encodeValue / encodeFields return a new Uint8Array that the caller owns; it is never
-// a view into WASM memory and the codec never writes to it again. Results of 65..4096 bytes are
-// views into a shared 16 KiB slab (like Node's Buffer.allocUnsafe): use byteOffset/byteLength
-// with `.buffer`, and do not transfer that buffer.
+// Results: encodeValue / encodeFields return a new Uint8Array that the caller owns, with an
+// ArrayBuffer of its own, exactly as long as the value (byteOffset 0): a store may keep, reuse or
+// transfer `value.buffer` without holding anyone else's data. It is never a view into WASM memory
+// and the codec never writes to it again.
 //
 // ## Where the work is done, and what was measured
 //
@@ -47,7 +47,9 @@
 //   internalization when it becomes a property). Duplicate keys are flagged by the core.
 // - encode: JS writes a stream of typed entries (UTF-16 code units for strings, f64 for numbers,
 //   int64 for bigints), the core frames it in one call (tags, varints, number rules, UTF-8).
-// - results: copied out of WASM memory into a slab (see above).
+// - results: copied out of WASM memory, each into a buffer of its own (see above). A shared slab
+//   for results of 65..4096 bytes was faster (V8 gives a typed array of more than 64 bytes an
+//   off-heap buffer, ~200-300 ns), but gave every store other users' bytes in `value.buffer`.
 //
 // Measured (Node 20, 2-core Xeon VM; CPU ns per op, encodeFields+decodeFields of the 8-field
 // session of bench/codec.bench.ts; JSON.stringify+parse ~1450, msgpackr pack+unpack ~1650):
@@ -59,8 +61,16 @@
 //   encode strings with TextEncoder.encodeInto          encode ~2180 (a call and a view per string)
 //   encode keys through a JS Map to cached key slots    both -30..60, encode alone +50: not kept
 //   Object.keys instead of for-in over an object        +~65 (micro: o[k] misses the enum cache)
-//   a fresh Uint8Array per result instead of the slab   encode ~1200, both ~1800
+//   a fresh Uint8Array per result instead of a slab     encode ~1200, both ~1800 (now kept: below)
 //   plain-TS codec of the same format (quick version)   encode ~580, decode ~800, both ~1500
+//
+// Results in buffers of their own (medians of two runs of a focused tinybench on the same
+// machine, then shared with other work, so compare rows with each other rather than with the
+// table above; ns per op):
+//
+//                                          encodeFields+decodeFields   encodeValue 200 B / 1000 B
+//   results of 65..4096 B in a shared slab     ~1560                       ~340 / ~530
+//   each result in a buffer of its own         ~2080                       ~655 / ~885
 //
 // What limits it: on encode JS reads every string unit by unit (charCodeAt, ~1.5 ns a unit: 111
 // units here), which a plain-TS encoder does too, and the core's framing (~130 ns) comes on top;

@@ -387,7 +387,11 @@ describe('codec: results and the WASM boundary', () => {
     for (const r of results) {
       expect(r.constructor).toBe(Uint8Array)
       expect(r.buffer).not.toBe(memory.buffer)
+      // A buffer of its own, exactly the value: a store may keep or transfer `.buffer`.
+      expect(r.byteOffset).toBe(0)
+      expect(r.buffer.byteLength).toBe(r.length)
     }
+    expect(new Set(results.map((r) => r.buffer)).size).toBe(results.length)
     // Later encodes leave earlier results alone, and results never overlap.
     for (let i = 0; i < 50; i++) encodeValue({ n: i, s: 'q'.repeat(i * 20) })
     expect(results.map((r) => hex(r))).toEqual(copies)

@@ -424,29 +424,12 @@ function putFields(v: unknown): void {
   putObject(v as Record<string, unknown>, 0)
 }
 
-// Encoded values are copied out of WASM memory. A Uint8Array of more than 64 bytes has its own
-// off-heap ArrayBuffer, which costs V8 ~300 ns to create (more than the whole encode of a small
-// session); so results of 65..4096 bytes are views into a shared 16 KiB slab, as Node's
-// Buffer.allocUnsafe does: nothing else ever writes to a result's bytes, but its .buffer holds
-// other results too (mind byteOffset, and do not transfer it).
-const SLAB = 16384
-const SLAB_MAX = 4096
-let slab = new Uint8Array(SLAB)
-let slabBuffer = slab.buffer
-let slabAt = 0
-
+// Encoded values are copied out of WASM memory into an ArrayBuffer of their own, exactly their
+// length: stores may keep, reuse or transfer `value.buffer`, so a result never shares its buffer
+// with another (a shared slab saved ~300 ns on results of 65..4096 bytes, and handed every store
+// a buffer full of other users' data).
 function copyOut(src: number, n: number): Uint8Array {
-  if (n <= 64 || n > SLAB_MAX) return u8.slice(src, src + n)
-  let at = slabAt
-  if (at + n > SLAB) {
-    slab = new Uint8Array(SLAB)
-    slabBuffer = slab.buffer
-    at = 0
-  }
-  slabAt = (at + n + 7) & ~7
-  // new Uint8Array(buffer, offset, length) is cheaper than subarray().
-  slab.set(new Uint8Array(u8.buffer, src, n), at)
-  return new Uint8Array(slabBuffer, at, n)
+  return u8.slice(src, src + n)
 }
 
 /** The SessionError for `failure`, with the path of the item found by replaying the walk. */
