@@ -1,8 +1,8 @@
 // The tagged codec: session values <-> bytes that keep their types. Stores keep each field's
 // value as encodeValue bytes; the sealed-cookie store keeps a whole session as encodeFields bytes.
 //
-// Format version 1 is specified byte by byte in assembly/codec.ts, which owns all of its logic:
-// tags, framing, varints, the number rules, UTF-8, bounds and depth checks. In short:
+// Format version 2 is specified byte by byte in assembly/codec.ts, which owns all of its logic:
+// tags, framing, varints, the number rules, UTF-8, key order, bounds and depth checks. In short:
 //
 // - null, booleans, integers and float64 are distinct: a number is stored as an integer when it
 //   is integer-valued, within ±(2^53 - 1) and not -0, else as float64 (fractions, -0, ±Infinity,
@@ -12,7 +12,14 @@
 // - bigint: -2^64 .. 2^64 - 1 (every int64 and uint64), as a bigint again.
 // - string (UTF-8; a lone surrogate is refused), Uint8Array (a Buffer comes back as a plain
 //   Uint8Array), Date (an Invalid Date is refused), arrays, plain objects (prototype
-//   Object.prototype or null; own enumerable string keys, in their order).
+//   Object.prototype or null; own enumerable string keys).
+// - One encoding per value: an object's keys are written in one order, whatever order the
+//   object has: the shorter UTF-8 first, keys of one length bytewise. So {b: 1, a: 2} and
+//   {a: 2, b: 1} give the same bytes, and decoding gives the keys in that order (after the
+//   array-index keys, which JS always lists first, in numeric order: the same order for them).
+//   Key order is not kept across a round trip.
+// - Format v1 (version byte 1, keys in any order) is still decoded, as before; encoding always
+//   writes v2, so what was stored as v1 becomes v2 when it is next written.
 // - Refused at encode time with SessionError('CODEC') and the path of the culprit: undefined
 //   (also as an object property or array hole: delete the key or store null), functions,
 //   symbols, class instances (Map, Set, RegExp, your classes, other typed arrays), NaN, bigints
@@ -21,8 +28,8 @@
 //   properties — '__proto__' included, defined and never assigned, so no decoded bytes can
 //   change a prototype; decodeFields returns an object without a prototype. Invalid input of any
 //   kind (unknown tag, truncation, trailing bytes, invalid UTF-8, non-canonical numbers, duplicate
-//   keys, nesting deeper than maxDepth) throws SessionError('CODEC') with the byte offset; input
-//   over maxBytes throws SessionError('TOO_LARGE') before it is read.
+//   keys, v2 keys out of order, nesting deeper than maxDepth) throws SessionError('CODEC') with
+//   the byte offset; input over maxBytes throws SessionError('TOO_LARGE') before it is read.
 //
 // Sizes: values up to maxBytes (default 1 MiB) work both ways; the core's arena grows to fit
 // (it never shrinks, and is bounded by about 4 x the largest maxBytes used). An encoding over
@@ -44,9 +51,18 @@
 //   number per item). Short strings (<= 64 bytes) arrive as UTF-16 code units, so JS makes each
 //   with one String.fromCharCode call of n arguments; object keys come from a cache of slots in
 //   the core mirrored by the JS strings, so a known key costs no string at all (nor V8's
-//   internalization when it becomes a property). Duplicate keys are flagged by the core.
+//   internalization when it becomes a property). Duplicate keys are flagged by the core, and v2
+//   key order is checked there (each key against the one before it in its object).
 // - encode: JS writes a stream of typed entries (UTF-16 code units for strings, f64 for numbers,
 //   int64 for bigints), the core frames it in one call (tags, varints, number rules, UTF-8).
+// - key order: the core compares each key with the one before it as it frames it (on the UTF-8
+//   bytes it writes anyway: the lengths decide most pairs), and sorts an object found out of
+//   order when it ends, moving its entries as blocks. Not in JS, though JS walks the object:
+//   the order is one of UTF-8 bytes, so JS would need each key's UTF-8 length (a second pass over
+//   its code units) and a comparison of its own, since its string order differs from UTF-8 order
+//   for characters above U+FFFF; and it would have to collect every object's keys in an array
+//   before writing any. An object already in order (keys set in that order, or array-index keys
+//   only) costs one comparison a key.
 // - results: copied out of WASM memory, each into a buffer of its own (see above). A shared slab
 //   for results of 65..4096 bytes was faster (V8 gives a typed array of more than 64 bytes an
 //   off-heap buffer, ~200-300 ns), but gave every store other users' bytes in `value.buffer`.
@@ -124,7 +140,7 @@ function resolve(limits: CodecLimits): void {
 }
 
 /**
- * Encodes one value (one session field) in format v1.
+ * Encodes one value (one session field) in format v2.
  *
  * @example
  * const bytes = encodeValue({ cart: [1, 2], at: new Date() })

@@ -47,6 +47,7 @@ import {
   CODEC_E_SURROGATE,
   CODEC_E_NAN,
   CODEC_E_INVALID_DATE,
+  CODEC_E_ORDER,
   CODEC_DONE,
   CODEC_ENC_FIRST,
   CODEC_ENC_LAST,
@@ -502,7 +503,7 @@ function decodeMessage(code: number): string {
     case CODEC_E_DEPTH:
       return `arrays and objects nested deeper than maxDepth (${maxDepth})`
     case CODEC_E_VERSION:
-      return 'unsupported format version (expected 1)'
+      return 'unsupported format version (expected 1 or 2)'
     case CODEC_E_VARINT:
       return 'malformed varint (overlong, or larger than 2^64 - 1)'
     case CODEC_E_RANGE:
@@ -511,6 +512,8 @@ function decodeMessage(code: number): string {
       return 'non-canonical float64 (NaN, or an integer that has an integer encoding)'
     case CODEC_E_NOT_OBJECT:
       return 'session fields must be an object'
+    case CODEC_E_ORDER:
+      return 'object keys out of order (format v2: shorter UTF-8 first, then bytewise)'
     default:
       return `internal codec error ${code} (a bug: please report it)`
   }
