@@ -561,7 +561,8 @@ function decodeError(code: i32, at: usize): i32 {
  * Compares `n` bytes at `a` and at `b` as unsigned bytes, the first difference deciding: negative,
  * 0 or positive. Reads whole words: both sides must have 7 readable bytes after them.
  */
-function compareBytes(a: usize, b: usize, n: i32): i32 {
+// @ts-ignore: decorator
+@inline function compareBytes(a: usize, b: usize, n: i32): i32 {
   let i = 0;
   for (; i + 8 <= n; i += 8) {
     const x = load<u64>(a + i);
@@ -912,6 +913,20 @@ function skipValue(p: usize): usize {
 }
 
 /**
+ * Copies `n` bytes from `src` to `dst` (apart), a word at a time when short: memory.copy is a call
+ * out of the module, which costs more than a short entry's words. May write up to 7 bytes past
+ * `dst + n` (and read past `src + n`).
+ */
+// @ts-ignore: decorator
+@inline function copyEntry(dst: usize, src: usize, n: usize): void {
+  if (n > 64) {
+    memory.copy(dst, src, n);
+    return;
+  }
+  for (let i: usize = 0; i < n; i += 8) store<u64>(dst + i, load<u64>(src + i));
+}
+
+/**
  * Puts the entries of the object of frame `fr`, whose bytes end at `end`, in key order. Scratch
  * past `end` (grown to fit): a copy of the entries, then per entry its start and its key, and two
  * arrays of entry numbers for a merge sort. 0, E_TOO_LARGE, or E_STREAM for two equal keys.
@@ -921,7 +936,7 @@ function sortEntries(fr: usize, end: usize): i32 {
   const n = <usize>load<i32>(fr, 28);
   const len = end - body;
   const copy = end;
-  const starts = (copy + len + 7) & ~7; // n + 1 u32
+  const starts = (copy + len + 15) & ~7; // n + 1 u32, 8 bytes past the copy (copyEntry's overshoot)
   const keys = starts + ((n + 1) << 2); // n (u32 address, i32 length)
   let idx = keys + (n << 3); // n u32
   let tmp = idx + (n << 2); // n u32
@@ -937,26 +952,39 @@ function sortEntries(fr: usize, end: usize): i32 {
   }
   store<u32>(starts + (n << 2), <u32>end);
   assert(p == end, 'sortEntries: entries do not end where the object does');
-  // Bottom-up merge sort of the entry numbers: runs of `w` merged into runs of 2w, idx -> tmp.
-  for (let w: usize = 1; w < n; w <<= 1) {
-    for (let lo: usize = 0; lo < n; lo += w << 1) {
-      const mid = min<usize>(lo + w, n);
-      const hi = min<usize>(lo + (w << 1), n);
-      let a = lo;
-      let b = mid;
-      for (let o = lo; o < hi; o++) {
-        let take: u32;
-        if (a < mid && (b >= hi || keyCompare(keys, load<u32>(idx + (a << 2)), load<u32>(idx + (b << 2))) <= 0)) {
-          take = load<u32>(idx + (a++ << 2));
-        } else {
-          take = load<u32>(idx + (b++ << 2));
-        }
-        store<u32>(tmp + (o << 2), take);
+  if (n <= 16) {
+    // Insertion sort: few comparisons for the usual few keys, mostly in order already.
+    for (let i: usize = 1; i < n; i++) {
+      const x = load<u32>(idx + (i << 2));
+      let j = i;
+      while (j > 0 && keyCompare(keys, load<u32>(idx + ((j - 1) << 2)), x) > 0) {
+        store<u32>(idx + (j << 2), load<u32>(idx + ((j - 1) << 2)));
+        j--;
       }
+      store<u32>(idx + (j << 2), x);
     }
-    const t = idx;
-    idx = tmp;
-    tmp = t;
+  } else {
+    // Bottom-up merge sort: runs of `w` merged into runs of 2w, idx -> tmp, then swapped.
+    for (let w: usize = 1; w < n; w <<= 1) {
+      for (let lo: usize = 0; lo < n; lo += w << 1) {
+        const mid = min<usize>(lo + w, n);
+        const hi = min<usize>(lo + (w << 1), n);
+        let a = lo;
+        let b = mid;
+        for (let o = lo; o < hi; o++) {
+          let take: u32;
+          if (a < mid && (b >= hi || keyCompare(keys, load<u32>(idx + (a << 2)), load<u32>(idx + (b << 2))) <= 0)) {
+            take = load<u32>(idx + (a++ << 2));
+          } else {
+            take = load<u32>(idx + (b++ << 2));
+          }
+          store<u32>(tmp + (o << 2), take);
+        }
+      }
+      const t = idx;
+      idx = tmp;
+      tmp = t;
+    }
   }
   for (let i: usize = 1; i < n; i++) {
     if (keyCompare(keys, load<u32>(idx + ((i - 1) << 2)), load<u32>(idx + (i << 2))) == 0) return E_STREAM;
@@ -966,7 +994,7 @@ function sortEntries(fr: usize, end: usize): i32 {
     const j = <usize>load<u32>(idx + (i << 2));
     const s = <usize>load<u32>(starts + (j << 2));
     const e = <usize>load<u32>(starts + ((j + 1) << 2));
-    memory.copy(q, s, e - s);
+    copyEntry(q, s, e - s);
     q += e - s;
   }
   memory.copy(body, copy, len);
