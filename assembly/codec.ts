@@ -1,8 +1,8 @@
-// The tagged codec, format version 1: session values <-> bytes, keeping their types.
+// The tagged codec, format version 2: session values <-> bytes, keeping their types.
 //
-// ## Format v1, byte by byte
+// ## Format v2, byte by byte
 //
-//   blob    = 0x01 value                       format version, then exactly one value, nothing after
+//   blob    = 0x02 value                       format version, then exactly one value, nothing after
 //   value   = 0x00                             null
 //           | 0x01                             false
 //           | 0x02                             true
@@ -14,7 +14,7 @@
 //           | 0x08 varint(n) byte{n}           bytes (Uint8Array)
 //           | 0x09 zigzag                      Date: milliseconds since the epoch, |t| <= 8.64e15
 //           | 0x0a varint(n) value{n}          array of n values
-//           | 0x0b varint(n) (key value){n}    plain object of n entries, no two keys equal
+//           | 0x0b varint(n) (key value){n}    plain object of n entries, keys in key order (below)
 //   key     = varint(n) byte{n}                n bytes of well-formed UTF-8 (no tag)
 //   varint  = unsigned LEB128: 7 bits a byte, low group first, high bit set on all but the last
 //             byte; minimal (the last byte of a multi-byte varint is never 0x00); at most 10
@@ -22,6 +22,23 @@
 //   zigzag  = varint of (v << 1) ^ (v >> 63), so small negative numbers stay short
 //
 // A fields blob (a whole session) is a blob whose value is an object (tag 0x0b).
+//
+// Key order: each key of an object comes strictly after the one before it, comparing their UTF-8
+// bytes: the shorter key first, and keys of one length bytewise (as unsigned bytes, the first
+// difference deciding). Strictly: no two keys are equal. Shorter-first, because a JS object lists
+// its array-index keys ("0", "7", "10", …) first and in numeric order, which for canonical
+// decimal strings is exactly shorter-first order: an object keyed by integers (a cart by product
+// id) is already in order, where a plain bytewise order ("10" < "7") would need it sorted; and
+// because the length alone decides most comparisons. A decoded object lists its keys as JS does:
+// the array-index ones first, then the others in this order; re-encoding sorts them again, to
+// the same bytes.
+//
+// ## Format v1
+//
+// Format v1 (version byte 0x01) is v2 with the keys of an object in any order, no two equal. It is
+// still decoded (its objects keep the order of their bytes, as JS lists them), never written:
+// encoding a value decoded from v1 gives v2, so a session stored in v1 moves to v2 when it is next
+// written. Bytes of two versions for one value differ; within v2 they never do.
 //
 // ## Number rules
 //
@@ -35,8 +52,9 @@
 //
 // ## Canonical form
 //
-// Every value has exactly one encoding (minimal varints, the number rules above, no duplicate
-// keys, no trailing bytes), so decode(bytes) re-encodes to the same bytes.
+// Every value has exactly one v2 encoding (minimal varints, the number rules above, object keys in
+// key order, no trailing bytes), so decode(bytes) of v2 bytes re-encodes to the same bytes. (v1
+// was not: two orders of one object's keys decoded to one value.)
 //
 // ## Decoding untrusted bytes
 //
@@ -44,8 +62,10 @@
 // (a count of n needs at least n bytes, 2n for an object) before JS allocates anything for it;
 // the whole input is already bounded by maxBytes on the JS side. Unknown tags, truncation,
 // trailing bytes, invalid UTF-8 (overlong forms, surrogates, > U+10FFFF), non-canonical varints
-// and numbers, duplicate keys and nesting deeper than maxDepth are errors, with the byte offset
-// in errAt (the state block).
+// and numbers, duplicate keys, v2 keys out of order and nesting deeper than maxDepth are errors,
+// with the byte offset in errAt (the state block). The order check compares each key with the
+// one before it in its object (kept in the object's frame): a length comparison, and for keys of
+// equal length a few words of bytes.
 //
 // ## The boundary
 //
@@ -66,7 +86,9 @@
 // string's UTF-16 code units); codecEncode turns the stream into the format (tags, varints, the
 // number rules, UTF-16 -> UTF-8 with lone-surrogate checks, depth and size limits) in the arena.
 // Long strings and byte arrays skip the stream: JS writes their bytes straight into the arena
-// (codecEncodePlace) and codecEncodePlaced frames them in place.
+// (codecEncodePlace) and codecEncodePlaced frames them in place. Keys are written in the order JS
+// lists them, and an object whose keys were out of order is sorted here when it ends (see "Key
+// order (format v2)" in the encoder part).
 
 import {
   CODEC_TAPE,
@@ -79,9 +101,12 @@ import {
 } from './buffers';
 import { keepAbove } from './hmac';
 
-export const FORMAT_VERSION: u8 = 1;
+/** The version encode writes. */
+export const FORMAT_VERSION: u8 = 2;
+/** The version before object keys were ordered: still decoded, with its keys in any order. */
+export const FORMAT_V1: u8 = 1;
 
-// Tags of format v1.
+// Tags (the same in both versions).
 const T_NULL: u32 = 0x00;
 const T_FALSE: u32 = 0x01;
 const T_TRUE: u32 = 0x02;
@@ -147,6 +172,8 @@ export const E_NAN: i32 = -13;
 export const E_INVALID_DATE: i32 = -14;
 /** The encode stream is malformed (a bug on the JS side, never a property of the value). */
 export const E_STREAM: i32 = -15;
+/** Format v2: an object key that does not come after the key before it (errAt: the key). */
+export const E_ORDER: i32 = -16;
 
 /** Set in a decode result when the value is complete (trailing bytes checked). */
 export const DONE: i32 = 0x40000000;
@@ -171,8 +198,11 @@ const MAX_SAFE_F: f64 = 9007199254740991.0;
 const MAX_TIME: i64 = 8640000000000000;
 
 // Containers being read or written, a 64-byte frame per level: +0 items remaining (i32), +4 1 for
-// an object; decode also keeps +32 a 256-bit set of the key-cache slots of the object's keys so
-// far, which tells which keys may repeat an earlier one.
+// an object. An object's frame also keeps +8 the address of its previous key and +12 (decode) or
+// +16 (encode) that key's length, -1 before the first (the key order check); decode keeps +32 a
+// 256-bit set of the key-cache slots of the object's keys so far, which tells which keys may
+// repeat an earlier one; encode keeps +20 1 once a key was out of order, +24 the address of the
+// first entry and +28 the number of entries (to sort them when the object ends).
 const STACK: usize = memory.data(MAX_DEPTH * 64, 16);
 const KEYS: usize = memory.data(KEY_SLOTS * 32, 16);
 
@@ -487,6 +517,7 @@ function unitsToUtf8(src: usize, n: i32, dst: usize): void {
 // Decode
 
 let dMaxDepth: i32 = 0;
+let dStrict: bool = false; // format v2: keys must be in order
 let dSp: i32 = 0;
 let dRootDone: bool = false;
 let dDone: bool = false;
@@ -529,6 +560,25 @@ function decodeError(code: i32, at: usize): i32 {
 }
 
 /**
+ * Compares `n` bytes at `a` and at `b` as unsigned bytes, the first difference deciding: negative,
+ * 0 or positive. Reads whole words: both sides must have 7 readable bytes after them.
+ */
+// @ts-ignore: decorator
+@inline function compareBytes(a: usize, b: usize, n: i32): i32 {
+  let i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const x = load<u64>(a + i);
+    const y = load<u64>(b + i);
+    // Little-endian words: byte-swapped, the first byte is the most significant.
+    if (x != y) return bswap<u64>(x) < bswap<u64>(y) ? -1 : 1;
+  }
+  if (i == n) return 0;
+  const x = bswap<u64>(lowBytes(load<u64>(a + i), n - i));
+  const y = bswap<u64>(lowBytes(load<u64>(b + i), n - i));
+  return x == y ? 0 : x < y ? -1 : 1;
+}
+
+/**
  * Starts decoding the `len` bytes at the arena. `wantObject`: the value must be an object (a
  * fields blob). Returns the number of tape entries written (| DONE when the value is complete),
  * or a negative error.
@@ -545,7 +595,9 @@ export function codecDecode(len: i32, maxDepth: i32, wantObject: i32): i32 {
   dDone = false;
   verr = 0;
   if (len == 0) return decodeError(E_TRUNCATED, pos);
-  if (load<u8>(pos) != FORMAT_VERSION) return decodeError(E_VERSION, pos);
+  const version = load<u8>(pos);
+  if (version != FORMAT_VERSION && version != FORMAT_V1) return decodeError(E_VERSION, pos);
+  dStrict = version == FORMAT_VERSION;
   pos++;
   if (wantObject && pos < end && <u32>load<u8>(pos) != T_OBJECT) return decodeError(E_NOT_OBJECT, pos);
   return fill();
@@ -605,6 +657,7 @@ function fill(): i32 {
       rem--;
       if (isObject) {
         // A key: varint length, UTF-8 bytes.
+        const keyAt = p;
         let n64: u64;
         if (p < e && (n64 = <u64>load<u8>(p)) < 0x80) {
           p++;
@@ -616,6 +669,14 @@ function fill(): i32 {
         }
         if (n64 > <u64>(e - p)) return decodeError(E_TRUNCATED, p);
         const n = <i32>n64;
+        if (dStrict) {
+          // In order: longer than the previous key, or as long and bytewise after (or equal: a
+          // duplicate, which the checks below refuse with their own message).
+          const prevLen = load<i32>(fr, 12);
+          if (n < prevLen || (n == prevLen && compareBytes(<usize>load<u32>(fr, 8), p, n) > 0)) return decodeError(E_ORDER, keyAt);
+          store<u32>(fr, <u32>p, 8);
+          store<i32>(fr, n, 12);
+        }
         if (n <= KEY_MAX) {
           const slot = keySlot(p, n);
           // A key can only repeat an earlier key of this object if it has the same slot; then JS
@@ -720,6 +781,7 @@ function fill(): i32 {
         isObject = obj;
         store<i32>(fr, obj, 4);
         if (obj) {
+          store<i32>(fr, -1, 12);
           store<u64>(fr, 0, 32);
           store<u64>(fr, 0, 40);
           store<u64>(fr, 0, 48);
@@ -780,6 +842,167 @@ let eSp: i32 = 0;
 let eRootDone: bool = false;
 let eWantObject: bool = false;
 
+// Key order (format v2). JS hands over an object's keys in its own order; they are written as
+// they come, each compared with the one before it (cheap: lengths differ, or a word or two of
+// bytes), and an object whose keys were not in order is sorted in place when it ends, entries
+// (key and value bytes) moved as blocks. Here rather than in JS: the order is one of UTF-8 bytes,
+// which only the core has (JS would have to compute each key's UTF-8 length, and its code unit
+// order differs from UTF-8 order for keys with characters above U+FFFF).
+
+/** Records key `n` bytes at `k` of the object of frame `fr`; marks the object when out of order. */
+// @ts-ignore: decorator
+@inline function noteKey(fr: usize, k: usize, n: i32): void {
+  if (load<i32>(fr, 20)) return;
+  const prevLen = load<i32>(fr, 16);
+  if (n < prevLen || (n == prevLen && compareBytes(<usize>load<u32>(fr, 12), k, n) >= 0)) {
+    store<i32>(fr, 1, 20);
+    return;
+  }
+  store<u32>(fr, <u32>k, 12);
+  store<i32>(fr, n, 16);
+}
+
+/** Ends the container of frame `fr` (its bytes end at the arena's eOut): 0, or an error of sortEntries. */
+function closeFrame(fr: usize): i32 {
+  if (!load<i32>(fr, 4) || !load<i32>(fr, 20)) return 0;
+  return sortEntries(fr, arena + eOut);
+}
+
+let vEnd: usize = 0;
+
+/** Reads a varint the encoder wrote (so well-formed) at `p`; vEnd is set after it. */
+function readVarint(p: usize): u64 {
+  let v: u64 = 0;
+  let shift: u64 = 0;
+  while (true) {
+    const b = <u64>load<u8>(p++);
+    v |= (b & 0x7f) << shift;
+    if (b < 0x80) break;
+    shift += 7;
+  }
+  vEnd = p;
+  return v;
+}
+
+/** The address after the value the encoder wrote at `p`. */
+function skipValue(p: usize): usize {
+  const tag = <u32>load<u8>(p++);
+  if (tag <= T_TRUE) return p;
+  if (tag == T_FLOAT) return p + 8;
+  const v = readVarint(p);
+  p = vEnd;
+  if (tag == T_STRING || tag == T_BYTES) return p + <usize>v;
+  if (tag == T_ARRAY) {
+    for (let i: u64 = 0; i < v; i++) p = skipValue(p);
+  } else if (tag == T_OBJECT) {
+    for (let i: u64 = 0; i < v; i++) {
+      const k = readVarint(p);
+      p = skipValue(vEnd + <usize>k);
+    }
+  }
+  return p;
+}
+
+/** Order of entries `a` and `b` by their keys (a table of u32 address, i32 length at `keys`). */
+// @ts-ignore: decorator
+@inline function keyCompare(keys: usize, a: u32, b: u32): i32 {
+  const ka = keys + (<usize>a << 3);
+  const kb = keys + (<usize>b << 3);
+  const na = load<i32>(ka, 4);
+  const nb = load<i32>(kb, 4);
+  if (na != nb) return na < nb ? -1 : 1;
+  return compareBytes(<usize>load<u32>(ka), <usize>load<u32>(kb), na);
+}
+
+/**
+ * Copies `n` bytes from `src` to `dst` (apart), a word at a time when short: memory.copy is a call
+ * out of the module, which costs more than a short entry's words. May write up to 7 bytes past
+ * `dst + n` (and read past `src + n`).
+ */
+// @ts-ignore: decorator
+@inline function copyEntry(dst: usize, src: usize, n: usize): void {
+  if (n > 64) {
+    memory.copy(dst, src, n);
+    return;
+  }
+  for (let i: usize = 0; i < n; i += 8) store<u64>(dst + i, load<u64>(src + i));
+}
+
+/**
+ * Puts the entries of the object of frame `fr`, whose bytes end at `end`, in key order. Scratch
+ * past `end` (grown to fit): a copy of the entries, then per entry its start and its key, and two
+ * arrays of entry numbers for a merge sort. 0, E_TOO_LARGE, or E_STREAM for two equal keys.
+ */
+function sortEntries(fr: usize, end: usize): i32 {
+  const body = <usize>load<u32>(fr, 24);
+  const n = <usize>load<i32>(fr, 28);
+  const len = end - body;
+  const copy = end;
+  const starts = (copy + len + 15) & ~7; // n + 1 u32, 8 bytes past the copy (copyEntry's overshoot)
+  const keys = starts + ((n + 1) << 2); // n (u32 address, i32 length)
+  let idx = keys + (n << 3); // n u32
+  let tmp = idx + (n << 2); // n u32
+  if (!ensureArena(tmp + (n << 2) + 16 - arena)) return E_TOO_LARGE;
+  let p = body;
+  for (let i: usize = 0; i < n; i++) {
+    store<u32>(starts + (i << 2), <u32>p);
+    const k = readVarint(p);
+    store<u32>(keys + (i << 3), <u32>vEnd);
+    store<i32>(keys + (i << 3), <i32>k, 4);
+    p = skipValue(vEnd + <usize>k);
+    store<u32>(idx + (i << 2), <u32>i);
+  }
+  store<u32>(starts + (n << 2), <u32>end);
+  assert(p == end, 'sortEntries: entries do not end where the object does');
+  if (n <= 16) {
+    // Insertion sort: few comparisons for the usual few keys, mostly in order already.
+    for (let i: usize = 1; i < n; i++) {
+      const x = load<u32>(idx + (i << 2));
+      let j = i;
+      while (j > 0 && keyCompare(keys, load<u32>(idx + ((j - 1) << 2)), x) > 0) {
+        store<u32>(idx + (j << 2), load<u32>(idx + ((j - 1) << 2)));
+        j--;
+      }
+      store<u32>(idx + (j << 2), x);
+    }
+  } else {
+    // Bottom-up merge sort: runs of `w` merged into runs of 2w, idx -> tmp, then swapped.
+    for (let w: usize = 1; w < n; w <<= 1) {
+      for (let lo: usize = 0; lo < n; lo += w << 1) {
+        const mid = min<usize>(lo + w, n);
+        const hi = min<usize>(lo + (w << 1), n);
+        let a = lo;
+        let b = mid;
+        for (let o = lo; o < hi; o++) {
+          let take: u32;
+          if (a < mid && (b >= hi || keyCompare(keys, load<u32>(idx + (a << 2)), load<u32>(idx + (b << 2))) <= 0)) {
+            take = load<u32>(idx + (a++ << 2));
+          } else {
+            take = load<u32>(idx + (b++ << 2));
+          }
+          store<u32>(tmp + (o << 2), take);
+        }
+      }
+      const t = idx;
+      idx = tmp;
+      tmp = t;
+    }
+  }
+  for (let i: usize = 1; i < n; i++) {
+    if (keyCompare(keys, load<u32>(idx + ((i - 1) << 2)), load<u32>(idx + (i << 2))) == 0) return E_STREAM;
+  }
+  let q = copy;
+  for (let i: usize = 0; i < n; i++) {
+    const j = <usize>load<u32>(idx + (i << 2));
+    const s = <usize>load<u32>(starts + (j << 2));
+    const e = <usize>load<u32>(starts + ((j + 1) << 2));
+    copyEntry(q, s, e - s);
+    q += e - s;
+  }
+  memory.copy(body, copy, len);
+  return 0;
+}
+
 /** Flags of codecEncode. */
 export const ENC_FIRST: i32 = 1;
 export const ENC_LAST: i32 = 2;
@@ -826,6 +1049,11 @@ export function codecEncode(len: i32, flags: i32, maxBytes: i32, maxDepth: i32):
     const n = load<i32>(p, 4);
     let isKey = 0;
     while (sp > 0 && rem == 0) {
+      if (isObject && load<i32>(fr, 20)) {
+        const r = sortEntries(fr, o);
+        if (r < 0) return encodeError(r, <i32>(p - CODEC_STREAM));
+        limit = arena + arenaCap;
+      }
       if (--sp > 0) {
         fr -= 64;
         rem = load<i32>(fr);
@@ -877,6 +1105,7 @@ export function codecEncode(len: i32, flags: i32, maxBytes: i32, maxDepth: i32):
         // entry's padding; the bytes written past the string are overwritten by what follows).
         const head = o;
         o = putVarint(o, <u64>n);
+        const ascii = o;
         let i = 0;
         while (i < n) {
           let w = load<u64>(src + (<usize>i << 1));
@@ -900,8 +1129,10 @@ export function codecEncode(len: i32, flags: i32, maxBytes: i32, maxDepth: i32):
           putVarint(head, <u64>n8);
           unitsToUtf8(src + (<usize>i << 1), n - i, body + i);
           o = body + <usize>n8;
+          if (isKey) noteKey(fr, body, n8);
         } else {
           o += <usize>n;
+          if (isKey) noteKey(fr, ascii, n);
         }
         p = src + ((<usize>n * 2 + 7) & ~7);
         break;
@@ -930,6 +1161,12 @@ export function codecEncode(len: i32, flags: i32, maxBytes: i32, maxDepth: i32):
         rem = n << obj;
         isObject = obj;
         store<i32>(fr, obj, 4);
+        if (obj) {
+          store<i32>(fr, -1, 16);
+          store<i32>(fr, 0, 20);
+          store<u32>(fr, <u32>o, 24);
+          store<i32>(fr, n, 28);
+        }
         p += 8;
         break;
       }
@@ -976,10 +1213,27 @@ export function codecEncode(len: i32, flags: i32, maxBytes: i32, maxDepth: i32):
   eSp = sp;
   if (eOut > eMax) return encodeError(E_TOO_LARGE, len);
   if (flags & ENC_LAST) {
-    while (eSp > 0 && load<i32>(STACK + (<usize>(eSp - 1) << 6)) == 0) eSp--;
+    const r = closeEnded();
+    if (r < 0) return encodeError(r, len);
     if (eSp != 0 || !eRootDone) return encodeError(E_STREAM, len);
   }
   return <i32>eOut;
+}
+
+/**
+ * Ends the containers whose items are all written (codecEncode ends them lazily, when the next
+ * item comes), sorting the objects that need it: before anything is placed past the output, which
+ * sorting uses as scratch. 0, or an error of sortEntries.
+ */
+function closeEnded(): i32 {
+  while (eSp > 0) {
+    const fr = STACK + (<usize>(eSp - 1) << 6);
+    if (load<i32>(fr) != 0) break;
+    const r = closeFrame(fr);
+    if (r < 0) return r;
+    eSp--;
+  }
+  return 0;
 }
 
 /**
@@ -987,19 +1241,13 @@ export function codecEncode(len: i32, flags: i32, maxBytes: i32, maxDepth: i32):
  * place for one (after the root; a fields root that is no object). Updates the frames.
  */
 function nextItem(kind: i32): i32 {
-  let sp = eSp;
-  while (sp > 0) {
-    const fr = STACK + (<usize>(sp - 1) << 6);
+  if (eSp > 0) {
+    const fr = STACK + (<usize>(eSp - 1) << 6);
     const rem = load<i32>(fr);
-    if (rem == 0) {
-      sp--;
-      continue;
-    }
+    if (rem == 0) return E_STREAM; // codecEncodePlace ends the containers that are complete
     store<i32>(fr, rem - 1);
-    eSp = sp;
     return load<i32>(fr, 4) & ~rem & 1;
   }
-  eSp = 0;
   if (eRootDone || (eWantObject && kind != K_OBJECT)) return E_STREAM;
   eRootDone = true;
   return 0;
@@ -1011,6 +1259,8 @@ function nextItem(kind: i32): i32 {
  * it cannot fit within maxBytes.
  */
 export function codecEncodePlace(cap: i32): i32 {
+  const r = closeEnded();
+  if (r < 0) return encodeError(r, -1);
   // A string's room is 3 bytes a unit, more than its UTF-8 may take: up to 3 x maxBytes.
   if (cap < 0 || <usize>cap > 3 * eMax || !ensureArena(eOut + 16 + <usize>cap)) return encodeError(E_TOO_LARGE, -1);
   return <i32>(eOut + 16);
@@ -1030,6 +1280,7 @@ export function codecEncodePlaced(kind: i32, n: i32): i32 {
   if (!isKey) store<u8>(o++, <u8>(kind == K_STR8 ? T_STRING : T_BYTES));
   o = putVarint(o, <u64>n);
   memory.copy(o, src, <usize>n);
+  if (isKey) noteKey(STACK + (<usize>(eSp - 1) << 6), o, n);
   eOut = o + <usize>n - arena;
   if (eOut > eMax) return encodeError(E_TOO_LARGE, -1);
   return <i32>eOut;

@@ -79,7 +79,7 @@ export function hmacFinal(slot: i32): void {
   hmac.end(slot, OUT);
 }
 
-// The tagged codec (format v1): see assembly/codec.ts.
+// The tagged codec (format v2; v1 is still decoded): see assembly/codec.ts.
 export {
   codecState, codecReserve, codecDecode, codecDecodeNext, codecKeysReset, codecEncode, codecEncodePlace,
   codecEncodePlaced, codecTape, codecUnits, codecStream, codecStreamSize, codecMaxDepth,

@@ -1,6 +1,6 @@
-// An independent, deliberately plain reference of the codec's format v1, written from the format
-// description in assembly/codec.ts (BigInt arithmetic, DataView, the WHATWG UTF-8 coder with
-// fatal errors) and sharing no code with src/. The codec tests compare the real codec against it:
+// An independent, deliberately plain reference of the codec's formats v1 and v2, written from the
+// format description in assembly/codec.ts (BigInt arithmetic, DataView, the WHATWG UTF-8 coder
+// with fatal errors, keys ordered by comparing their UTF-8 bytes) and sharing no code with src/. The codec tests compare the real codec against it:
 // same bytes out of encode, same accept/reject and same values out of decode. Also here: the
 // typed JSON notation of the golden fixtures, a deep equality that checks types, and a seeded
 // PRNG for the fuzz runs.
@@ -14,6 +14,35 @@ const TAG = { null: 0, false: 1, true: 2, int: 3, float: 4, bigpos: 5, bigneg: 6
 const MAX_SAFE = 2 ** 53 - 1
 const MAX_TIME = 8.64e15
 const U64 = 2n ** 64n
+const utf8Encoder = new TextEncoder()
+
+// ---------------------------------------------------------------------------------------------
+// Key order of format v2: shorter UTF-8 first, then bytewise.
+
+/** Negative when key bytes `a` come before `b` in format v2, 0 when equal. */
+export function compareKeyBytes(a: Uint8Array, b: Uint8Array): number {
+  if (a.length !== b.length) return a.length - b.length
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! - b[i]!
+  return 0
+}
+
+export function compareKeys(a: string, b: string): number {
+  return compareKeyBytes(utf8Encoder.encode(a), utf8Encoder.encode(b))
+}
+
+/**
+ * `v` with every object rebuilt with its keys added in format v2 order: what decode(encode(v))
+ * gives, since JS then lists the array-index keys first, as in any object.
+ */
+export function canonical(v: Value): Value {
+  if (Array.isArray(v)) return v.map(canonical)
+  if (v === null || typeof v !== 'object' || v instanceof Uint8Array || v instanceof Date) return v
+  const o: Record<string, Value> = Object.getPrototypeOf(v) === null ? Object.create(null) : {}
+  for (const k of Object.keys(v).sort(compareKeys)) {
+    Object.defineProperty(o, k, { value: canonical(v[k]!), writable: true, enumerable: true, configurable: true })
+  }
+  return o
+}
 
 // ---------------------------------------------------------------------------------------------
 // Encode
@@ -47,7 +76,7 @@ function isPlainObject(v: object): boolean {
   return p === Object.prototype || p === null
 }
 
-function encodeInto(out: Out, v: unknown, depth: number, maxDepth: number): void {
+function encodeInto(out: Out, v: unknown, depth: number, maxDepth: number, version: number): void {
   if (v === null) return out.byte(TAG.null)
   if (v === false) return out.byte(TAG.false)
   if (v === true) return out.byte(TAG.true)
@@ -91,27 +120,29 @@ function encodeInto(out: Out, v: unknown, depth: number, maxDepth: number): void
     if (depth >= maxDepth) throw new RefError('too deep')
     out.byte(TAG.array)
     out.varint(BigInt(v.length))
-    for (const x of v) encodeInto(out, x, depth + 1, maxDepth)
+    for (const x of v) encodeInto(out, x, depth + 1, maxDepth, version)
     return
   }
   if (typeof v === 'object' && isPlainObject(v)) {
     if (depth >= maxDepth) throw new RefError('too deep')
     const keys = Object.keys(v)
+    if (version >= 2) keys.sort(compareKeys)
     out.byte(TAG.object)
     out.varint(BigInt(keys.length))
     for (const k of keys) {
       out.utf8(k)
-      encodeInto(out, (v as Record<string, unknown>)[k], depth + 1, maxDepth)
+      encodeInto(out, (v as Record<string, unknown>)[k], depth + 1, maxDepth, version)
     }
     return
   }
   throw new RefError(`unsupported: ${typeof v}`)
 }
 
-export function refEncode(v: unknown, maxDepth = 32): Uint8Array {
+/** Format v2 (keys in order), or v1 (keys in the order Object.keys gives them). */
+export function refEncode(v: unknown, maxDepth = 32, version: 1 | 2 = 2): Uint8Array {
   const out = new Out()
-  out.byte(1)
-  encodeInto(out, v, 0, maxDepth)
+  out.byte(version)
+  encodeInto(out, v, 0, maxDepth, version)
   return new Uint8Array(out.bytes)
 }
 
@@ -150,8 +181,7 @@ class In {
     this.pos += Number(n)
     return out
   }
-  utf8(): string {
-    const bytes = this.take(this.varint())
+  utf8(bytes = this.take(this.varint())): string {
     try {
       return fatalUtf8.decode(bytes)
     } catch {
@@ -160,7 +190,7 @@ class In {
   }
 }
 
-function decodeFrom(r: In, depth: number, maxDepth: number, nullProto: boolean): Value {
+function decodeFrom(r: In, depth: number, maxDepth: number, nullProto: boolean, version: number): Value {
   const tag = r.byte()
   switch (tag) {
     case TAG.null:
@@ -198,16 +228,20 @@ function decodeFrom(r: In, depth: number, maxDepth: number, nullProto: boolean):
       if (depth >= maxDepth) throw new RefError('too deep')
       const n = r.varint()
       const a: Value[] = []
-      for (let i = 0n; i < n; i++) a.push(decodeFrom(r, depth + 1, maxDepth, false))
+      for (let i = 0n; i < n; i++) a.push(decodeFrom(r, depth + 1, maxDepth, false, version))
       return a
     }
     case TAG.object: {
       if (depth >= maxDepth) throw new RefError('too deep')
       const n = r.varint()
       const o: Record<string, Value> = nullProto ? Object.create(null) : {}
+      let previous: Uint8Array | undefined
       for (let i = 0n; i < n; i++) {
-        const k = r.utf8()
-        const v = decodeFrom(r, depth + 1, maxDepth, false)
+        const bytes = r.take(r.varint())
+        if (version >= 2 && previous !== undefined && compareKeyBytes(previous, bytes) > 0) throw new RefError('keys out of order')
+        previous = bytes
+        const k = r.utf8(bytes)
+        const v = decodeFrom(r, depth + 1, maxDepth, false, version)
         if (Object.hasOwn(o, k)) throw new RefError('duplicate key')
         Object.defineProperty(o, k, { value: v, writable: true, enumerable: true, configurable: true })
       }
@@ -220,11 +254,35 @@ function decodeFrom(r: In, depth: number, maxDepth: number, nullProto: boolean):
 
 export function refDecode(b: Uint8Array, opts: { maxDepth?: number; fields?: boolean } = {}): Value {
   const r = new In(b)
-  if (r.byte() !== 1) throw new RefError('version')
+  const version = r.byte()
+  if (version !== 1 && version !== 2) throw new RefError('version')
   if (opts.fields && b[1] !== TAG.object) throw new RefError('fields must be an object')
-  const v = decodeFrom(r, 0, opts.maxDepth ?? 32, opts.fields === true)
+  const v = decodeFrom(r, 0, opts.maxDepth ?? 32, opts.fields === true, version)
   if (r.pos !== b.length) throw new RefError('trailing bytes')
   return v
+}
+
+/**
+ * The parts of an encoded object (a whole blob whose value is an object): the bytes up to its
+ * first entry (version, tag, count), each entry's bytes (key and value, to be reordered) and
+ * each entry's key.
+ */
+export function refEntries(b: Uint8Array): { head: Uint8Array; entries: Uint8Array[]; keys: string[] } {
+  const r = new In(b)
+  r.byte()
+  if (r.byte() !== TAG.object) throw new RefError('not an object')
+  const n = Number(r.varint())
+  const head = b.slice(0, r.pos)
+  const entries: Uint8Array[] = []
+  const keys: string[] = []
+  for (let i = 0; i < n; i++) {
+    const start = r.pos
+    keys.push(r.utf8())
+    decodeFrom(r, 1, 256, false, 1)
+    entries.push(b.slice(start, r.pos))
+  }
+  if (r.pos !== b.length) throw new RefError('trailing bytes')
+  return { head, entries, keys }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
-// The tagged codec, format v1: golden bytes, round trips that keep types (fast-check), agreement
-// with the independent reference in codec-reference.ts, the number rules, limits, the splits
-// across the core's buffers (stream, tape, unit scratch, arena), and what must be refused.
+// The tagged codec, formats v1 and v2: golden bytes, round trips that keep types (fast-check),
+// agreement with the independent reference in codec-reference.ts, the number rules, the key
+// order of v2, limits, the splits across the core's buffers (stream, tape, unit scratch, arena),
+// and what must be refused.
 
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
@@ -8,14 +9,18 @@ import { readFileSync } from 'node:fs'
 import { decodeFields, decodeValue, encodeFields, encodeValue, DEFAULT_CODEC_LIMITS, type Value } from '../src/codec'
 import { SessionError } from '../src/errors'
 import { core } from '../src/wasm/index'
-import { difference, fieldsArb, fromTyped, refDecode, refEncode, valueArb, type Typed } from './codec-reference'
+import { canonical, compareKeys, difference, fieldsArb, fromTyped, keyArb, refDecode, refEncode, refEntries, valueArb, type Typed } from './codec-reference'
 
 interface Fixtures {
   values: { name: string; value: Typed; hex: string }[]
   fields: { name: string; value: Typed; hex: string }[]
   invalid: { name: string; hex: string; fieldsOnly?: boolean }[]
 }
-const fixtures = JSON.parse(readFileSync(new URL('./fixtures/codec-v1.json', import.meta.url), 'utf8')) as Fixtures
+const readFixtures = (name: string): Fixtures => JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8')) as Fixtures
+const v1 = readFixtures('codec-v1.json')
+const v2 = readFixtures('codec-v2.json')
+/** v1 fixtures of invalid input that format v2 made valid: "0200" is now v2's null. */
+const V1_INVALID_NOW_V2 = new Set(['version 2'])
 
 const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex')
 const unhex = (h: string): Uint8Array => new Uint8Array(Buffer.from(h, 'hex'))
@@ -40,14 +45,22 @@ function roundTrip(v: Value): Value {
   return decodeValue(encodeValue(v))
 }
 
-describe('codec format v1: golden bytes', () => {
-  it.each(fixtures.values)('value: $name', ({ value, hex: golden }) => {
+function expectInvalid(bad: string, fieldsOnly: boolean | undefined): void {
+  const bytes = unhex(bad)
+  expect(() => refDecode(bytes, { fields: fieldsOnly === true })).toThrow() // the fixture itself is right
+  expect(thrown(() => decodeFields(bytes)).code).toBe('CODEC')
+  if (fieldsOnly) decodeValue(bytes)
+  else expect(thrown(() => decodeValue(bytes)).code).toBe('CODEC')
+}
+
+describe('codec format v2: golden bytes', () => {
+  it.each(v2.values)('value: $name', ({ value, hex: golden }) => {
     const v = fromTyped(value)
     expect(hex(encodeValue(v))).toBe(golden)
     expectSame(decodeValue(unhex(golden)), v)
   })
 
-  it.each(fixtures.fields)('fields: $name', ({ value, hex: golden }) => {
+  it.each(v2.fields)('fields: $name', ({ value, hex: golden }) => {
     const v = fromTyped(value) as Record<string, Value>
     expect(hex(encodeFields(v))).toBe(golden)
     const decoded = decodeFields(unhex(golden))
@@ -55,29 +68,47 @@ describe('codec format v1: golden bytes', () => {
     expectSame({ ...decoded }, v)
   })
 
-  it.each(fixtures.invalid)('invalid: $name', ({ hex: bad, fieldsOnly }) => {
-    const bytes = unhex(bad)
-    expect(() => refDecode(bytes, { fields: fieldsOnly === true })).toThrow() // the fixture itself is right
-    expect(thrown(() => decodeFields(bytes)).code).toBe('CODEC')
-    if (fieldsOnly) decodeValue(bytes)
-    else expect(thrown(() => decodeValue(bytes)).code).toBe('CODEC')
-  })
+  it.each(v2.invalid)('invalid: $name', ({ hex: bad, fieldsOnly }) => expectInvalid(bad, fieldsOnly))
 
   it('reports what is wrong and where', () => {
-    expect(thrown(() => decodeValue(unhex('010c'))).message).toBe('cannot decode: unknown tag at byte 1')
-    expect(thrown(() => decodeValue(unhex('010000'))).message).toBe('cannot decode: trailing bytes after the value at byte 2')
-    expect(thrown(() => decodeValue(unhex('0107026162ff'))).message).toMatch(/^cannot decode: trailing bytes/)
-    expect(thrown(() => decodeValue(unhex('010702c0af'))).message).toBe('cannot decode: invalid UTF-8 at byte 3')
-    expect(thrown(() => decodeValue(unhex('0200'))).message).toBe('cannot decode: unsupported format version (expected 1) at byte 0')
-    expect(thrown(() => decodeValue(unhex('010b02016100016100'))).message).toBe('cannot decode: duplicate key "a"')
+    expect(thrown(() => decodeValue(unhex('020c'))).message).toBe('cannot decode: unknown tag at byte 1')
+    expect(thrown(() => decodeValue(unhex('020000'))).message).toBe('cannot decode: trailing bytes after the value at byte 2')
+    expect(thrown(() => decodeValue(unhex('0207026162ff'))).message).toMatch(/^cannot decode: trailing bytes/)
+    expect(thrown(() => decodeValue(unhex('020702c0af'))).message).toBe('cannot decode: invalid UTF-8 at byte 3')
+    expect(thrown(() => decodeValue(unhex('0300'))).message).toBe('cannot decode: unsupported format version (expected 1 or 2) at byte 0')
+    expect(thrown(() => decodeValue(unhex('020b02016100016100'))).message).toBe('cannot decode: duplicate key "a"')
+    // {"b": null, "1": null}: the second key is out of order; its length byte is byte 6.
+    expect(thrown(() => decodeValue(unhex('020b02016200013100'))).message).toBe(
+      'cannot decode: object keys out of order (format v2: shorter UTF-8 first, then bytewise) at byte 6',
+    )
+    expect(thrown(() => decodeFields(unhex('020b0101610b02016200013100'))).message).toMatch(/out of order .* at byte 10$/)
   })
 })
 
+describe('codec format v1: golden bytes still decode', () => {
+  it.each(v1.values)('value: $name', ({ value, hex: golden }) => {
+    const v = fromTyped(value)
+    expectSame(decodeValue(unhex(golden)), v)
+    // Encoding writes v2: the same value with its keys in order.
+    expect(hex(encodeValue(v))).toBe(hex(refEncode(v)))
+  })
+
+  it.each(v1.fields)('fields: $name', ({ value, hex: golden }) => {
+    const v = fromTyped(value) as Record<string, Value>
+    const decoded = decodeFields(unhex(golden))
+    expect(Object.getPrototypeOf(decoded)).toBe(null)
+    expectSame({ ...decoded }, v)
+    expect(hex(encodeFields(decoded))).toBe(hex(refEncode(v)))
+  })
+
+  it.each(v1.invalid.filter((f) => !V1_INVALID_NOW_V2.has(f.name)))('invalid: $name', ({ hex: bad, fieldsOnly }) => expectInvalid(bad, fieldsOnly))
+})
+
 describe('codec: round trips keep values and types', () => {
-  it('decode(encode(x)) is x, for any value', () => {
+  it('decode(encode(x)) is x (its objects listing their keys in format v2 order), for any value', () => {
     fc.assert(
       fc.property(valueArb, (v) => {
-        expectSame(roundTrip(v), v)
+        expectSame(roundTrip(v), canonical(v))
       }),
       { numRuns: 400 },
     )
@@ -88,7 +119,7 @@ describe('codec: round trips keep values and types', () => {
       fc.property(fieldsArb, (fields) => {
         const decoded = decodeFields(encodeFields(fields))
         expect(Object.getPrototypeOf(decoded)).toBe(null)
-        expectSame(decoded, Object.setPrototypeOf({ ...fields }, null))
+        expectSame(decoded, canonical(Object.setPrototypeOf({ ...fields }, null) as Value))
       }),
       { numRuns: 200 },
     )
@@ -140,9 +171,100 @@ describe('codec: round trips keep values and types', () => {
     expect(big.buffer).not.toBe(core.exports.memory.buffer)
   })
 
-  it('keeps key order, integer-like keys included (the order JS gives them)', () => {
-    const o = { b: 1, a: 2, 10: 3, 2: 4, '': 5 }
-    expect(Object.keys(roundTrip(o) as object)).toEqual(Object.keys(o))
+  it('gives objects their keys in format v2 order, after the integer-like ones (the order JS gives them)', () => {
+    const o = { b: 1, a: 2, 10: 3, 2: 4, '': 5, aa: 6, é: 7, z: 8 }
+    expect(Object.keys(roundTrip(o) as object)).toEqual(['2', '10', '', 'a', 'b', 'z', 'aa', 'é'])
+  })
+})
+
+describe('codec format v2: one encoding per value (object keys in order)', () => {
+  /** The blob of object `bytes` with its entries in the order `order` (indexes into them). */
+  function reordered(bytes: Uint8Array, order: number[]): Uint8Array {
+    const { head, entries } = refEntries(bytes)
+    return new Uint8Array(Buffer.concat([head, ...order.map((i) => entries[i]!)]))
+  }
+
+  const objectArb = fc.dictionary(keyArb, valueArb, { minKeys: 2, maxKeys: 8, noNullPrototype: true })
+  /** An object and an order of its entries other than the encoded one. */
+  const reorderArb = objectArb.chain((o) => {
+    const n = Object.keys(o).length
+    const identity = Array.from({ length: n }, (_, i) => i)
+    return fc.tuple(fc.constant(o), fc.shuffledSubarray(identity, { minLength: n, maxLength: n }).filter((p) => p.some((x, i) => x !== i)))
+  })
+
+  it('of {"b": null, "1": null} in its two orders, only the one in order decodes', () => {
+    const bytes = encodeValue({ b: null, 1: null })
+    const other = reordered(bytes, [1, 0])
+    expectSame(decodeValue(bytes), { 1: null, b: null })
+    expect(thrown(() => decodeValue(other)).code).toBe('CODEC')
+    expect(thrown(() => decodeFields(other)).code).toBe('CODEC')
+  })
+
+  it('encodes keys in order: shorter UTF-8 first, then bytewise, whatever order the object has', () => {
+    fc.assert(
+      fc.property(objectArb, (o) => {
+        const { keys } = refEntries(encodeValue(o))
+        expect(keys).toEqual(Object.keys(o).sort(compareKeys))
+        for (let i = 1; i < keys.length; i++) expect(compareKeys(keys[i - 1]!, keys[i]!)).toBeLessThan(0)
+      }),
+      { numRuns: 300 },
+    )
+  })
+
+  it('decode(encode(x)) re-encodes to the same bytes, for values and for fields', () => {
+    fc.assert(
+      fc.property(valueArb, fieldsArb, (v, f) => {
+        const bytes = encodeValue(v)
+        expect(hex(encodeValue(decodeValue(bytes)))).toBe(hex(bytes))
+        const fb = encodeFields(f)
+        expect(hex(encodeFields(decodeFields(fb)))).toBe(hex(fb))
+      }),
+      { numRuns: 300 },
+    )
+  })
+
+  it('refuses every other order of an object\'s entries (v2), at the first key out of order', () => {
+    fc.assert(
+      fc.property(reorderArb, ([o, order]) => {
+        const bad = reordered(encodeValue(o), order)
+        const err = thrown(() => decodeValue(bad))
+        expect(err.code).toBe('CODEC')
+        expect(err.message).toMatch(/^cannot decode: object keys out of order .* at byte \d+$/)
+        expect(() => refDecode(bad)).toThrow(/out of order/)
+        expect(thrown(() => decodeFields(bad)).code).toBe('CODEC')
+      }),
+      { numRuns: 300 },
+    )
+  })
+
+  it('accepts any order of an object\'s entries in v1, as before', () => {
+    fc.assert(
+      fc.property(reorderArb, ([o, order]) => {
+        const bad = reordered(encodeValue(o), order)
+        bad[0] = 1
+        const decoded = decodeValue(bad)
+        expectSame(decoded, refDecode(bad))
+        expectSame(canonical(decoded), canonical(o))
+        expectSame({ ...decodeFields(bad) }, decoded)
+        // Re-encoded, it is v2 and in order.
+        expect(hex(encodeValue(decoded))).toBe(hex(encodeValue(o)))
+      }),
+      { numRuns: 300 },
+    )
+  })
+
+  it('sorts nested objects, objects of hundreds of keys, and long keys placed outside the stream', () => {
+    const many: Record<string, Value> = {}
+    for (let i = 999; i >= 0; i--) many[`key-${(i * 7919) % 1000}`] = i
+    const long: Record<string, Value> = {}
+    for (const k of ['z'.repeat(100), 'y'.repeat(100), 'é'.repeat(50), 'x'.repeat(99), 'k'.repeat(32), 'k'.repeat(31)]) long[k] = k.length
+    const v = { z: [many, { b: long, a: { d: 1, c: [{ f: 1, e: 2 }] } }], y: 'é'.repeat(70), '': new Uint8Array(90) }
+    const bytes = encodeValue(v)
+    expect(hex(bytes)).toBe(hex(refEncode(v)))
+    expectSame(decodeValue(bytes), canonical(v))
+    const fb = encodeFields(v)
+    expect(hex(fb)).toBe(hex(refEncode(v)))
+    expectSame({ ...decodeFields(fb) }, canonical(v))
   })
 })
 
@@ -212,8 +334,11 @@ describe('codec: sizes and splits across the core buffers', () => {
     const h = hex(bytes)
     const last = h.lastIndexOf(Buffer.from('k299').toString('hex'))
     const dup = unhex(h.slice(0, last) + Buffer.from('k150').toString('hex') + h.slice(last + 8))
+    // In v2 a repeated key is also out of order; v1 finds it through the key cache's slots.
+    expect(thrown(() => decodeValue(dup)).message).toMatch(/^cannot decode: object keys out of order/)
+    dup[0] = 1
     expect(thrown(() => decodeValue(dup)).message).toBe('cannot decode: duplicate key "k150"')
-    expect(thrown(() => decodeFields(unhex('01' + hex(dup).slice(2)))).code).toBe('CODEC')
+    expect(thrown(() => decodeFields(dup)).code).toBe('CODEC')
     // And the codec is still right afterwards.
     expectSame(decodeValue(bytes), o)
   })
@@ -344,8 +469,8 @@ describe('codec: untrusted input', () => {
     expect(Object.getPrototypeOf(f)).toBe(null)
     expect(Object.keys(f)).toEqual(['__proto__', 'constructor'])
     expect(({} as Record<string, unknown>).polluted).toBeUndefined()
-    // And it round-trips as a key like any other.
-    expect(hex(encodeValue(v))).toBe(hex(bytes))
+    // And it round-trips as a key like any other (into v2: the same keys, already in order).
+    expect(hex(encodeValue(v))).toBe('02' + hex(bytes).slice(2))
   })
 
   it('a __proto__ key nested in a fields map', () => {
@@ -365,8 +490,8 @@ describe('codec: untrusted input', () => {
       for (let i = 0; i < 40; i++) o[`fresh${cut}_${i}`] = i
       const bytes = encodeValue(o)
       thrown(() => decodeValue(bytes.subarray(0, bytes.length - cut)))
-      expectSame(decodeValue(goodBytes), good)
-      expectSame(decodeValue(bytes), o)
+      expectSame(decodeValue(goodBytes), canonical(good))
+      expectSame(decodeValue(bytes), canonical(o))
     }
   })
 
@@ -387,7 +512,11 @@ describe('codec: results and the WASM boundary', () => {
     for (const r of results) {
       expect(r.constructor).toBe(Uint8Array)
       expect(r.buffer).not.toBe(memory.buffer)
+      // A buffer of its own, exactly the value: a store may keep or transfer `.buffer`.
+      expect(r.byteOffset).toBe(0)
+      expect(r.buffer.byteLength).toBe(r.length)
     }
+    expect(new Set(results.map((r) => r.buffer)).size).toBe(results.length)
     // Later encodes leave earlier results alone, and results never overlap.
     for (let i = 0; i < 50; i++) encodeValue({ n: i, s: 'q'.repeat(i * 20) })
     expect(results.map((r) => hex(r))).toEqual(copies)
@@ -421,7 +550,7 @@ describe('codec: results and the WASM boundary', () => {
     const before = encodeValue({ s: 'x'.repeat(100), n: [1, 2, 3] })
     core.exports.memory.grow(1)
     expect(hex(encodeValue({ s: 'x'.repeat(100), n: [1, 2, 3] }))).toBe(hex(before))
-    expectSame(decodeValue(before), { s: 'x'.repeat(100), n: [1, 2, 3] })
+    expectSame(decodeValue(before), { n: [1, 2, 3], s: 'x'.repeat(100) })
   })
 
   it('refuses re-entrant use from a getter, and recovers', () => {

@@ -112,6 +112,7 @@ export const CODEC_E_SURROGATE = -12
 export const CODEC_E_NAN = -13
 export const CODEC_E_INVALID_DATE = -14
 export const CODEC_E_STREAM = -15
+export const CODEC_E_ORDER = -16
 
 export const CODEC_DONE = 0x40000000
 export const CODEC_ENC_FIRST = 1

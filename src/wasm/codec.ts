@@ -47,6 +47,7 @@ import {
   CODEC_E_SURROGATE,
   CODEC_E_NAN,
   CODEC_E_INVALID_DATE,
+  CODEC_E_ORDER,
   CODEC_DONE,
   CODEC_ENC_FIRST,
   CODEC_ENC_LAST,
@@ -424,29 +425,12 @@ function putFields(v: unknown): void {
   putObject(v as Record<string, unknown>, 0)
 }
 
-// Encoded values are copied out of WASM memory. A Uint8Array of more than 64 bytes has its own
-// off-heap ArrayBuffer, which costs V8 ~300 ns to create (more than the whole encode of a small
-// session); so results of 65..4096 bytes are views into a shared 16 KiB slab, as Node's
-// Buffer.allocUnsafe does: nothing else ever writes to a result's bytes, but its .buffer holds
-// other results too (mind byteOffset, and do not transfer it).
-const SLAB = 16384
-const SLAB_MAX = 4096
-let slab = new Uint8Array(SLAB)
-let slabBuffer = slab.buffer
-let slabAt = 0
-
+// Encoded values are copied out of WASM memory into an ArrayBuffer of their own, exactly their
+// length: stores may keep, reuse or transfer `value.buffer`, so a result never shares its buffer
+// with another (a shared slab saved ~300 ns on results of 65..4096 bytes, and handed every store
+// a buffer full of other users' data).
 function copyOut(src: number, n: number): Uint8Array {
-  if (n <= 64 || n > SLAB_MAX) return u8.slice(src, src + n)
-  let at = slabAt
-  if (at + n > SLAB) {
-    slab = new Uint8Array(SLAB)
-    slabBuffer = slab.buffer
-    at = 0
-  }
-  slabAt = (at + n + 7) & ~7
-  // new Uint8Array(buffer, offset, length) is cheaper than subarray().
-  slab.set(new Uint8Array(u8.buffer, src, n), at)
-  return new Uint8Array(slabBuffer, at, n)
+  return u8.slice(src, src + n)
 }
 
 /** The SessionError for `failure`, with the path of the item found by replaying the walk. */
@@ -519,7 +503,7 @@ function decodeMessage(code: number): string {
     case CODEC_E_DEPTH:
       return `arrays and objects nested deeper than maxDepth (${maxDepth})`
     case CODEC_E_VERSION:
-      return 'unsupported format version (expected 1)'
+      return 'unsupported format version (expected 1 or 2)'
     case CODEC_E_VARINT:
       return 'malformed varint (overlong, or larger than 2^64 - 1)'
     case CODEC_E_RANGE:
@@ -528,6 +512,8 @@ function decodeMessage(code: number): string {
       return 'non-canonical float64 (NaN, or an integer that has an integer encoding)'
     case CODEC_E_NOT_OBJECT:
       return 'session fields must be an object'
+    case CODEC_E_ORDER:
+      return 'object keys out of order (format v2: shorter UTF-8 first, then bytewise)'
     default:
       return `internal codec error ${code} (a bug: please report it)`
   }
