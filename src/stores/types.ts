@@ -56,10 +56,10 @@
 //   - What a store returns is the caller's: fresh arrays, Maps and objects that share nothing with
 //     the store's state or with earlier results, free to mutate.
 //
-// **The bytes a store is handed are exact arrays that share their buffer with nothing else
-// (`byteOffset` 0, `buffer.byteLength === length`), so keeping `value.buffer` keeps only that
-// value; still, copy them (the memory store does), since the caller may reuse them after the
-// call settles.**
+// **Values the Manager passes to create, commit and regenerate are exact, unshared arrays
+// (`byteOffset` 0, `buffer.byteLength` equal to their length), so a store that keeps
+// `value.buffer` keeps only that value. Other callers may pass views into larger buffers: a
+// store copies a value by its byteOffset and length, never its whole `.buffer`.**
 //
 // ## Concurrency
 //
