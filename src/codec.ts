@@ -68,8 +68,8 @@
 // ~150 ns) and the core's validation (~145 ns). Decode beats plain TS; encode does not. The
 // 2x target against JSON and msgpackr is not met: ~1.0x against JSON, ~1.1x against msgpackr.
 
-import { SessionError, configError } from './errors'
-import { MAX_DEPTH_LIMIT, decode, encode } from './wasm/codec'
+import { SessionError, configError } from './errors.js'
+import { MAX_DEPTH_LIMIT, decode, encode } from './wasm/codec.js'
 
 /** What the codec stores. Objects are plain objects (own enumerable string keys). */
 export type Value = null | boolean | number | bigint | string | Uint8Array | Date | Value[] | { [key: string]: Value }
