@@ -112,8 +112,8 @@
 // 2x target against JSON and msgpackr is not met: ~1.0x against JSON, ~1.1x against msgpackr
 // with results in a slab and keys in any order; ~0.85x and ~0.8x since (run B above).
 
-import { SessionError, configError } from './errors'
-import { MAX_DEPTH_LIMIT, decode, encode } from './wasm/codec'
+import { SessionError, configError } from './errors.js'
+import { MAX_DEPTH_LIMIT, decode, encode } from './wasm/codec.js'
 
 /** What the codec stores. Objects are plain objects (own enumerable string keys). */
 export type Value = null | boolean | number | bigint | string | Uint8Array | Date | Value[] | { [key: string]: Value }

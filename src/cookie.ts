@@ -74,7 +74,7 @@
 // the adapter, `Cache-Control: no-cache="Set-Cookie"`; withVaryCookie and withNoCacheSetCookie
 // merge those into whatever the response already has.
 
-import { SessionError, configError } from './errors'
+import { SessionError, configError } from './errors.js'
 
 /**
  * One cookie with its Set-Cookie attributes. This flat object is what the Manager hands to the

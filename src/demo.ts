@@ -6,9 +6,9 @@
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { randomBytes } from 'node:crypto'
-import { Manager, type Session, type Value } from './index'
-import { MemoryStore } from './stores/memory'
-import { getCookie, setCookie } from './adapters/node'
+import { Manager, type Session, type Value } from './index.js'
+import { MemoryStore } from './stores/memory.js'
+import { getCookie, setCookie } from './adapters/node.js'
 
 const secret = process.env.SESSION_SECRET ?? randomBytes(32).toString('base64url')
 if (!process.env.SESSION_SECRET) console.log('SESSION_SECRET is not set: using a random one, so sessions end when the demo stops.')

@@ -11,7 +11,7 @@
 //   float64(v) any number (int(3) and float64(3) are both 3); a bigint is TYPE    -> number
 // so int(1.5) is TYPE and float64(3) is 3, as in the seed.
 
-import { SessionError } from './errors'
+import { SessionError } from './errors.js'
 
 const INT64_MIN = -(1n << 63n)
 const INT64_MAX = (1n << 63n) - 1n

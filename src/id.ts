@@ -2,8 +2,8 @@
 // crypto.getRandomValues. The default 32 characters carry 192 bits, far beyond the 64 bits OWASP
 // asks for (https://cheatsheetseries.owasp.org/cheatsheets/Session_Management_Cheat_Sheet.html).
 
-import { core } from './wasm/index'
-import { SessionError } from './errors'
+import { core } from './wasm/index.js'
+import { SessionError } from './errors.js'
 
 export const DEFAULT_ID_LENGTH = 32
 export const MAX_ID_LENGTH = 255

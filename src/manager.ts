@@ -9,13 +9,13 @@
 // stored metadata; secrets of at least 32 bytes. Times in options are seconds (like Max-Age);
 // `now` returns milliseconds.
 
-import { SessionError, configError } from './errors'
-import { Signer, type Secret } from './signing'
-import { DEFAULT_ID_LENGTH } from './id'
-import { validateCookieOptions, type CookieAttributes } from './cookie'
-import { MemoryStore } from './stores/memory'
-import type { Store } from './stores/types'
-import { Session, type InvalidCookieReason, type SessionContext, type SessionData } from './session'
+import { SessionError, configError } from './errors.js'
+import { Signer, type Secret } from './signing.js'
+import { DEFAULT_ID_LENGTH } from './id.js'
+import { validateCookieOptions, type CookieAttributes } from './cookie.js'
+import { MemoryStore } from './stores/memory.js'
+import type { Store } from './stores/types.js'
+import { Session, type InvalidCookieReason, type SessionContext, type SessionData } from './session.js'
 
 /** Reads the raw value of cookie `name` from a request; undefined when absent. */
 export type GetCookie<Req = any> = (name: string, req: Req) => string | undefined | null

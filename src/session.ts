@@ -35,11 +35,11 @@
 // Data races: two requests that change different keys both keep their writes (field-level
 // commits); two that change the same key: the last commit wins.
 
-import { SessionError, isSessionError } from './errors'
-import { decodeValue, encodeValue, type Value } from './codec'
-import { removalCookie, type CookieAttributes } from './cookie'
-import type { CommitBatch, SessionMeta, Store } from './stores/types'
-import * as helpers from './helpers'
+import { SessionError, isSessionError } from './errors.js'
+import { decodeValue, encodeValue, type Value } from './codec.js'
+import { removalCookie, type CookieAttributes } from './cookie.js'
+import type { CommitBatch, SessionMeta, Store } from './stores/types.js'
+import * as helpers from './helpers.js'
 
 export type SessionData = Record<string, Value>
 

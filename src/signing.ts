@@ -31,10 +31,10 @@
 // A Signer whose secrets are already in use costs one identity per secret (four compressions)
 // and no slot.
 
-import { RESERVED_SLOT, core } from './wasm/index'
-import { SIGN_MALFORMED } from './wasm/abi'
-import { SessionError, configError } from './errors'
-import { DEFAULT_ID_LENGTH, MAX_ID_LENGTH } from './id'
+import { RESERVED_SLOT, core, onCore } from './wasm/index.js'
+import { SIGN_MALFORMED } from './wasm/abi.js'
+import { SessionError, configError } from './errors.js'
+import { DEFAULT_ID_LENGTH, MAX_ID_LENGTH } from './id.js'
 
 export type Secret = string | Uint8Array
 
@@ -68,8 +68,12 @@ interface Run {
 
 const runs = new Map<string, Run>()
 /** 1 for a slot that is held; as long as the core's table. */
-let used = new Uint8Array(core.slotCapacity())
-used[RESERVED_SLOT] = 1
+let used = new Uint8Array(0)
+// The table's size is the core's, known once it is ready (at import, except in the browser build).
+onCore((c) => {
+  used = new Uint8Array(c.slotCapacity())
+  used[RESERVED_SLOT] = 1
+})
 /** Every slot below this one is held. */
 let lowestFree = 0
 

@@ -18,12 +18,17 @@ const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url),
   main?: string
   engines: { node: string }
   types?: string
-  exports: Record<string, string | { types?: string; import?: string; require?: string }>
+  exports: Record<string, string | Conditions>
 }
 
-type Conditions = { types?: string; import?: string; require?: string }
+/** A condition's files: its declarations and its module. */
+type Target = { types?: string; default?: string }
+/** A subpath's conditions, in the exports map's order; null: the subpath does not exist there. */
+type Conditions = Record<string, Target | null>
 const subpaths = Object.entries(pkg.exports).filter((e): e is [string, Conditions] => e[0] !== './package.json' && typeof e[1] === 'object')
-const mainEntry: Conditions = pkg.exports['.'] as Conditions
+/** The module file of `subpath` under `condition` (import: the ES build for Node; require: its CommonJS entry). */
+const target = (subpath: string, condition: string): string | undefined => (pkg.exports[subpath] as Conditions | undefined)?.[condition]?.default
+const mainEntry = { import: target('.', 'import'), require: target('.', 'require') }
 const file = (rel: string | undefined): string => fileURLToPath(new URL(`../${rel ?? 'missing'}`, import.meta.url))
 
 const SECRET = 'package-test-secret-of-at-least-32-bytes'
@@ -76,13 +81,17 @@ function expectWorks(out: Output): void {
 }
 
 describe('built package', () => {
-  it('every file the exports map names exists (types, import, require of each subpath)', () => {
+  it('every file the exports map names exists (types and module of each condition of each subpath)', () => {
     expect(subpaths.map(([p]) => p)).toContain('.')
     for (const [subpath, conditions] of subpaths) {
-      for (const condition of ['types', 'import', 'require'] as const) {
-        const rel = conditions[condition]
-        expect(rel, `${subpath} has a ${condition} condition`).toBeTypeOf('string')
-        expect(existsSync(file(rel)), `${subpath} ${condition}: ${rel}`).toBe(true)
+      for (const condition of ['import', 'require'] as const) {
+        expect(conditions[condition], `${subpath} has a ${condition} condition`).toBeTypeOf('object')
+      }
+      for (const [condition, files] of Object.entries(conditions)) {
+        for (const rel of files === null ? [] : [files.types, files.default]) {
+          expect(rel, `${subpath} ${condition}: types and default`).toBeTypeOf('string')
+          expect(existsSync(file(rel)), `${subpath} ${condition}: ${rel}`).toBe(true)
+        }
       }
     }
     if (pkg.main !== undefined) expect(existsSync(file(pkg.main)), `main: ${pkg.main}`).toBe(true)
@@ -182,7 +191,7 @@ describe('a second copy of the package in the same process', () => {
 
   const imports = () => `import * as main from ${JSON.stringify(pkg.name)};
     import * as other from ${JSON.stringify(pathToFileURL(join(copy, mainEntry.import ?? 'missing')).href)};
-    import { MemoryStore } from ${JSON.stringify(pathToFileURL(join(copy, (pkg.exports['./stores/memory'] as Conditions).import ?? 'missing')).href)};`
+    import { MemoryStore } from ${JSON.stringify(pathToFileURL(join(copy, target('./stores/memory', 'import') ?? 'missing')).href)};`
 
   it('isSessionError and instanceof recognise its errors, by code, and nothing else', () => {
     const script = `${imports()}

@@ -2,9 +2,10 @@
 // resolved by its name, the way a user's project sees it: a temporary project whose
 // node_modules/simplesessions links to this repository (package.json exports -> dist/*.d.ts, made
 // by `npm test` before vitest). A block is a module of its own; one program checks them all.
-//   Resolution is `bundler`. Under node16/nodenext the package's declarations do not resolve yet
-// (relative imports without extensions), so checking the blocks there would fail for that reason
-// alone; ioredis is imported as `{ Redis }`, which is constructable under every resolution.
+//   Resolution is `node16`, the usual setting of a Node TypeScript project and the strictest about
+// a package's declarations (test/package-types.test.ts checks the others); the blocks are ES
+// modules (the temporary project is `"type": "module"`). ioredis is imported as `{ Redis }`,
+// which is constructable under every resolution.
 //   A canary block with marked mistakes in its use of the package must fail with exactly those
 // errors: the check then cannot pass because the package's types silently became `any` (an
 // unresolved import, a broken exports map). The package's own declarations are checked in the
@@ -59,6 +60,7 @@ describe.skipIf(process.env.SIMPLESESSIONS_WASM === 'debug')('README', () => {
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'simplesessions-readme-'))
     mkdirSync(join(dir, 'node_modules'))
+    writeFileSync(join(dir, 'package.json'), '{ "private": true, "type": "module" }\n')
     symlinkSync(root, join(dir, 'node_modules/simplesessions'), 'dir')
     // What the blocks import besides the package: the optional peer and Node's types.
     symlinkSync(join(root, 'node_modules/ioredis'), join(dir, 'node_modules/ioredis'), 'dir')
@@ -75,8 +77,8 @@ describe.skipIf(process.env.SIMPLESESSIONS_WASM === 'debug')('README', () => {
       exactOptionalPropertyTypes: true,
       noUncheckedIndexedAccess: true,
       target: ts.ScriptTarget.ES2022,
-      module: ts.ModuleKind.ESNext,
-      moduleResolution: ts.ModuleResolutionKind.Bundler,
+      module: ts.ModuleKind.Node16,
+      moduleResolution: ts.ModuleResolutionKind.Node16,
       moduleDetection: ts.ModuleDetectionKind.Force,
       lib: ['lib.es2022.d.ts'],
       types: ['node'],

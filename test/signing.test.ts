@@ -682,7 +682,7 @@ describe('signers made and dropped without close()', () => {
     const debugWasm: esbuild.Plugin = {
       name: 'debug-wasm',
       setup(build) {
-        build.onResolve({ filter: /\/generated\/release$/ }, () => ({ path: `${root}src/wasm/generated/debug.ts` }))
+        build.onResolve({ filter: /\/generated\/release(\.js)?$/ }, () => ({ path: `${root}src/wasm/generated/debug.ts` }))
       },
     }
     const program = `

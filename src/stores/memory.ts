@@ -60,8 +60,8 @@
 // - close() stops the timer and drops every session; later calls reject with
 //   SessionError 'STORE_UNAVAILABLE', and sweep() does nothing.
 
-import { SessionError, configError } from '../errors'
-import type { CommitBatch, FieldValues, RegenerateResult, SessionMeta, SessionRecord, Store } from './types'
+import { SessionError, configError } from '../errors.js'
+import type { CommitBatch, FieldValues, RegenerateResult, SessionMeta, SessionRecord, Store } from './types.js'
 
 export interface MemoryStoreOptions {
   /** Most sessions kept; the least recently used are evicted beyond it. Default 100 000. */

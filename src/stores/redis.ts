@@ -107,9 +107,9 @@
 
 import { Redis as IORedis } from 'ioredis'
 import type { Cluster, Redis, RedisOptions } from 'ioredis'
-import { SessionError, configError, isSessionError } from '../errors'
-import { core } from '../wasm/index'
-import type { CommitBatch, FieldValues, RegenerateResult, SessionMeta, SessionRecord, Store } from './types'
+import { SessionError, configError, isSessionError } from '../errors.js'
+import { core } from '../wasm/index.js'
+import type { CommitBatch, FieldValues, RegenerateResult, SessionMeta, SessionRecord, Store } from './types.js'
 
 export interface RedisStoreOptions {
   /** Prepended to every key. Default 'session:'. */

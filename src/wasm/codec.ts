@@ -14,8 +14,8 @@
 // Nothing here is re-entrant: a getter or proxy trap that calls the codec while it is encoding
 // gets a CODEC error (a flag guards every entry point).
 
-import { core } from './index'
-import type { CoreExports, CodecExports } from './abi'
+import { core, onCore } from './index.js'
+import type { CoreExports, CodecExports } from './abi.js'
 import {
   CODEC_K_NULL as K_NULL,
   CODEC_K_FALSE as K_FALSE,
@@ -53,15 +53,16 @@ import {
   CODEC_ENC_LAST,
   CODEC_ENC_FIELDS,
   CODEC_KEY_SLOTS,
-} from './abi'
-import { SessionError } from '../errors'
-import type { Value } from '../codec'
+} from './abi.js'
+import { SessionError } from '../errors.js'
+import type { Value } from '../codec.js'
 
-const e = core.exports as CoreExports & CodecExports
-const memory = e.memory
+// Set from the core once it is ready (at import, except in the browser build: ./index.ts).
+let e!: CoreExports & CodecExports
+let memory!: WebAssembly.Memory
 
 /** Most nesting the core supports (the ceiling of CodecLimits.maxDepth). */
-export const MAX_DEPTH_LIMIT: number = e.codecMaxDepth()
+export let MAX_DEPTH_LIMIT = 0
 
 // Views of the whole memory, re-created when it grows (a grown memory detaches the old buffer).
 let u8 = new Uint8Array(0)
@@ -72,7 +73,8 @@ let i64 = new BigInt64Array(0)
 let u64 = new BigUint64Array(0)
 
 function refresh(): void {
-  const buf = memory.buffer
+  // Before the core is ready (the browser build before init()), core's use throws the error that says so.
+  const buf = (memory === undefined ? core.exports.memory : memory).buffer
   u8 = new Uint8Array(buf)
   u16 = new Uint16Array(buf)
   i32 = new Int32Array(buf)
@@ -82,13 +84,24 @@ function refresh(): void {
 }
 
 // State block: [0] arena address, [1] arena capacity, [2] errAt (i32 indexes).
-const STATE = e.codecState() >> 2
-const TAPE = e.codecTape() >> 2 // i32 index of the first tape entry
-const STREAM = e.codecStream() // byte address
-const STREAM_END = STREAM + e.codecStreamSize()
+let STATE = 0
+let TAPE = 0 // i32 index of the first tape entry
+let STREAM = 0 // byte address
+let STREAM_END = 0
 /** Room for any fixed-size stream entry (16 bytes) must remain before one is written. */
-const STREAM_LIMIT = STREAM_END - 16
-refresh()
+let STREAM_LIMIT = 0
+
+onCore((c) => {
+  e = c.exports as CoreExports & CodecExports
+  memory = e.memory
+  MAX_DEPTH_LIMIT = e.codecMaxDepth()
+  STATE = e.codecState() >> 2
+  TAPE = e.codecTape() >> 2
+  STREAM = e.codecStream()
+  STREAM_END = STREAM + e.codecStreamSize()
+  STREAM_LIMIT = STREAM_END - 16
+  refresh()
+})
 
 /**
  * Strings of more UTF-16 code units than this (and byte arrays of more bytes) skip the stream:

@@ -3,8 +3,8 @@
 // that are re-created if memory grows, and moves strings and bytes through the static IO/OUT
 // buffers: nothing is allocated inside the module per call.
 
-import type { CoreExports } from './abi'
-import { MAC_CHARS, POOL_SHORT } from './abi'
+import type { CoreExports } from './abi.js'
+import { MAC_CHARS, POOL_SHORT } from './abi.js'
 
 /** Reads the UTF-16 string AssemblyScript passes to abort (its byte length sits at ptr - 4). */
 function readAsString(memory: WebAssembly.Memory, ptr: number): string {

@@ -1,0 +1,63 @@
+// Size budget of what users load: the gzip size of each entry of each build (the entry and every
+// chunk it imports, each gzipped on its own as a server sends them) and of the wasm, printed, and
+// a test that fails when the wasm or the root entry of the Node build grows past its budget.
+//   Budgets: about 15% over the sizes when they were set (wasm 9.6 kB, Node root entry 41.9 kB,
+// gzip -9), room for fixes but not for a new feature unnoticed. The Node root entry holds the
+// JavaScript (~27 kB gzipped, the workerd build's size) and the wasm inlined as base64, which
+// gzips worse than the binary. A feature that needs more (the sealed-cookie store's XChaCha20-
+// Poly1305 and HKDF in the core) raises the budget in the same change, saying so.
+// dist always carries the release wasm, so only the release project runs this.
+
+import { existsSync, readFileSync } from 'node:fs'
+import { dirname, join, relative } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { gzipSync } from 'node:zlib'
+import { describe, expect, it } from 'vitest'
+
+const BUDGET = { wasm: 11_000, rootEntry: 48_000 }
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+const dist = join(root, 'dist')
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { exports: Record<string, unknown> }
+
+const gzipSize = (file: string): number => gzipSync(readFileSync(file), { level: 9 }).length
+
+/** `file` and the .js files it imports statically, transitively. */
+function closure(file: string, seen = new Set<string>()): Set<string> {
+  if (seen.has(file)) return seen
+  seen.add(file)
+  const text = readFileSync(file, 'utf8')
+  for (const m of text.matchAll(/^(?:import|export)\s[^;]*?from\s*["'](\.[^"']+\.js)["']|^import\s*["'](\.[^"']+\.js)["']/gm)) {
+    closure(join(dirname(file), m[1] ?? m[2] ?? ''), seen)
+  }
+  return seen
+}
+
+/** The gzip size of an entry with everything it imports. */
+const entrySize = (file: string): number => [...closure(file)].reduce((sum, f) => sum + gzipSize(f), 0)
+
+describe.skipIf(process.env.SIMPLESESSIONS_WASM === 'debug')('size', () => {
+  it('reports every entry of every build and the wasm (gzip), and follows their imports', () => {
+    const rows: [string, number][] = [['dist/core.wasm', gzipSize(join(dist, 'core.wasm'))]]
+    for (const conditions of Object.values(pkg.exports)) {
+      if (typeof conditions !== 'object' || conditions === null) continue
+      for (const target of Object.values(conditions as Record<string, { default: string } | null>)) {
+        if (target === null || !target.default.endsWith('.js')) continue
+        const file = join(root, target.default)
+        expect(existsSync(file), target.default).toBe(true)
+        rows.push([relative(root, file), entrySize(file)])
+      }
+    }
+    console.log(rows.map(([f, n]) => `${(n / 1000).toFixed(1).padStart(6)} kB  ${f}`).join('\n'))
+    // The root entry pulls in its chunks: more than the entry file alone.
+    expect(entrySize(join(dist, 'index.js'))).toBeGreaterThan(gzipSize(join(dist, 'index.js')))
+  })
+
+  it(`the wasm stays within ${BUDGET.wasm} bytes gzipped`, () => {
+    expect(gzipSize(join(dist, 'core.wasm'))).toBeLessThanOrEqual(BUDGET.wasm)
+  })
+
+  it(`the root entry of the Node build (with its chunks and the inlined wasm) stays within ${BUDGET.rootEntry} bytes gzipped`, () => {
+    expect(entrySize(join(dist, 'index.js'))).toBeLessThanOrEqual(BUDGET.rootEntry)
+  })
+})
