@@ -23,3 +23,5 @@ try {
   result = { ok: false, error: String(err?.stack ?? err) }
 }
 console.log(`RESULT ${JSON.stringify(result)}`)
+// The sandbox's timers (a store's sweep interval) are not unref'd as Node's are: end here.
+process.exit(0)
