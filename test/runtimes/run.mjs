@@ -145,6 +145,7 @@ function firstError(result) {
 // ---- the runtimes ------------------------------------------------------------------------------
 
 const nodeMajor = process.versions.node.split('.')[0]
+const { engines } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
 
 /** Each runtime: how its row reads in the README, its version, and how to run the suite on it. */
 const runtimes = [
@@ -154,7 +155,7 @@ const runtimes = [
     version: () => process.versions.node,
     tableVersion: () => `${nodeMajor}.x`,
     imports: "`import { Manager } from 'simplesessions'`",
-    notes: 'engines: ^20.19.0 || >=22.12.0',
+    notes: `Node ${engines.node} (package.json engines)`,
     run: (c) => exec(process.execPath, ['esm.mjs'], { cwd: c.consumer }).then(parseResult),
   },
   {
@@ -163,7 +164,7 @@ const runtimes = [
     version: () => process.versions.node,
     tableVersion: () => `${nodeMajor}.x`,
     imports: "`require('simplesessions')`",
-    notes: 'the CommonJS entries require() the ES module build: one instance with import',
+    notes: `the CommonJS entries require() the ES module build, one instance with import: Node ${engines.node}`,
     run: (c) => exec(process.execPath, ['cjs.cjs'], { cwd: c.consumer }).then(parseResult),
   },
   {
@@ -274,7 +275,7 @@ const matrix :Workerd.Worker = (
   child.stderr.on('data', (d) => (log += d))
   let exited = false
   child.on('close', () => (exited = true))
-  const get = async (p) => (await fetch(`http://127.0.0.1:${port}${p}`)).text()
+  const get = async (p) => (await fetch(`http://127.0.0.1:${port}${p}`, { signal: AbortSignal.timeout(RUNTIME_TIMEOUT_MS) })).text()
   try {
     // Ready when /ping answers (a health check, not a sleep).
     const deadline = Date.now() + 30_000
