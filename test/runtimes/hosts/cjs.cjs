@@ -1,0 +1,14 @@
+// Host of the behaviour suite on Node through require(): the package by its CommonJS entries.
+// The suite itself is an ES module, loaded by import(); the package is what require() loads.
+// Prints one line: RESULT <json>.
+'use strict'
+
+const load = async () => ({
+  core: require('simplesessions'),
+  fetchAdapter: require('simplesessions/adapters/fetch'),
+  memory: require('simplesessions/stores/memory'),
+})
+
+import('./suite.mjs')
+  .then(({ main }) => main(load, () => performance.now()))
+  .then((result) => console.log(`RESULT ${JSON.stringify(result)}`))

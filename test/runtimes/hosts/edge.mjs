@@ -1,0 +1,15 @@
+// Host of the behaviour suite on Vercel's edge runtime: the entry of the script that the edge
+// runtime evaluates (bundled with the `edge-light` condition, the package imported lazily on the
+// first call). The driver calls globalThis.__runMatrix() and prints its result.
+import { main } from './suite.mjs'
+
+const load = async () => {
+  const [core, fetchAdapter, memory] = await Promise.all([
+    import('simplesessions'),
+    import('simplesessions/adapters/fetch'),
+    import('simplesessions/stores/memory'),
+  ])
+  return { core, fetchAdapter, memory }
+}
+
+globalThis.__runMatrix = async () => JSON.stringify(await main(load, () => performance.now()))

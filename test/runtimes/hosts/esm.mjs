@@ -1,0 +1,15 @@
+// Host of the behaviour suite on Node (ESM), Bun and Deno: run from the consumer project, where
+// the package is installed from its tarball, so `simplesessions` resolves as it would for a user.
+// Prints one line: RESULT <json>.
+import { main } from './suite.mjs'
+
+const load = async () => {
+  const [core, fetchAdapter, memory] = await Promise.all([
+    import('simplesessions'),
+    import('simplesessions/adapters/fetch'),
+    import('simplesessions/stores/memory'),
+  ])
+  return { core, fetchAdapter, memory }
+}
+
+console.log(`RESULT ${JSON.stringify(await main(load, () => performance.now()))}`)
