@@ -404,7 +404,11 @@ if (!only) {
     readmeResult = { id: 'readme', name: 'README Runtimes table', ok: true, notes: ['rewritten from this run'] }
   } else {
     const current = readmeTable(readme)
-    const ok = current === table
+    // Debian's Chromium is whatever the machine's package is: a newer major there is not a
+    // change of this library, so its version cell is not compared (the log and report.json
+    // say which one ran).
+    const loose = (t) => t?.replace(/^(\| Chromium \(headless\) \| )[^|]*\|/m, '$1* |')
+    const ok = current !== undefined && loose(current) === loose(table)
     readmeResult = {
       id: 'readme',
       name: 'README Runtimes table',
