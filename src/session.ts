@@ -22,15 +22,14 @@
 //   the session back; the Session then carries on as a fresh one holding only this request's
 //   pending writes (a login after an idle expiry still works), never the old data.
 //
-// The response: before any store write that must be
-// followed by a cookie (creating a session, a regenerate, a re-sign), the Session asks the
-// adapter's canSetCookie(res). When the response can no longer carry a cookie, the call rejects
-// with SessionError 'HEADERS_SENT' having written nothing; when the headers leave while the
-// store call is in flight, a session it created is destroyed again (a regenerate is moved back)
-// and the call rejects. A commit that only writes fields of an existing session proceeds (a due
-// cookie refresh waits for a later response), and destroy() always removes the session (the
-// cookie dies with it either way). onRead(res) is called once, at the first read, so the
-// response says Vary: Cookie even when it sets no cookie.
+// The response: before any store write that must be followed by a cookie (creating a session,
+// a regenerate, a re-sign), the Session asks the adapter's canSetCookie(res). When the response
+// can no longer carry a cookie, the call rejects with SessionError 'HEADERS_SENT' having written
+// nothing; when the headers leave while the store call is in flight, a session it created is
+// destroyed again (a regenerate is moved back) and the call rejects. A commit that only writes
+// fields of an existing session proceeds (a due cookie refresh waits for a later response), and
+// destroy() always removes the session (the cookie dies with it either way). onRead(res) is
+// called once, at the first read, so the response says Vary: Cookie even when it sets no cookie.
 //
 // Data races: two requests that change different keys both keep their writes (field-level
 // commits); two that change the same key: the last commit wins.
