@@ -222,7 +222,9 @@ describe('serializeCookie', () => {
     })
 
     it('leaves names that only resemble a prefix alone', () => {
-      for (const name of ['_Host-sid', '__Host', '__Hostsid', 'x__Host-sid', '__Securesid', '__Secure_sid']) {
+      // A prefix counts only at the very start of the name, also in names that start with '_'.
+      const lookalikes = ['_Host-sid', '__Host', '__Hostsid', 'x__Host-sid', '__Securesid', '__Secure_sid']
+      for (const name of [...lookalikes, '_x__Host-sid', '_x__Secure-sid', '___Host-sid', '___Secure-sid']) {
         expect(serializeCookie({ name, value: 'x', domain: 'a.com', path: '/p' })).toBe(`${name}=x; Domain=a.com; Path=/p`)
       }
     })
@@ -247,10 +249,37 @@ describe('serializeCookie', () => {
     for (const p of ['High', 'urgent', '', 0]) {
       expectRefused(() => serializeCookie({ ...base, priority: p as 'low' }), 'CONFIG', 'cookie.priority')
     }
-    expectRefused(() => serializeCookie({ ...base, sameSite: '__proto__' as 'lax' }), 'CONFIG', 'cookie.sameSite')
     for (const flag of ['secure', 'httpOnly', 'partitioned'] as const) {
       expectRefused(() => serializeCookie({ ...base, [flag]: 'true' }), 'CONFIG', `cookie.${flag}`)
       expectRefused(() => validateCookieOptions({ name: 'sid', [flag]: 1 }), 'CONFIG', `cookie.${flag}`)
+    }
+  })
+
+  it('refuses SameSite and Priority values that are only names on Object.prototype or convert to a valid value', () => {
+    // The lookup tables are plain objects: a value is looked up only when it is one of their own keys.
+    const inherited = ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf', 'isPrototypeOf']
+    const sameSites = [...inherited, ['lax'], { toString: () => 'lax' }, new String('lax')]
+    const priorities = [...inherited, ['low'], { toString: () => 'low' }, new String('low')]
+    for (const s of sameSites) {
+      expectRefused(() => serializeCookie({ ...base, secure: true, sameSite: s as 'lax' }), 'CONFIG', 'cookie.sameSite')
+      expectRefused(() => validateCookieOptions({ name: 'sid', secure: true, sameSite: s as 'lax' }), 'CONFIG', 'cookie.sameSite')
+    }
+    for (const p of priorities) {
+      expectRefused(() => serializeCookie({ ...base, priority: p as 'low' }), 'CONFIG', 'cookie.priority')
+      expectRefused(() => validateCookieOptions({ name: 'sid', priority: p as 'low' }), 'CONFIG', 'cookie.priority')
+    }
+  })
+
+  it('refuses a domain or path that is not a string, also one that converts to a valid string', () => {
+    // A regex test converts its argument to a string: the type is checked before the grammar.
+    const convertingTo = (s: string): unknown[] => [[s], { toString: () => s }, new String(s)]
+    for (const d of [...convertingTo('example.com'), 123, true, null]) {
+      expectRefused(() => serializeCookie({ ...base, domain: d as string }), 'CONFIG', 'cookie.domain')
+      expectRefused(() => validateCookieOptions({ name: 'sid', domain: d as string }), 'CONFIG', 'cookie.domain')
+    }
+    for (const p of [...convertingTo('/'), ...convertingTo('/app'), 1, null]) {
+      expectRefused(() => serializeCookie({ ...base, path: p as string }), 'CONFIG', 'cookie.path')
+      expectRefused(() => validateCookieOptions({ name: '__Host-sid', secure: true, path: p as string }), 'CONFIG', 'cookie.path')
     }
   })
 
