@@ -143,15 +143,18 @@ export function parseCookie(header: string | undefined | null, options?: ParseCo
   let pairs = 0
   let start = 0
   let eq = -1
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent, with start >= len the search for '=' below finds none and breaks
   while (start < len && pairs < maxPairs) {
     // The last '=' found is reused while it is still ahead: searching again from each piece's
     // start would make "a;a;a;...;a=b" quadratic.
+    // Stryker disable next-line EqualityOperator: equivalent, with eq === start a new search from start finds the same '='
     if (eq < start) {
       eq = header.indexOf('=', start)
       if (eq === -1) break // no '=' left: no pair left
     }
     let end = header.indexOf(';', start)
     if (end === -1) end = len
+    // Stryker disable next-line EqualityOperator: equivalent, eq is an '=' and end a ';' or the length, never the same index
     if (eq > end) {
       start = end + 1 // a piece without '=': skip it
       continue
@@ -169,7 +172,9 @@ export function parseCookie(header: string | undefined | null, options?: ParseCo
   return out
 }
 
-let checkedName = ''
+// The last name that passed LOOKUP_NAME. It starts undefined, not '': the empty name is invalid
+// and must be refused on the first call too.
+let checkedName: string | undefined
 
 /**
  * Finds one cookie in a Cookie header without building a map: the same value as
@@ -181,7 +186,9 @@ let checkedName = ''
 export function getCookie(header: string | undefined | null, name: string, options?: GetCookieOptions): string | undefined {
   if (typeof header !== 'string') return undefined
   let at = header.indexOf(name)
+  // Stryker disable next-line ConditionalExpression: equivalent, a shortcut: the loop below finds nothing from -1 either
   if (at === -1) return undefined
+  // Stryker disable next-line ConditionalExpression: equivalent, a cache: testing a name again gives the same answer
   if (name !== checkedName) {
     // A name parseCookie can never produce (empty, with ';' or '=', or with SP/HTAB at either
     // end, which it trims) finds nothing.
@@ -193,11 +200,15 @@ export function getCookie(header: string | undefined | null, name: string, optio
   while (at !== -1) {
     let k = at - 1
     let c = 0
+    // Stryker disable next-line ConditionalExpression: equivalent, charCodeAt(-1) is NaN, which ends the loop as k >= 0 does
     while (k >= 0 && ((c = header.charCodeAt(k)) === SP || c === HTAB)) k--
     if (k < 0 || c === SEMI) {
       let j = at + nameLen
+      // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent, charCodeAt(len) is NaN, which ends the loop as j < len does
       while (j < len && ((c = header.charCodeAt(j)) === SP || c === HTAB)) j++
+      // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent, with j === len c is still the SP, HTAB, ';' or 0 seen before, never '='
       if (j < len && c === EQ) {
+        // Stryker disable next-line ArithmeticOperator: equivalent, header[j - 1] is the name's end or a blank, never ';'
         let end = header.indexOf(';', j + 1)
         if (end === -1) end = len
         const raw = unquoted(trimmed(header, j + 1, end))
@@ -216,7 +227,9 @@ const LOOKUP_NAME = /^[^;=\t ](?:[^;=]*[^;=\t ])?$/
 /** header[from, to) without leading and trailing SP/HTAB. */
 function trimmed(s: string, from: number, to: number): string {
   let c: number
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent, every caller's `to` is at a '=', a ';' or the end, where this loop stops anyway
   while (from < to && ((c = s.charCodeAt(from)) === SP || c === HTAB)) from++
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent, past from this loop meets only the blanks the first one skipped, then stops at the '=', ';' or start before them, and slice(from, to) with to < from is '' as with to === from
   while (to > from && ((c = s.charCodeAt(to - 1)) === SP || c === HTAB)) to--
   return s.slice(from, to)
 }
@@ -298,10 +311,12 @@ function attributes(c: Omit<CookieAttributes, 'value'>, name: string): string {
   const partitioned = checkBoolean('cookie.partitioned', c.partitioned)
 
   if (maxAge !== undefined) {
+    // Stryker disable next-line ConditionalExpression: equivalent, Number.isFinite is false for every non-number, so the typeof test only narrows the type
     if (typeof maxAge !== 'number' || !Number.isFinite(maxAge) || maxAge < 0) {
       throw configError('cookie.maxAge', maxAge, 'must be a finite number of seconds >= 0')
     }
     // Floored, capped at the 400 days user agents apply (§5.6.2); `+ 0` turns -0 into 0.
+    // Stryker disable next-line ArithmeticOperator: equivalent, a template literal writes -0 as "0" too, so `- 0` gives the same text
     s += `; Max-Age=${Math.min(Math.floor(maxAge), MAX_AGE_LIMIT) + 0}`
   }
   if (domain !== undefined) {
@@ -347,6 +362,7 @@ function attributes(c: Omit<CookieAttributes, 'value'>, name: string): string {
   }
 
   // Prefix rules (§4.1.3), matched case-insensitively like user agents do (§5.7).
+  // Stryker disable next-line ConditionalExpression: equivalent, both prefix patterns start with ^__, so this test only saves running them
   if (name.charCodeAt(0) === 0x5f /* _ */) {
     if (HOST_PREFIX.test(name)) {
       if (!secure) throw configError('cookie.secure', c.secure, `a __Host- cookie (${name}) requires secure: true, RFC 6265bis §4.1.3.2`)

@@ -14,7 +14,7 @@
 
 import * as oracle from 'cookie'
 import fc from 'fast-check'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import {
   DEFAULT_MAX_PAIRS,
   MAX_AGE_LIMIT,
@@ -43,7 +43,11 @@ function thrown(fn: () => unknown): SessionError {
 function expectRefused(fn: () => unknown, code: ErrorCode, option?: string): SessionError {
   const e = thrown(fn)
   expect(e.code).toBe(code)
-  if (option !== undefined) expect(e.message).toMatch(new RegExp(`^option ${option.replace('.', '\\.')} is invalid: `))
+  if (option !== undefined) {
+    expect(e.message).toMatch(new RegExp(`^option ${option.replace('.', '\\.')} is invalid: `))
+    // Every refusal says why: `option cookie.<attribute> is invalid: <value> (<why>)`.
+    expect(e.message).toMatch(/ \(.+\)$/)
+  }
   // Whatever was refused is shown escaped: an error message never carries a raw CR, LF or NUL.
   expect(e.message).not.toMatch(/[\r\n\0]/)
   return e
@@ -148,9 +152,13 @@ describe('serializeCookie', () => {
     expectRefused(() => serializeCookie({ name: 'a', value: 5 as unknown as string }), 'CONFIG', 'cookie.value')
   })
 
-  it('cuts long refused values in the message', () => {
+  it('cuts refused values longer than 64 characters in the message, and shows shorter ones whole', () => {
     const e = expectRefused(() => serializeCookie({ ...base, value: 'x'.repeat(3000) + ';' }), 'CONFIG', 'cookie.value')
     expect(e.message.length).toBeLessThan(400)
+    const at64 = 'a'.repeat(63) + ';'
+    expect(expectRefused(() => serializeCookie({ ...base, value: at64 }), 'CONFIG', 'cookie.value').message).toContain(`${JSON.stringify(at64)} (`)
+    const at65 = 'b' + at64
+    expect(expectRefused(() => serializeCookie({ ...base, value: at65 }), 'CONFIG', 'cookie.value').message).toContain(`${JSON.stringify(at65.slice(0, 64) + '…')} (`)
   })
 
   describe('path', () => {
@@ -222,7 +230,9 @@ describe('serializeCookie', () => {
     })
 
     it('leaves names that only resemble a prefix alone', () => {
-      for (const name of ['_Host-sid', '__Host', '__Hostsid', 'x__Host-sid', '__Securesid', '__Secure_sid']) {
+      // A prefix counts only at the very start of the name, also in names that start with '_'.
+      const lookalikes = ['_Host-sid', '__Host', '__Hostsid', 'x__Host-sid', '__Securesid', '__Secure_sid']
+      for (const name of [...lookalikes, '_x__Host-sid', '_x__Secure-sid', '___Host-sid', '___Secure-sid']) {
         expect(serializeCookie({ name, value: 'x', domain: 'a.com', path: '/p' })).toBe(`${name}=x; Domain=a.com; Path=/p`)
       }
     })
@@ -247,10 +257,37 @@ describe('serializeCookie', () => {
     for (const p of ['High', 'urgent', '', 0]) {
       expectRefused(() => serializeCookie({ ...base, priority: p as 'low' }), 'CONFIG', 'cookie.priority')
     }
-    expectRefused(() => serializeCookie({ ...base, sameSite: '__proto__' as 'lax' }), 'CONFIG', 'cookie.sameSite')
     for (const flag of ['secure', 'httpOnly', 'partitioned'] as const) {
       expectRefused(() => serializeCookie({ ...base, [flag]: 'true' }), 'CONFIG', `cookie.${flag}`)
       expectRefused(() => validateCookieOptions({ name: 'sid', [flag]: 1 }), 'CONFIG', `cookie.${flag}`)
+    }
+  })
+
+  it('refuses SameSite and Priority values that are only names on Object.prototype or convert to a valid value', () => {
+    // The lookup tables are plain objects: a value is looked up only when it is one of their own keys.
+    const inherited = ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf', 'isPrototypeOf']
+    const sameSites = [...inherited, ['lax'], { toString: () => 'lax' }, new String('lax')]
+    const priorities = [...inherited, ['low'], { toString: () => 'low' }, new String('low')]
+    for (const s of sameSites) {
+      expectRefused(() => serializeCookie({ ...base, secure: true, sameSite: s as 'lax' }), 'CONFIG', 'cookie.sameSite')
+      expectRefused(() => validateCookieOptions({ name: 'sid', secure: true, sameSite: s as 'lax' }), 'CONFIG', 'cookie.sameSite')
+    }
+    for (const p of priorities) {
+      expectRefused(() => serializeCookie({ ...base, priority: p as 'low' }), 'CONFIG', 'cookie.priority')
+      expectRefused(() => validateCookieOptions({ name: 'sid', priority: p as 'low' }), 'CONFIG', 'cookie.priority')
+    }
+  })
+
+  it('refuses a domain or path that is not a string, also one that converts to a valid string', () => {
+    // A regex test converts its argument to a string: the type is checked before the grammar.
+    const convertingTo = (s: string): unknown[] => [[s], { toString: () => s }, new String(s)]
+    for (const d of [...convertingTo('example.com'), 123, true, null]) {
+      expectRefused(() => serializeCookie({ ...base, domain: d as string }), 'CONFIG', 'cookie.domain')
+      expectRefused(() => validateCookieOptions({ name: 'sid', domain: d as string }), 'CONFIG', 'cookie.domain')
+    }
+    for (const p of [...convertingTo('/'), ...convertingTo('/app'), 1, null]) {
+      expectRefused(() => serializeCookie({ ...base, path: p as string }), 'CONFIG', 'cookie.path')
+      expectRefused(() => validateCookieOptions({ name: '__Host-sid', secure: true, path: p as string }), 'CONFIG', 'cookie.path')
     }
   })
 
@@ -550,6 +587,13 @@ describe('getCookie', () => {
     expect(getCookie('a="%41"', 'a', { decode: decodeURIComponent })).toBe('A')
   })
 
+  it('finds nothing for the empty name on the first call in a fresh module', async () => {
+    // The name check is cached; an empty cache must not pass the empty name unchecked.
+    vi.resetModules()
+    const fresh = await import('../src/cookie')
+    expect(fresh.getCookie('=1', '')).toBeUndefined()
+  })
+
   it('finds a name after a name that failed validation (no stale cache)', () => {
     expect(getCookie('a=1', ' a')).toBeUndefined()
     expect(getCookie('a=1', 'a')).toBe('1')
@@ -559,8 +603,10 @@ describe('getCookie', () => {
 
 // ---------------------------------------------------------------------------------------------
 describe('bounded work', () => {
-  // Hang guards, not speed targets: a quadratic parser takes seconds on these.
-  const LIMIT_MS = 50
+  // Hang guards, not speed targets: a quadratic parser takes seconds on these. The limit leaves
+  // room for mutation testing, whose instrumented code runs several times slower (75 ms seen on a
+  // loaded 2-core machine); the exact linear bound is the character count in the next test.
+  const LIMIT_MS = 200
   const time = (fn: () => void) => {
     const t = performance.now()
     fn()
@@ -824,6 +870,7 @@ describe('cache headers for responses that set cookies', () => {
   it('withNoCacheSetCookie adds no-cache="Set-Cookie" unless the response is not stored by shared caches anyway', () => {
     expect(withNoCacheSetCookie(undefined)).toBe('no-cache="Set-Cookie"')
     expect(withNoCacheSetCookie('')).toBe('no-cache="Set-Cookie"')
+    expect(withNoCacheSetCookie(' \t ')).toBe('no-cache="Set-Cookie"')
     expect(withNoCacheSetCookie('public, max-age=60')).toBe('public, max-age=60, no-cache="Set-Cookie"')
     expect(withNoCacheSetCookie('max-age=0, no-cache="set-cookie"')).toBe('max-age=0, no-cache="set-cookie"')
     for (const cc of ['no-store', 'private, max-age=60', 'No-Cache']) expect(withNoCacheSetCookie(cc)).toBe(cc)

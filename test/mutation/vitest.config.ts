@@ -1,0 +1,18 @@
+// The vitest configuration that Stryker runs (stryker.config.mjs): the suites of vitest.config.ts
+// on the release wasm only, so each mutant runs once. A mutant changes the TypeScript, which both
+// projects run alike; the debug project is there to catch differences in the wasm build, and
+// `npm test` keeps running it.
+
+import { fileURLToPath } from 'node:url'
+import { defineConfig } from 'vitest/config'
+import base from '../../vitest.config'
+
+const release = (base.test?.projects ?? []).filter((p) => typeof p === 'object' && 'test' in p && p.test?.name === 'release')
+if (release.length !== 1) throw new Error("vitest.config.ts no longer has one project named 'release'")
+
+export default defineConfig({
+  ...base,
+  // This file is not at the root, and vitest takes the config file's folder as the root.
+  root: fileURLToPath(new URL('../..', import.meta.url)),
+  test: { ...base.test, projects: release },
+})
