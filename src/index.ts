@@ -3,7 +3,7 @@
 // Stores and adapters have their own subpaths: simplesessions/stores/memory,
 // simplesessions/adapters/node, simplesessions/adapters/fetch.
 export { Manager } from './manager.js'
-export type { ManagerOptions, CookieOptions, GetCookie, SetCookie, CanSetCookie, OnRead, InvalidCookieEvent } from './manager.js'
+export type { ManagerOptions, CookieOptions, CookieHooks, GetCookie, SetCookie, CanSetCookie, OnRead, InvalidCookieEvent } from './manager.js'
 export { Session } from './session.js'
 export type { SessionData, InvalidCookieReason } from './session.js'
 export { SessionError, ErrorCodes, isSessionError } from './errors.js'

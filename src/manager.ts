@@ -15,7 +15,7 @@ import { DEFAULT_ID_LENGTH } from './id.js'
 import { validateCookieOptions, type CookieAttributes } from './cookie.js'
 import { MemoryStore } from './stores/memory.js'
 import type { Store } from './stores/types.js'
-import { Session, type InvalidCookieReason, type SessionContext, type SessionData } from './session.js'
+import { Session, type InvalidCookieReason, type ResponseHooks, type SessionContext, type SessionData } from './session.js'
 
 /** Reads the raw value of cookie `name` from a request; undefined when absent. */
 export type GetCookie<Req = any> = (name: string, req: Req) => string | undefined | null
@@ -25,6 +25,19 @@ export type SetCookie<Res = any> = (cookie: CookieAttributes, res: Res) => void
 export type CanSetCookie<Res = any> = (res: Res) => boolean
 /** Called once per session, at its first read: the adapter marks the response Vary: Cookie. */
 export type OnRead<Res = any> = (res: Res) => void
+
+/**
+ * The cookie and response hooks of one adapter, as a framework adapter passes them to acquire and
+ * newSession for its requests, leaving the Manager's own hooks alone (one Manager can serve an
+ * Express app and a node:http server side by side). canSetCookie and onRead default to the
+ * properties of setCookie, as for the Manager's options.
+ */
+export interface CookieHooks<Req = any, Res = any> {
+  getCookie: GetCookie<Req>
+  setCookie: SetCookie<Res>
+  canSetCookie?: CanSetCookie<Res> | undefined
+  onRead?: OnRead<Res> | undefined
+}
 
 export interface CookieOptions {
   /** Default "session". `__Host-` and `__Secure-` prefixes are checked against the other options. */
@@ -114,6 +127,10 @@ export class Manager<T extends SessionData = SessionData, Req = any, Res = any> 
   readonly #validateId: ((id: string) => boolean) | undefined
   readonly #onInvalid: ((event: InvalidCookieEvent<Req>) => void) | undefined
   readonly #sessions = new WeakMap<object, Session<T>>()
+  /** The Manager's own hooks, read at each call (they may be registered later). */
+  readonly #hooks: ResponseHooks
+  /** An adapter's hooks, resolved once per hooks object. */
+  readonly #adapterHooks = new WeakMap<CookieHooks<Req, Res>, ResponseHooks>()
 
   constructor(options: ManagerOptions<Req, Res>) {
     if (typeof options !== 'object' || options === null) throw configError('options', options, 'an object')
@@ -180,6 +197,9 @@ export class Manager<T extends SessionData = SessionData, Req = any, Res = any> 
           }
         : () => signer.newSignedId(),
       sign: (id) => signer.sign(id),
+      invalid: (reason, value, req) => this.#onInvalid?.({ reason, cookie: value.slice(0, INVALID_COOKIE_SHOWN), req: req as Req }),
+    }
+    this.#hooks = {
       setCookie: (cookie, res) => {
         if (!this.#setCookie) throw new SessionError('CONFIG', 'option setCookie is invalid: undefined (register one with registerSetCookie or use an adapter)')
         this.#setCookie(cookie, res as Res)
@@ -192,7 +212,6 @@ export class Manager<T extends SessionData = SessionData, Req = any, Res = any> 
         const hook = this.#onRead ?? responseHook<OnRead<Res>>(this.#setCookie, 'onRead')
         hook?.(res as Res)
       },
-      invalid: (reason, value, req) => this.#onInvalid?.({ reason, cookie: value.slice(0, INVALID_COOKIE_SHOWN), req: req as Req }),
     }
   }
 
@@ -223,15 +242,16 @@ export class Manager<T extends SessionData = SessionData, Req = any, Res = any> 
   /**
    * The session of this request. Verifies the cookie's signature and ID format; makes no store
    * call (except with autoCreate off, which must know the session exists). Pass the same `ctx`
-   * object again in the same request to get the same Session back.
+   * object again in the same request to get the same Session back. `hooks` are for framework
+   * adapters: the request's cookie and response hooks, used instead of the Manager's own.
    */
-  async acquire(req: Req, res: Res, ctx?: object): Promise<Session<T>> {
+  async acquire(req: Req, res: Res, ctx?: object, hooks?: CookieHooks<Req, Res>): Promise<Session<T>> {
     if (ctx !== undefined) {
       const existing = this.#sessions.get(ctx)
       if (existing) return existing
     }
-    this.#hooks()
-    const raw = this.#getCookie!(this.#cookieName, req)
+    const [getCookie, h] = this.#hooksOf(hooks)
+    const raw = getCookie(this.#cookieName, req)
     let from: { id: string; cookie: string; resign: boolean } | undefined
     if (typeof raw === 'string' && raw !== '') {
       const v = this.#signer.check(raw)
@@ -241,14 +261,14 @@ export class Manager<T extends SessionData = SessionData, Req = any, Res = any> 
     }
     let session: Session<T>
     if (from) {
-      session = new Session<T>(this.#ctx, req, res, from)
+      session = new Session<T>(this.#ctx, h, req, res, from)
       if (!this.#autoCreate) {
         await session.load()
         if (session.isNew) throw new SessionError('INVALID_SESSION', 'the session has expired or does not exist')
       }
     } else {
       if (!this.#autoCreate) throw new SessionError('INVALID_SESSION', 'no valid session cookie')
-      session = new Session<T>(this.#ctx, req, res, undefined)
+      session = new Session<T>(this.#ctx, h, req, res, undefined)
     }
     if (ctx !== undefined) this.#sessions.set(ctx, session)
     return session
@@ -259,18 +279,38 @@ export class Manager<T extends SessionData = SessionData, Req = any, Res = any> 
    * login route of an app with `autoCreate: false`, where acquire rejects without a session. It
    * is lazy like any other (stored, and its cookie sent, by the first commit that sets
    * something). A session the request's cookie names is left as it is: destroy it through
-   * acquire first if it should end. With `ctx`, later acquire calls with that ctx return it.
+   * acquire first if it should end. With `ctx`, later acquire calls with that ctx return it;
+   * `hooks` as for acquire.
    */
-  async newSession(req: Req, res: Res, ctx?: object): Promise<Session<T>> {
-    this.#hooks()
-    const session = new Session<T>(this.#ctx, req, res, undefined)
+  async newSession(req: Req, res: Res, ctx?: object, hooks?: CookieHooks<Req, Res>): Promise<Session<T>> {
+    const session = new Session<T>(this.#ctx, this.#hooksOf(hooks)[1], req, res, undefined)
     if (ctx !== undefined) this.#sessions.set(ctx, session)
     return session
   }
 
-  #hooks(): void {
-    if (!this.#getCookie) throw new SessionError('CONFIG', 'option getCookie is invalid: undefined (register one with registerGetCookie or use an adapter)')
-    if (!this.#setCookie) throw new SessionError('CONFIG', 'option setCookie is invalid: undefined (register one with registerSetCookie or use an adapter)')
+  /** The getCookie and response hooks of a call: the adapter's when given, else the Manager's (CONFIG without). */
+  #hooksOf(hooks: CookieHooks<Req, Res> | undefined): [GetCookie<Req>, ResponseHooks] {
+    if (hooks === undefined) {
+      if (!this.#getCookie) throw new SessionError('CONFIG', 'option getCookie is invalid: undefined (register one with registerGetCookie or use an adapter)')
+      if (!this.#setCookie) throw new SessionError('CONFIG', 'option setCookie is invalid: undefined (register one with registerSetCookie or use an adapter)')
+      return [this.#getCookie, this.#hooks]
+    }
+    let h = this.#adapterHooks.get(hooks)
+    if (h === undefined) {
+      if (typeof hooks !== 'object' || hooks === null || typeof hooks.getCookie !== 'function' || typeof hooks.setCookie !== 'function') {
+        throw configError('hooks', typeof hooks, 'an object with getCookie and setCookie functions')
+      }
+      const setCookie = hooks.setCookie
+      const canSetCookie = hooks.canSetCookie ?? responseHook<CanSetCookie<Res>>(setCookie, 'canSetCookie')
+      const onRead = hooks.onRead ?? responseHook<OnRead<Res>>(setCookie, 'onRead')
+      h = {
+        setCookie: (cookie, res) => setCookie(cookie, res as Res),
+        canSetCookie: canSetCookie ? (res) => canSetCookie(res as Res) !== false : () => true,
+        onRead: onRead ? (res) => onRead(res as Res) : () => {},
+      }
+      this.#adapterHooks.set(hooks, h)
+    }
+    return [hooks.getCookie, h]
   }
 
   /** Releases what the manager owns: its signing keys, and the default store if it made one. */

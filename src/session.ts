@@ -60,12 +60,16 @@ export interface SessionContext {
   readonly cookie: Omit<CookieAttributes, 'value' | 'maxAge' | 'expires'>
   newId(): { id: string; value: string | undefined }
   sign(id: string): string
+  invalid(reason: InvalidCookieReason, cookie: string, req: unknown): void
+}
+
+/** How a Session writes to its response: the Manager's hooks, or an adapter's for this request. */
+export interface ResponseHooks {
   setCookie(cookie: CookieAttributes, res: unknown): void
-  /** False once `res` can no longer take a header (the adapter's hook; always true without one). */
+  /** False once `res` can no longer take a header (always true where the adapter has no hook). */
   canSetCookie(res: unknown): boolean
   /** Called once per Session, at its first read (the adapter adds Vary: Cookie). */
   onRead(res: unknown): void
-  invalid(reason: InvalidCookieReason, cookie: string, req: unknown): void
 }
 
 /** A lone surrogate: no store can keep such a name as UTF-8 (Redis cannot), so none takes it. */
@@ -103,6 +107,7 @@ async function storeCall<R>(what: string, fn: () => Promise<R>): Promise<R> {
 
 export class Session<T extends SessionData = SessionData> {
   readonly #c: SessionContext
+  readonly #h: ResponseHooks
   readonly #req: unknown
   readonly #res: unknown
   #id: string
@@ -130,8 +135,9 @@ export class Session<T extends SessionData = SessionData> {
   #read = false
 
   /** @internal Made by Manager.acquire. */
-  constructor(c: SessionContext, req: unknown, res: unknown, from: { id: string; cookie: string; resign: boolean } | undefined) {
+  constructor(c: SessionContext, h: ResponseHooks, req: unknown, res: unknown, from: { id: string; cookie: string; resign: boolean } | undefined) {
     this.#c = c
+    this.#h = h
     this.#req = req
     this.#res = res
     if (from) {
@@ -208,7 +214,7 @@ export class Session<T extends SessionData = SessionData> {
   #reading(): void {
     if (this.#read) return
     this.#read = true
-    this.#c.onRead(this.#res)
+    this.#h.onRead(this.#res)
   }
 
   /** Makes sure the session exists and its metadata is known (what a write needs). */
@@ -387,7 +393,7 @@ export class Session<T extends SessionData = SessionData> {
 
   /** HEADERS_SENT unless the response can still take the cookie that `what` must send. */
   #mustSetCookie(what: string): void {
-    if (!this.#c.canSetCookie(this.#res)) {
+    if (!this.#h.canSetCookie(this.#res)) {
       throw new SessionError('HEADERS_SENT', `cannot ${what}: the response's headers were already sent, so it can no longer carry the session cookie (commit before the response is sent)`)
     }
   }
@@ -412,7 +418,7 @@ export class Session<T extends SessionData = SessionData> {
       if (this.#sets.size === 0) return this.#drop() // nothing to keep: lazy creation
       this.#mustSetCookie('create the session')
       await this.#create({ createdAt: now, expiresAt: this.#expiry(now, now) }, this.#merged())
-      if (!this.#c.canSetCookie(this.#res)) {
+      if (!this.#h.canSetCookie(this.#res)) {
         // The headers left while the store call was in flight: a session no client can reach.
         await this.#undoCreate()
         this.#mustSetCookie('create the session')
@@ -452,7 +458,7 @@ export class Session<T extends SessionData = SessionData> {
         }
       }
     }
-    if (this.#resign && this.#c.canSetCookie(this.#res)) this.#sendCookie(now)
+    if (this.#resign && this.#h.canSetCookie(this.#res)) this.#sendCookie(now)
   }
 
   /** Removes a session this request created but cannot tell the client about. */
@@ -468,7 +474,7 @@ export class Session<T extends SessionData = SessionData> {
   /** Discards pending writes; a cookie that points at nothing is removed from the client. */
   #drop(): void {
     this.#resetPending()
-    if (this.#staleCookie && this.#c.canSetCookie(this.#res)) this.#sendRemoval()
+    if (this.#staleCookie && this.#h.canSetCookie(this.#res)) this.#sendRemoval()
   }
 
   /**
@@ -512,7 +518,7 @@ export class Session<T extends SessionData = SessionData> {
       if (this.#loaded) this.#applyPending() // else a later read loads what the store moved
       this.#resetPending()
       this.#meta = { createdAt, expiresAt: batch.expiresAt }
-      if (!this.#c.canSetCookie(this.#res)) {
+      if (!this.#h.canSetCookie(this.#res)) {
         // The headers left while the store call was in flight: move the session back where the
         // client's cookie points (this request's writes stay committed there), then fail.
         await storeCall('undo the regenerate', () => this.#c.store.regenerate(next.id, oldId, { expiresAt: batch.expiresAt }))
@@ -540,7 +546,7 @@ export class Session<T extends SessionData = SessionData> {
     this.#lost('unknown')
     this.#resetPending()
     this.#staleCookie = false
-    if (hadCookie && this.#c.canSetCookie(this.#res)) this.#sendRemoval()
+    if (hadCookie && this.#h.canSetCookie(this.#res)) this.#sendRemoval()
   }
 
   // ---- cookies ------------------------------------------------------------------------------
@@ -566,7 +572,7 @@ export class Session<T extends SessionData = SessionData> {
       cookie.maxAge = maxAge
       cookie.expires = new Date(now + maxAge * 1000)
     }
-    c.setCookie(cookie, this.#res)
+    this.#h.setCookie(cookie, this.#res)
     this.#resign = false
     this.#staleCookie = false
     this.#cookie = value
@@ -576,13 +582,13 @@ export class Session<T extends SessionData = SessionData> {
   #refreshCookie(now: number): void {
     if (!this.#c.absoluteTimeout || this.#c.cookieMaxAge !== undefined || this.#resign) {
       // A refresh the response can no longer carry waits for a later one.
-      if (this.#c.canSetCookie(this.#res)) this.#sendCookie(now)
+      if (this.#h.canSetCookie(this.#res)) this.#sendCookie(now)
     }
   }
 
   /** A removal cookie with the same Path, Domain, Secure, SameSite and Partitioned. */
   #sendRemoval(): void {
-    this.#c.setCookie(removalCookie(this.#c.cookie), this.#res)
+    this.#h.setCookie(removalCookie(this.#c.cookie), this.#res)
     this.#staleCookie = false
   }
 

@@ -471,3 +471,31 @@ describe('removal cookies and late responses', () => {
     expect(store.size).toBe(0)
   })
 })
+
+describe('per-call hooks: how a framework adapter acquires without touching the Manager', () => {
+  it('a Manager with no hooks serves requests through the hooks given to acquire and newSession', async () => {
+    const store = new SpyStore()
+    const m = track(new Manager<any, Request, Headers>({ store, secrets: [SECRET_A] }))
+    const hooks = { getCookie: fetchAdapter.getCookie, setCookie: fetchAdapter.setCookie }
+    await expectRejectsWith(m.acquire(new Request('https://example.com/'), new Headers()), 'CONFIG')
+
+    const headers = new Headers()
+    const s = await m.acquire(new Request('https://example.com/'), headers, undefined, hooks)
+    await s.set('user', 'ada')
+    await s.commit()
+    const cookie = headers.getSetCookie()[0]!.split(';')[0]!
+    const again = await m.acquire(new Request('https://example.com/', { headers: { cookie } }), new Headers(), undefined, hooks)
+    expect(await again.get('user')).toBe('ada')
+
+    // The response hooks come from the adapter's setCookie: immutable Headers are HEADERS_SENT.
+    const late = await m.newSession(new Request('https://example.com/'), Response.redirect('https://example.com/', 302).headers, undefined, hooks)
+    await late.set('a', 1)
+    await expectRejectsWith(late.commit(), 'HEADERS_SENT')
+    expect(store.size).toBe(1)
+  })
+
+  it('hooks that are not functions are refused with CONFIG', async () => {
+    const m = track(new Manager({ secrets: [SECRET_A] }))
+    await expectRejectsWith(m.acquire({}, {}, undefined, { getCookie: 'x', setCookie: () => {} } as never), 'CONFIG')
+  })
+})
