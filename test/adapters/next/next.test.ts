@@ -3,7 +3,10 @@
 // `next start` on 127.0.0.1, a free port, against the built package (dist/, made by `npm test`
 // before vitest), so requests take Next's own path: its cookie stores, its header merging, its
 // server-action handling. Next's test utilities were not used: they drive handlers without that
-// path (no response assembly, no action handling).
+// path (no response assembly, no action handling). The app imports simplesessions by name, which
+// resolves to this repository through its own exports map (a package's self-reference, followed
+// by Turbopack inside its root, set to the repository in project/next.config.mjs): no pack or
+// install step, and the app runs on the repository's own next and react.
 //   The scenarios are the adapter scenario list (no cookie, set, Vary on a read-only response,
 // bogus / malformed / tampered / unknown cookies, regenerate, destroy, a throwing handler, a 5xx,
 // one Session for two calls, 20 concurrent requests, a commit after the response) plus Next's own
