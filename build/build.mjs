@@ -54,7 +54,7 @@ function generate(target, bytes) {
 process.chdir(root)
 for (const target of ['debug', 'release']) generate(target, await compile(target))
 // Public entry points: the barrel and one subpath per store and adapter (package.json exports).
-const entries = ['index', 'stores/memory', 'stores/redis', 'adapters/node', 'adapters/fetch']
+const entries = ['index', 'stores/memory', 'stores/redis', 'adapters/node', 'adapters/fetch', 'adapters/next/index']
 // What runs on workerd, Vercel Edge and in browsers: all but the Redis store (ioredis needs Node's
 // TCP sockets); package.json maps stores/redis to null under those conditions.
 const webEntries = entries.filter((e) => e !== 'stores/redis')
@@ -90,8 +90,8 @@ async function bundle({ entryPoints, outdir, plugins = [], wasmSuffix }) {
     format: 'esm',
     platform: 'neutral',
     target: 'es2022',
-    // ioredis is an optional peer dependency: imported by simplesessions/stores/redis, never bundled.
-    external: ['node:*', 'ioredis'],
+    // ioredis and next are optional peer dependencies: imported by their store and adapter, never bundled.
+    external: ['node:*', 'ioredis', 'next', 'next/*'],
     chunkNames: 'chunks/[name]-[hash]',
     plugins,
     write: false,

@@ -1,0 +1,207 @@
+// Sessions for the Next.js App Router (Next 16), over `cookies()` from `next/headers`, in
+// the spirit of iron-session's getIronSession: `await getSession(manager)` anywhere on the server,
+// `await session.commit()` where the response can still take a cookie.
+//
+// Where Next lets a cookie be set (https://nextjs.org/docs/app/api-reference/functions/cookies):
+// - Route handlers (app/**/route.ts) and server actions ('use server' functions): `cookies().set`
+//   works, and Next adds the Set-Cookie to the response. Commit there, before the handler returns.
+//   `withSession(manager, handler)` does it for a route handler (below).
+// - Proxy (middleware): Next's own `NextResponse.cookies`; this adapter is not meant for it.
+// - Server components (pages, layouts): never. Next hands them a read-only cookie store whose
+//   `set` throws (the response is already streaming). A session reads fine there; a commit or
+//   regenerate that must send a cookie rejects with SessionError 'HEADERS_SENT' before any store
+//   write (canSetCookie below), and a commit of an existing session's fields proceeds as on any
+//   other adapter (the client's cookie stays valid). Write from a server action instead.
+//
+// canSetCookie: Next has no public "can I set a cookie now" question, so the adapter calls the
+// store's `set` with no cookie. Next's read-only store (server components, and a route handler's
+// or action's store once Next has moved on to rendering) throws its ReadonlyRequestCookiesError
+// before looking at the arguments; the writable one checks that it may still write, then fails on
+// the missing cookie with a TypeError, having changed nothing. So a TypeError means "writable",
+// anything else "not". (Next 16: next/dist/server/web/spec-extension/adapters/request-cookies.js,
+// https://github.com/vercel/next.js/blob/canary/packages/next/src/server/web/spec-extension/adapters/request-cookies.ts)
+// Next does not refuse a `set` after a route handler returned (its own TODO in that file), so
+// withSession closes the session's response itself once the handler has returned: a commit left
+// running after that rejects with HEADERS_SENT instead of setting a cookie nobody receives.
+//
+// Vary: Cookie. `cookies()` reaches the Set-Cookie header and nothing else of the response, so
+// the adapter adds Vary only where it holds the Response: withSession adds `Vary: Cookie` to a
+// route handler's Response whenever the handler read the session (Next appends its own Vary
+// values, RSC and router-state headers, to it). A page's response cannot take a header from a
+// server component; Next marks pages that call `cookies()` dynamic and sends them with
+// `Cache-Control: private, no-cache, no-store`, which keeps shared caches away.
+//
+// One Session a request: getSession and startSession key it by Next's cookie store, which is one
+// object per request and phase, so a layout, a page and their components share one Session (and
+// one store load). A server action followed by a render of the page in the same request gives
+// the render a new store, which already holds the cookie the action set.
+//
+// autoCreate: with `autoCreate: false` and no valid cookie, getSession resolves to null; start
+// a session with startSession(manager) (manager.newSession), in a route handler or an action.
+//
+// The hooks: getSession and startSession pass this module's getCookie/setCookie (which carry
+// canSetCookie and onRead) to acquire and newSession for each call, so `new Manager({ store,
+// secrets })` is all it needs, and a Manager shared with other servers keeps its own hooks.
+//
+// The import names `next/headers.js`, the file: next has no exports map, so Node's ES module
+// resolution (and TypeScript's node16/nodenext, which follows it) finds no `next/headers`; Next's
+// bundler maps the fully specified name to the same module as the bare one
+// (https://github.com/vercel/next.js/blob/canary/packages/next/src/build/create-compiler-aliases.ts,
+// createNextApiEsmAliases).
+//
+// @example
+//   // app/api/visits/route.ts
+//   export const POST = withSession(manager, async () => {
+//     const session = (await getSession(manager))!
+//     const visits = session.int((await session.get('visits')) ?? 0) + 1
+//     await session.set('visits', visits)
+//     return Response.json({ visits }) // withSession commits, then adds Vary: Cookie
+//   })
+
+import type { CookieHooks, Manager } from '../../manager.js'
+import type { Session, SessionData } from '../../session.js'
+import type { CookieAttributes } from '../../cookie.js'
+import { withNoCacheSetCookie, withVaryCookie } from '../../cookie.js'
+import { SessionError, isSessionError } from '../../errors.js'
+import { cookies } from 'next/headers.js'
+
+/** What the adapter uses of Next's cookie store (`await cookies()`), read-only or writable. */
+interface CookieStore {
+  get(name: string): { value: string } | undefined
+  set(cookie: CookieAttributes): unknown
+}
+
+/** What one request's cookie store has seen. */
+interface RequestState {
+  /** The session was read: the response depends on the Cookie header. */
+  read: boolean
+  /** The session set or removed its cookie. */
+  wrote: boolean
+  /** withSession's handler returned: the response is gone. */
+  closed: boolean
+  session: Session<any> | undefined
+}
+
+const states = new WeakMap<object, RequestState>()
+
+function state(store: object): RequestState {
+  let s = states.get(store)
+  if (!s) states.set(store, (s = { read: false, wrote: false, closed: false, session: undefined }))
+  return s
+}
+
+/** The cookie's raw value from Next's store (it decodes percent-escapes; ours have none). */
+export function getCookie(name: string, store: CookieStore): string | undefined {
+  return store.get(name)?.value
+}
+
+/** False where Next's cookie store is read-only, or after withSession's handler returned (see above). */
+export function canSetCookie(store: CookieStore): boolean {
+  if (states.get(store)?.closed) return false
+  try {
+    ;(store.set as () => unknown)()
+  } catch (err) {
+    return err instanceof TypeError
+  }
+  // A store that took a set without a cookie is not Next's: nothing tells us it is read-only.
+  return true
+}
+
+/** Notes the read, for withSession's Vary: Cookie. */
+export function onRead(store: CookieStore): void {
+  state(store).read = true
+}
+
+function writeCookie(cookie: CookieAttributes, store: CookieStore): void {
+  if (!canSetCookie(store)) {
+    throw new SessionError('HEADERS_SENT', `cannot set cookie ${cookie.name}: Next.js sets cookies only in route handlers and server actions, before they return`)
+  }
+  // Next's store serializes the same flat attributes (name, value, maxAge, expires, ...), and
+  // keeps one Set-Cookie per name (the last set wins).
+  store.set({ ...cookie })
+  state(store).wrote = true
+}
+
+/** Sets the cookie through Next's store; carries canSetCookie and onRead (see above). */
+export const setCookie: ((cookie: CookieAttributes, store: CookieStore) => void) & {
+  readonly canSetCookie: typeof canSetCookie
+  readonly onRead: typeof onRead
+} = Object.assign(writeCookie, { canSetCookie, onRead })
+
+/** The hooks this adapter passes to acquire and newSession (the Manager's own stay untouched). */
+const hooks: CookieHooks<CookieStore, CookieStore> = { getCookie, setCookie }
+
+/** This request's cookie store. */
+async function cookieStore(): Promise<CookieStore> {
+  return (await cookies()) as unknown as CookieStore
+}
+
+/**
+ * This request's session: in a route handler, a server action, or a server component (which can
+ * read it but not commit a new cookie: HEADERS_SENT). Null when the manager has
+ * `autoCreate: false` and the request has no valid session cookie (start one with startSession).
+ * Calls in one request return the same Session.
+ */
+export async function getSession<T extends SessionData>(manager: Manager<T, any, any>): Promise<Session<T> | null> {
+  const store = await cookieStore()
+  const s = state(store)
+  try {
+    return (s.session = await manager.acquire(store, store, store, hooks))
+  } catch (err) {
+    if (isSessionError(err, 'INVALID_SESSION')) return null
+    throw err
+  }
+}
+
+/**
+ * A fresh session for this request whatever its cookie (manager.newSession): the login of an app
+ * with `autoCreate: false`. Later getSession calls in this request return it. Like any session it
+ * is stored, and its cookie set, by the first commit that has something to write.
+ */
+export async function startSession<T extends SessionData>(manager: Manager<T, any, any>): Promise<Session<T>> {
+  const store = await cookieStore()
+  return (state(store).session = await manager.newSession(store, store, store, hooks))
+}
+
+/**
+ * Wraps a route handler: after it returns a Response below 500, commits the session it used
+ * (getSession/startSession), then adds `Vary: Cookie` if it read the session. Nothing is saved
+ * when the handler throws or returns a 5xx; a regenerate or destroy it already did stays done.
+ * Once the handler has returned, a commit still running rejects with HEADERS_SENT.
+ *
+ * @example
+ *   export const GET = withSession(manager, async (request: Request) => {
+ *     const session = (await getSession(manager))!
+ *     return Response.json({ user: await session.get('user') ?? null })
+ *   })
+ */
+export function withSession<A extends unknown[]>(
+  manager: Manager<any, any, any>,
+  handler: (...args: A) => Response | Promise<Response>,
+): (...args: A) => Promise<Response> {
+  return async (...args: A): Promise<Response> => {
+    const store = await cookieStore()
+    const s = state(store)
+    try {
+      const res = await handler(...args)
+      if (res.status < 500) await s.session?.commit()
+      return s.read || s.wrote ? withVary(res, s.wrote) : res
+    } finally {
+      s.closed = true
+    }
+  }
+}
+
+/** The response marked as depending on the Cookie header (a copy when its headers are immutable). */
+function withVary(res: Response, wrote: boolean): Response {
+  let out = res
+  try {
+    out.headers.set('vary', withVaryCookie(out.headers.get('vary')))
+  } catch {
+    // Response.redirect() and fetched responses have immutable headers.
+    out = new Response(res.body, res)
+    out.headers.set('vary', withVaryCookie(out.headers.get('vary')))
+  }
+  if (wrote) out.headers.set('cache-control', withNoCacheSetCookie(out.headers.get('cache-control')))
+  return out
+}
