@@ -10,6 +10,7 @@ import * as chacha from './chacha20';
 import { subkey as hchachaSubkey } from './hchacha20';
 import * as poly from './poly1305';
 import * as aead from './chacha20poly1305';
+import * as hkdfMod from './hkdf';
 
 export { sign, verify } from './sign';
 export { newId, newSignedId, validateId, poolFilled, poolRemaining } from './id';
@@ -188,4 +189,42 @@ export function aeadDecrypt(len: i32): i32 {
 }
 export function aeadWipe(): void {
   aead.wipe();
+}
+
+// HKDF-SHA256 (RFC 5869): see assembly/hkdf.ts. Inputs laid end to end at IO, the OKM written
+// right after them; the secret inputs (IKM, PRK) are wiped from IO. `len` or -1 (lengths that do
+// not fit IO, or `len` over 255 * 32).
+//   hkdf(saltLen, ikmLen, infoLen, len)   IO: salt | ikm | info, then OKM
+//   hkdfExtract(saltLen, ikmLen)          IO: salt | ikm; the 32-byte PRK at OUT
+//   hkdfExpand(prkLen, infoLen, len)      IO: prk | info, then OKM
+// @ts-ignore: decorator
+@inline function fits(a: i32, b: i32, c: i32, len: i32): bool {
+  return a >= 0 && b >= 0 && c >= 0 && len >= 0 && <i64>a + <i64>b + <i64>c + <i64>len <= <i64>IO_SIZE;
+}
+export function hkdf(saltLen: i32, ikmLen: i32, infoLen: i32, len: i32): i32 {
+  if (!fits(saltLen, ikmLen, infoLen, len) || len > hkdfMod.MAX_OKM) {
+    if (fits(saltLen, ikmLen, 0, 0)) memory.fill(IO + saltLen, 0, ikmLen);
+    return -1;
+  }
+  const ikm = IO + <usize>saltLen;
+  const info = ikm + <usize>ikmLen;
+  hkdfMod.derive(IO, saltLen, ikm, ikmLen, info, infoLen, info + <usize>infoLen, len);
+  memory.fill(ikm, 0, ikmLen);
+  return len;
+}
+export function hkdfExtract(saltLen: i32, ikmLen: i32): i32 {
+  if (!fits(saltLen, ikmLen, 0, 0)) return -1;
+  hkdfMod.extract(IO, saltLen, IO + <usize>saltLen, ikmLen, OUT);
+  memory.fill(IO + <usize>saltLen, 0, ikmLen);
+  return hkdfMod.HASH_LEN;
+}
+export function hkdfExpand(prkLen: i32, infoLen: i32, len: i32): i32 {
+  if (!fits(prkLen, infoLen, 0, len) || len > hkdfMod.MAX_OKM) {
+    if (fits(prkLen, 0, 0, 0)) memory.fill(IO, 0, prkLen);
+    return -1;
+  }
+  const info = IO + <usize>prkLen;
+  hkdfMod.expand(IO, prkLen, info, infoLen, info + <usize>infoLen, len);
+  memory.fill(IO, 0, prkLen);
+  return len;
 }

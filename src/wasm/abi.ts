@@ -121,8 +121,8 @@ export const CODEC_ENC_FIELDS = 4
 /** Key slots of the decode key cache. */
 export const CODEC_KEY_SLOTS = 256
 
-// ChaCha20, HChaCha20, Poly1305 and (X)ChaCha20-Poly1305 (assembly/chacha20.ts, hchacha20.ts,
-// poly1305.ts, chacha20poly1305.ts, xchacha20poly1305.ts). Keys are
+// ChaCha20, HChaCha20, Poly1305, (X)ChaCha20-Poly1305 and HKDF-SHA256 (assembly/chacha20.ts,
+// hchacha20.ts, poly1305.ts, chacha20poly1305.ts, xchacha20poly1305.ts, hkdf.ts). Keys are
 // written at IO and wiped from it by the call that takes them. `x` is 1 for XChaCha20-Poly1305.
 export interface CryptoExports {
   /** Key at IO[0..32), nonce at IO[32..44); the keystream starts at block `counter`. */
@@ -157,6 +157,13 @@ export interface CryptoExports {
   aeadVerify(): number
   aeadDecrypt(len: number): number
   aeadWipe(): void
+
+  /** IO: salt | ikm | info, then the OKM: len, or -1. */
+  hkdf(saltLen: number, ikmLen: number, infoLen: number, len: number): number
+  /** IO: salt | ikm; the PRK at OUT: 32, or -1. */
+  hkdfExtract(saltLen: number, ikmLen: number): number
+  /** IO: prk | info, then the OKM: len, or -1. */
+  hkdfExpand(prkLen: number, infoLen: number, len: number): number
 }
 
 /** A call out of order or a length that does not fit: nothing was done. */
@@ -167,3 +174,5 @@ export const AEAD_KEY_SIZE = 32
 export const AEAD_TAG_SIZE = 16
 export const CHACHA_NONCE_SIZE = 12
 export const XCHACHA_NONCE_SIZE = 24
+/** RFC 5869 §2.3: L <= 255 * HashLen. */
+export const HKDF_MAX_OKM = 255 * 32
