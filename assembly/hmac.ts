@@ -93,7 +93,7 @@ export function keepAbove(addr: usize): bool {
 }
 
 /** Writes the inner state (32 bytes) then the outer state of the `len`-byte key at `key` to `dst`. */
-function keyStates(dst: usize, key: usize, len: i32): void {
+export function keyStates(dst: usize, key: usize, len: i32): void {
   memory.fill(PAD, 0, 64);
   if (len > 64) {
     // Keys longer than a block are hashed first (RFC 2104 §2).
@@ -139,15 +139,30 @@ export function clearKey(slot: i32): void {
 
 /** Starts a MAC with `slot`'s key; feed the message with sha.update. */
 export function begin(slot: i32): void {
-  sha.begin(keyState(slot), 64);
+  beginAt(keyState(slot));
 }
 
 /** Finishes the MAC started by begin(slot) and writes 32 bytes at `out`. */
 export function end(slot: i32, out: usize): void {
+  endAt(keyState(slot), out);
+}
+
+/** Starts a MAC with the key states (keyStates) at `states`, which need not be a slot. */
+export function beginAt(states: usize): void {
+  sha.begin(states, 64);
+}
+
+/** Finishes the MAC started by beginAt(states) and writes 32 bytes at `out`. */
+export function endAt(states: usize, out: usize): void {
   sha.final(INNER);
-  sha.begin(keyState(slot) + 32, 64);
+  sha.begin(states + 32, 64);
   sha.update(INNER, 32);
   sha.final(out);
+}
+
+/** Forgets the last inner digest, for callers whose MACs are key material (HKDF). */
+export function wipeInner(): void {
+  memory.fill(INNER, 0, 32);
 }
 
 /**

@@ -20,6 +20,7 @@
 import { cpus } from 'node:os'
 import { codecSuite } from './codec.bench'
 import { coreSuite } from './core.bench'
+import { cryptoSuite } from './crypto.bench'
 import { cookieSuite } from './cookie.bench'
 import { contextTable, measure, rowsTable, sink, type Suite } from './harness'
 import { measureStartup } from './startup'
@@ -44,7 +45,7 @@ export async function main(codec: unknown, distIndex: string, extra: { httpServe
   const startupN = envInt('BENCH_STARTUP_N', 10)
 
   const core = coreSuite(SECRET)
-  const suites: Suite[] = [core, cookieSuite()]
+  const suites: Suite[] = [core, cookieSuite(), cryptoSuite()]
   // A codec that exists but fails its round-trip self-check must not hide the signing rows:
   // say so loudly, run the rest, and exit non-zero.
   let codecOrSkip: Suite | string

@@ -6,6 +6,9 @@
 // JavaScript (~27 kB gzipped, the workerd build's size) and the wasm inlined as base64, which
 // gzips worse than the binary. A feature that needs more (the sealed-cookie store's XChaCha20-
 // Poly1305 and HKDF in the core) raises the budget in the same change, saying so.
+//   Raised for the crypto of the sealed-cookie store: ChaCha20, HChaCha20, Poly1305, the AEAD and
+// HKDF took the wasm from 10.9 to 13.3 kB; its budget is again about 15% over that. The Node root
+// entry (47.0 kB with that wasm inlined) still fits its budget, with little room left for the store.
 // dist always carries the release wasm, so only the release project runs this.
 
 import { existsSync, readFileSync } from 'node:fs'
@@ -14,7 +17,7 @@ import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 
-const BUDGET = { wasm: 11_000, rootEntry: 48_000 }
+const BUDGET = { wasm: 15_300, rootEntry: 48_000 }
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const dist = join(root, 'dist')

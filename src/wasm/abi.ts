@@ -120,3 +120,59 @@ export const CODEC_ENC_LAST = 2
 export const CODEC_ENC_FIELDS = 4
 /** Key slots of the decode key cache. */
 export const CODEC_KEY_SLOTS = 256
+
+// ChaCha20, HChaCha20, Poly1305, (X)ChaCha20-Poly1305 and HKDF-SHA256 (assembly/chacha20.ts,
+// hchacha20.ts, poly1305.ts, chacha20poly1305.ts, xchacha20poly1305.ts, hkdf.ts). Keys are
+// written at IO and wiped from it by the call that takes them. `x` is 1 for XChaCha20-Poly1305.
+export interface CryptoExports {
+  /** Key at IO[0..32), nonce at IO[32..44); the keystream starts at block `counter`. */
+  chacha20Init(counter: number): void
+  /** XORs the keystream into IO[0..len) in place: 0, or AEAD_MISUSE. */
+  chacha20Update(len: number): number
+  chacha20Wipe(): void
+  /** Key at IO[0..32), 16 nonce bytes at IO[32..48): the 32-byte subkey at OUT. */
+  hchacha20(): void
+  /** One-time key at IO[0..32). */
+  poly1305Init(): void
+  /** Feeds IO[0..len): 0, or AEAD_MISUSE. */
+  poly1305Update(len: number): number
+  /** 16-byte tag at OUT. */
+  poly1305Final(): void
+
+  /** Offset in IO of the nonce of aeadSeal/aeadOpen/aeadInit (the key is at 0). */
+  aeadNonceAt(): number
+  /** Offset in IO of the aad of aeadSeal/aeadOpen; the text follows it. */
+  aeadDataAt(): number
+  /** Writes ciphertext | tag over the plaintext: textLen + 16, or AEAD_MISUSE. */
+  aeadSeal(x: number, aadLen: number, textLen: number): number
+  /** ctLen includes the tag: the plaintext length (plaintext over the ciphertext), AEAD_MISUSE or AEAD_FORGED. */
+  aeadOpen(x: number, aadLen: number, ctLen: number): number
+  aeadInit(x: number): void
+  aeadAad(len: number): number
+  aeadEncrypt(len: number): number
+  /** The tag at OUT: 16, or AEAD_MISUSE. */
+  aeadSealFinal(): number
+  aeadAuth(len: number): number
+  /** Tag at IO[0..16): 0, AEAD_FORGED (context wiped) or AEAD_MISUSE. */
+  aeadVerify(): number
+  aeadDecrypt(len: number): number
+  aeadWipe(): void
+
+  /** IO: salt | ikm | info, then the OKM: len, or -1. */
+  hkdf(saltLen: number, ikmLen: number, infoLen: number, len: number): number
+  /** IO: salt | ikm; the PRK at OUT: 32, or -1. */
+  hkdfExtract(saltLen: number, ikmLen: number): number
+  /** IO: prk | info, then the OKM: len, or -1. */
+  hkdfExpand(prkLen: number, infoLen: number, len: number): number
+}
+
+/** A call out of order or a length that does not fit: nothing was done. */
+export const AEAD_MISUSE = -1
+/** The tag did not match: nothing was decrypted. */
+export const AEAD_FORGED = -2
+export const AEAD_KEY_SIZE = 32
+export const AEAD_TAG_SIZE = 16
+export const CHACHA_NONCE_SIZE = 12
+export const XCHACHA_NONCE_SIZE = 24
+/** RFC 5869 §2.3: L <= 255 * HashLen. */
+export const HKDF_MAX_OKM = 255 * 32
