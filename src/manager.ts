@@ -26,6 +26,33 @@ export type CanSetCookie<Res = any> = (res: Res) => boolean
 /** Called once per session, at its first read: the adapter marks the response Vary: Cookie. */
 export type OnRead<Res = any> = (res: Res) => void
 
+/**
+ * The cookie and response hooks a framework adapter brings along (src/adapters/): a Manager made
+ * with no getCookie/setCookie serves the adapter through these, and one made with them keeps its
+ * own for direct acquire() calls.
+ */
+export interface AdapterHooks<Req = any, Res = any> {
+  getCookie: GetCookie<Req>
+  setCookie: SetCookie<Res>
+  canSetCookie: CanSetCookie<Res>
+  onRead: OnRead<Res>
+}
+
+/** What `manager[withHooks](hooks)` gives an adapter: acquire and newSession on those hooks. */
+export interface HookedManager<T extends SessionData, Req, Res> {
+  acquire(req: Req, res: Res, ctx?: object): Promise<Session<T>>
+  newSession(req: Req, res: Res, ctx?: object): Promise<Session<T>>
+}
+
+/**
+ * The adapters' way in (not part of the public API, hence a symbol the package barrel does not
+ * export): acquire and newSession with the adapter's own hooks. Express could use the node hooks
+ * through acquire, but Fastify and Hono keep a response's headers in their own objects until they
+ * send it, so a cookie written to the raw response would be overwritten or lost; and DESIGN.md
+ * asks that `new Manager({ store, secrets })` be all an adapter needs.
+ */
+export const withHooks: unique symbol = Symbol('simplesessions.withHooks')
+
 export interface CookieOptions {
   /** Default "session". `__Host-` and `__Secure-` prefixes are checked against the other options. */
   name?: string
@@ -231,24 +258,32 @@ export class Manager<T extends SessionData = SessionData, Req = any, Res = any> 
       if (existing) return existing
     }
     this.#hooks()
-    const raw = this.#getCookie!(this.#cookieName, req)
+    return this.#acquire(req, res, ctx, this.#ctx, this.#getCookie!)
+  }
+
+  async #acquire<Rq, Rs>(req: Rq, res: Rs, ctx: object | undefined, c: SessionContext, getCookie: GetCookie<Rq>): Promise<Session<T>> {
+    if (ctx !== undefined) {
+      const existing = this.#sessions.get(ctx)
+      if (existing) return existing
+    }
+    const raw = getCookie(this.#cookieName, req)
     let from: { id: string; cookie: string; resign: boolean } | undefined
     if (typeof raw === 'string' && raw !== '') {
       const v = this.#signer.check(raw)
-      if (typeof v === 'string') this.#ctx.invalid(v, raw, req)
-      else if (this.#validateId && !this.#validateId(v.id)) this.#ctx.invalid('malformed', raw, req)
+      if (typeof v === 'string') c.invalid(v, raw, req)
+      else if (this.#validateId && !this.#validateId(v.id)) c.invalid('malformed', raw, req)
       else from = { id: v.id, cookie: raw, resign: v.key > 0 }
     }
     let session: Session<T>
     if (from) {
-      session = new Session<T>(this.#ctx, req, res, from)
+      session = new Session<T>(c, req, res, from)
       if (!this.#autoCreate) {
         await session.load()
         if (session.isNew) throw new SessionError('INVALID_SESSION', 'the session has expired or does not exist')
       }
     } else {
       if (!this.#autoCreate) throw new SessionError('INVALID_SESSION', 'no valid session cookie')
-      session = new Session<T>(this.#ctx, req, res, undefined)
+      session = new Session<T>(c, req, res, undefined)
     }
     if (ctx !== undefined) this.#sessions.set(ctx, session)
     return session
@@ -263,9 +298,27 @@ export class Manager<T extends SessionData = SessionData, Req = any, Res = any> 
    */
   async newSession(req: Req, res: Res, ctx?: object): Promise<Session<T>> {
     this.#hooks()
-    const session = new Session<T>(this.#ctx, req, res, undefined)
+    return this.#newSession(req, res, ctx, this.#ctx)
+  }
+
+  #newSession(req: unknown, res: unknown, ctx: object | undefined, c: SessionContext): Session<T> {
+    const session = new Session<T>(c, req, res, undefined)
     if (ctx !== undefined) this.#sessions.set(ctx, session)
     return session
+  }
+
+  /** See withHooks: acquire and newSession with an adapter's hooks instead of the registered ones. */
+  [withHooks]<Rq, Rs>(hooks: AdapterHooks<Rq, Rs>): HookedManager<T, Rq, Rs> {
+    // The same configuration and services (the store getter follows useStore), other hooks.
+    const c: SessionContext = Object.create(this.#ctx, {
+      setCookie: { value: hooks.setCookie },
+      canSetCookie: { value: (res: unknown) => hooks.canSetCookie(res as Rs) !== false },
+      onRead: { value: hooks.onRead },
+    }) as SessionContext
+    return {
+      acquire: (req, res, ctx) => this.#acquire(req, res, ctx, c, hooks.getCookie),
+      newSession: async (req, res, ctx) => this.#newSession(req, res, ctx, c),
+    }
   }
 
   #hooks(): void {
