@@ -24,7 +24,7 @@ import * as esbuild from 'esbuild'
 import { execFileSync } from 'node:child_process'
 import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { basename, dirname, join, relative } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const only = process.argv[2]
@@ -165,12 +165,27 @@ if (only === undefined) {
     `simplesessions is an ES module: require() of it needs a Node that loads ES modules (${engines.node}); ` +
     `Jest's CommonJS mode cannot, import it from tests run with Jest's ESM support instead`
   for (const e of entries) {
+    // An entry with a default export (the Fastify plugin) names its exports one by one, with
+    // __esModule: require() then gives `.default` as its declarations (`export default` in the
+    // .d.cts) say, which tools that read the file without running it (TypeScript's own checks,
+    // @arethetypeswrong/cli) can see. The values are still the ES module's own.
+    const { default: hasDefault, ...names } = await import(pathToFileURL(join(root, 'dist', `${e}.js`)).href)
+    const body =
+      hasDefault === undefined
+        ? `  module.exports = require('./${basename(e)}.js')
+`
+        : `  const m = require('./${basename(e)}.js')
+` +
+          `  Object.defineProperty(exports, '__esModule', { value: true })
+` +
+          ['default', ...Object.keys(names)].map((n) => `  exports.${n} = m.${n}
+`).join('')
     writeFileSync(
       join(root, 'dist', `${e}.cjs`),
       `'use strict'\n` +
         `// require() of this subpath: its ES module itself, so that require and import share one instance.\n` +
         `try {\n` +
-        `  module.exports = require('./${basename(e)}.js')\n` +
+        body +
         `} catch (err) {\n` +
         `  if (err?.code !== 'ERR_REQUIRE_ESM') throw err\n` +
         `  throw Object.assign(new Error(${JSON.stringify(needs)}, { cause: err }), { code: err.code })\n` +

@@ -40,7 +40,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { AdapterData, AdapterSession } from '../../index.js'
 import { withHooks, type Manager } from '../../manager.js'
-import type { Session } from '../../session.js'
+import type { Session as SimpleSession } from '../../session.js'
 import { canSetCookie, getCookie, onRead, setCookie } from '../node/index.js'
 import { checkOptions, keepSlot, Slot, slotOf, type AdapterOptions } from '../lifecycle.js'
 
@@ -55,14 +55,14 @@ declare global {
       /** The request's session (see AdapterTypes in the package root for its type). */
       session: AdapterSession
       /** Starts a fresh session for this request (manager.newSession), which becomes `req.session`. */
-      startSession(): Promise<Session<AdapterData>>
+      startSession(): Promise<SimpleSession<AdapterData>>
     }
   }
 }
 
 type Next = (err?: unknown) => void
 /** What the middleware adds to the request. */
-type WithSession = IncomingMessage & { session: AdapterSession; startSession(): Promise<Session<AdapterData>> }
+type WithSession = IncomingMessage & { session: AdapterSession; startSession(): Promise<SimpleSession<AdapterData>> }
 
 /** The response methods that put the head (and maybe body) on the wire. */
 const HEAD_METHODS = ['writeHead', 'write', 'end', 'flushHeaders'] as const
@@ -97,7 +97,7 @@ function expose(req: WithSession, slot: Slot<AdapterData>): void {
     configurable: true,
     enumerable: true,
     get: () => slot.session,
-    set: (v: Session<AdapterData> | null) => (slot.session = v),
+    set: (v: SimpleSession<AdapterData> | null) => (slot.session = v),
   })
   req.startSession = slot.start
 }

@@ -32,7 +32,7 @@ import type { AdapterData, AdapterSession } from '../../index.js'
 import { getCookie as readCookie, mergeSetCookie, serializeCookie, withNoCacheSetCookie, withVaryCookie, type CookieAttributes } from '../../cookie.js'
 import { SessionError } from '../../errors.js'
 import { withHooks, type Manager } from '../../manager.js'
-import type { Session } from '../../session.js'
+import type { Session as SimpleSession } from '../../session.js'
 import { checkOptions, keepSlot, Slot, slotOf, type AdapterOptions } from '../lifecycle.js'
 
 export type { AdapterOptions } from '../lifecycle.js'
@@ -42,7 +42,7 @@ declare module 'fastify' {
     /** The request's session (see AdapterTypes in the package root for its type). */
     session: AdapterSession
     /** Starts a fresh session for this request (manager.newSession), which becomes `request.session`. */
-    startSession(): Promise<Session<AdapterData>>
+    startSession(): Promise<SimpleSession<AdapterData>>
   }
 }
 
@@ -90,7 +90,7 @@ const simplesessions: FastifyPluginAsync<FastifySessionOptions> = async (fastify
   // registration finds them in place.
   if (!fastify.hasRequestDecorator('session')) fastify.decorateRequest('session', null as unknown as AdapterSession)
   if (!fastify.hasRequestDecorator('startSession')) {
-    fastify.decorateRequest('startSession', function (this: FastifyRequest): Promise<Session<AdapterData>> {
+    fastify.decorateRequest('startSession', function (this: FastifyRequest): Promise<SimpleSession<AdapterData>> {
       return Promise.reject(new SessionError('CONFIG', 'startSession: the simplesessions plugin is not registered in this context'))
     })
   }
@@ -119,4 +119,5 @@ const plugin: FastifyPluginAsync<FastifySessionOptions> = Object.assign(simplese
   [Symbol.for('plugin-meta')]: { name: 'simplesessions', fastify: '5.x' },
 })
 
+export { plugin }
 export default plugin

@@ -29,7 +29,7 @@ import type { AdapterData, AdapterSession } from '../../index.js'
 import { getCookie as readCookie, withVaryCookie, type CookieAttributes } from '../../cookie.js'
 import { SessionError } from '../../errors.js'
 import { withHooks, type Manager } from '../../manager.js'
-import type { Session } from '../../session.js'
+import type { Session as SimpleSession } from '../../session.js'
 import { canSetCookie as mutable, setCookie as setHeadersCookie } from '../fetch/index.js'
 import { checkOptions, keepSlot, Slot, slotOf, type AdapterOptions } from '../lifecycle.js'
 
@@ -40,7 +40,7 @@ declare module 'hono' {
     /** The request's session (see AdapterTypes in the package root for its type). */
     session: AdapterSession
     /** Starts a fresh session for this request (manager.newSession), which becomes `c.var.session`. */
-    startSession: () => Promise<Session<AdapterData>>
+    startSession: () => Promise<SimpleSession<AdapterData>>
   }
 }
 
