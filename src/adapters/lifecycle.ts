@@ -81,15 +81,17 @@ export class Slot<T extends SessionData = SessionData> {
   }
 }
 
-/** Each request's slots, by Manager: a second mount of a middleware finds the first one's. */
-const slots = new WeakMap<object, Map<object, Slot<any>>>()
+/** Where a request object keeps its slots: a symbol property, the newest first. */
+const SLOTS = Symbol('simplesessions.slots')
+type Holder = { [SLOTS]?: { manager: object; slot: Slot<any>; next: unknown } }
 
+/** The slot of `manager` on this request object (a second mount of a middleware finds the first one's). */
 export function slotOf(req: object, manager: object): Slot<any> | undefined {
-  return slots.get(req)?.get(manager)
+  for (let s = (req as Holder)[SLOTS]; s; s = s.next as Holder[typeof SLOTS]) if (s.manager === manager) return s.slot
+  return undefined
 }
 
 export function keepSlot(req: object, manager: object, slot: Slot<any>): void {
-  let m = slots.get(req)
-  if (!m) slots.set(req, (m = new Map()))
-  m.set(manager, slot)
+  const h = req as Holder
+  h[SLOTS] = { manager, slot, next: h[SLOTS] }
 }

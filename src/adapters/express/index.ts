@@ -79,12 +79,13 @@ export function session(manager: Manager<any, any, any>, options?: AdapterOption
     const r = req as WithSession
     const known = slotOf(req, manager)
     if (known) {
-      expose(r, known)
+      r.session = known.session as AdapterSession
+      r.startSession = known.start
       return next()
     }
-    const slot = new Slot<AdapterData>(hooked, req, res, opts, () => undefined)
+    const slot = new Slot<AdapterData>(hooked, req, res, opts, (s) => (r.session = s as AdapterSession))
     keepSlot(req, manager, slot)
-    expose(r, slot)
+    r.startSession = slot.start
     slot.open().then(() => {
       hold(res, slot, next)
       next()
@@ -92,49 +93,63 @@ export function session(manager: Manager<any, any, any>, options?: AdapterOption
   }
 }
 
-function expose(req: WithSession, slot: Slot<AdapterData>): void {
-  Object.defineProperty(req, 'session', {
-    configurable: true,
-    enumerable: true,
-    get: () => slot.session,
-    set: (v: SimpleSession<AdapterData> | null) => (slot.session = v),
-  })
-  req.startSession = slot.start
+/** A response's held calls, and what releases them. */
+interface Held {
+  slot: Slot<AdapterData>
+  next: Next
+  /** The response's own methods as they were when the middleware ran. */
+  original: Record<HeadMethod, (...args: unknown[]) => unknown>
+  calls: [HeadMethod, unknown[]][] | undefined
+  released: boolean
 }
 
+const HELD = Symbol('simplesessions.held')
+type Holding = ServerResponse & { [HELD]: Held }
+type Methods = Record<HeadMethod, (...args: unknown[]) => unknown>
+
 /**
- * Holds the first head-writing call until the session committed, then replays the held calls.
- * The wrappers stay in place and pass through once released (another middleware may have wrapped
- * them in turn, e.g. compression), so nothing is put back by hand.
+ * Wrappers shared by every response (no closures per request): the first head-writing call is
+ * held until the session committed, then the held calls run in their order. The wrappers stay in
+ * place and pass through once released (another middleware may have wrapped them in turn, e.g.
+ * compression), so nothing is put back by hand.
  */
-function hold(res: ServerResponse, slot: Slot<AdapterData>, next: Next): void {
-  const own = res as unknown as Record<HeadMethod, (...args: unknown[]) => unknown>
-  let held: [HeadMethod, unknown[]][] | undefined
-  let released = false
-  for (const m of HEAD_METHODS) {
-    const original = own[m]
-    own[m] = function (this: unknown, ...args: unknown[]) {
-      if (released) return original.apply(this, args)
-      const ret = m === 'write' ? true : m === 'flushHeaders' ? undefined : res
-      if (held) {
-        held.push([m, args])
+const wrappers = Object.fromEntries(
+  HEAD_METHODS.map((m) => [
+    m,
+    function (this: Holding, ...args: unknown[]): unknown {
+      const h = this[HELD]
+      const own = this as unknown as Methods
+      if (h.released) return h.original[m].apply(this, args)
+      const ret = m === 'write' ? true : m === 'flushHeaders' ? undefined : this
+      if (h.calls) {
+        h.calls.push([m, args])
         return ret
       }
-      held = [[m, args]]
+      h.calls = [[m, args]]
       // writeHead(status) sets the status as it sends it.
-      const status = m === 'writeHead' && typeof args[0] === 'number' ? args[0] : res.statusCode
-      slot.end(status >= 500).then(
+      const status = m === 'writeHead' && typeof args[0] === 'number' ? args[0] : this.statusCode
+      h.slot.end(status >= 500).then(
         () => {
-          released = true
-          for (const [method, a] of held ?? []) own[method].apply(res, a)
+          h.released = true
+          for (const [method, a] of h.calls ?? []) own[method].apply(this, a)
         },
         (err: unknown) => {
-          released = true
-          held = undefined
-          next(err)
+          h.released = true
+          h.calls = undefined
+          h.next(err)
         },
       )
       return ret
-    }
-  }
+    },
+  ]),
+) as Methods
+
+function hold(res: ServerResponse, slot: Slot<AdapterData>, next: Next): void {
+  const r = res as Holding
+  const own = res as unknown as Methods
+  r[HELD] = { slot, next, original: { writeHead: own.writeHead, write: own.write, end: own.end, flushHeaders: own.flushHeaders }, calls: undefined, released: false }
+  own.writeHead = wrappers.writeHead
+  own.write = wrappers.write
+  own.end = wrappers.end
+  own.flushHeaders = wrappers.flushHeaders
 }
