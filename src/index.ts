@@ -35,7 +35,6 @@ export type { Store, SessionMeta, SessionRecord, CommitBatch, FieldValues, Regen
  *     }
  *   }
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
 export interface AdapterTypes {}
 
 /** The session data type the adapters use: AdapterTypes['data'], else any values. */

@@ -49,7 +49,6 @@ export type { AdapterOptions } from '../lifecycle.js'
 declare global {
   // Express's Request type extends the global Express.Request (@types/express-serve-static-core),
   // so these reach `req` in every handler typed by @types/express.
-  // eslint-disable-next-line @typescript-eslint/no-namespace
   namespace Express {
     interface Request {
       /** The request's session (see AdapterTypes in the package root for its type). */
