@@ -33,9 +33,14 @@ export interface Server {
   port: number
 }
 
-/** Starts `node [nodeArgs] script mode` with `env` added, resolving once it listens. */
-export function startServer(script: string, mode: string, nodeArgs: string[], env: Record<string, string>): Promise<Server> {
-  const child = spawn(process.execPath, [...nodeArgs, script, mode], {
+/**
+ * Starts `node [nodeArgs] script ...mode` with `env` added, resolving once it listens; with
+ * `pin`, under `taskset -c pin` (when taskset exists) so the server keeps to one CPU.
+ */
+export function startServer(script: string, mode: string | string[], nodeArgs: string[], env: Record<string, string>, pin?: { taskset: string; cpu: number }): Promise<Server> {
+  const args = [...nodeArgs, script, ...(Array.isArray(mode) ? mode : [mode])]
+  const [command, argv] = pin ? [pin.taskset, ['-c', String(pin.cpu), process.execPath, ...args]] : [process.execPath, args]
+  const child = spawn(command, argv, {
     env: { ...process.env, ...env },
     stdio: ['pipe', 'pipe', 'inherit'],
   })

@@ -16,7 +16,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { runChild, type Handler } from './child-main'
 import { Manager } from '../src/manager'
 import { MemoryStore } from '../src/stores/memory'
-import { getCookie, setCookie } from '../src/adapters/node'
+import { getCookie, setCookie } from '../src/adapters/node/index'
 
 const mode = process.argv[2]
 if (mode !== 'session' && mode !== 'plain') throw new Error(`usage: http-server.mjs session|plain, got ${mode}`)

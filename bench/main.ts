@@ -16,6 +16,14 @@
 //
 //   BENCH_REDIS_ROUNDS=3 (0 skips)  BENCH_REDIS_SECONDS=4  BENCH_REDIS_WARMUP=1
 //   (BENCH_HTTP_CONNECTIONS and BENCH_HTTP_NODE_ARGS apply to these server children too)
+//
+// And the framework rows (bench/frameworks.bench.ts; server children from
+// bench/frameworks-server.ts): Express 5, Fastify 5 and Hono with our adapter vs their usual
+// session library, 8 connections with a session each unless BENCH_HTTP_CONNECTIONS says otherwise:
+//
+//   BENCH_FRAMEWORK_ROUNDS=4 (0 skips)  BENCH_FRAMEWORK_SECONDS=4  BENCH_FRAMEWORK_WARMUP=1
+//
+// BENCH_ONLY=frameworks runs the framework rows alone (nothing else is measured).
 
 import { cpus } from 'node:os'
 import { codecSuite } from './codec.bench'
@@ -27,6 +35,7 @@ import { measureStartup } from './startup'
 import { measureHttp } from './http.bench'
 import { measureMemory } from './memory.bench'
 import { measureRedisHttp } from './redis.bench'
+import { measureFrameworks } from './frameworks.bench'
 
 /** The same secret for every library: 44 ASCII bytes. */
 const SECRET = 'bench-secret-4f9c2a7e1b6d3c8a0e5f7b2d9c4a6e1f'
@@ -38,7 +47,10 @@ function envInt(name: string, fallback: number): number {
   return v
 }
 
-export async function main(codec: unknown, distIndex: string, extra: { httpServer?: string; redisServer?: string } = {}): Promise<void> {
+export async function main(codec: unknown, distIndex: string, extra: { httpServer?: string; redisServer?: string; frameworksServer?: string } = {}): Promise<void> {
+  const only = process.env.BENCH_ONLY ?? ''
+  if (only !== '' && only !== 'frameworks') throw new Error(`BENCH_ONLY must be "frameworks" or unset, got ${only}`)
+  if (only === 'frameworks') return frameworks(extra.frameworksServer)
   const runs = envInt('BENCH_RUNS', 2)
   const timeMs = envInt('BENCH_TIME_MS', 700)
   const warmupMs = envInt('BENCH_WARMUP_MS', 200)
@@ -120,7 +132,26 @@ export async function main(codec: unknown, distIndex: string, extra: { httpServe
   const memoryN = envInt('BENCH_MEMORY_N', 20000)
   if (memoryN > 0) console.log(`\n${await measureMemory(SECRET, memoryN, envInt('BENCH_MEMORY_ROUNDS', 3))}`)
 
+  await frameworks(extra.frameworksServer)
+
   for (const s of suites) if (s.note) console.log(`\n${s.note}`)
   console.log(`\n(sink ${sink.n}${sink.last === undefined ? '' : ', last decoded kept'})`)
   core.signer.close()
+}
+
+async function frameworks(serverScript: string | undefined): Promise<void> {
+  const rounds = envInt('BENCH_FRAMEWORK_ROUNDS', 4)
+  if (rounds === 0) return
+  if (serverScript === undefined) return console.log('\nFramework rows SKIPPED: no server script (run through build/bench.mjs)')
+  console.log(
+    `\n${await measureFrameworks({
+      serverScript,
+      secret: SECRET,
+      rounds,
+      seconds: envInt('BENCH_FRAMEWORK_SECONDS', 4),
+      warmupSeconds: envInt('BENCH_FRAMEWORK_WARMUP', 1),
+      connections: envInt('BENCH_HTTP_CONNECTIONS', 8),
+      nodeArgs: (process.env.BENCH_HTTP_NODE_ARGS ?? '').split(' ').filter((a) => a !== ''),
+    })}`,
+  )
 }

@@ -25,7 +25,7 @@ import { RedisStore as ConnectRedisStore } from 'connect-redis'
 import expressSession from 'express-session'
 import { Manager } from '../src/manager'
 import { RedisStore, recommendedClientOptions } from '../src/stores/redis'
-import { getCookie, setCookie } from '../src/adapters/node'
+import { getCookie, setCookie } from '../src/adapters/node/index'
 
 const mode = process.argv[2]
 if (mode !== 'ours-redis' && mode !== 'express-session-redis' && mode !== 'plain') {

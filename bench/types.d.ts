@@ -31,6 +31,8 @@ declare module 'autocannon' {
     /** Seconds. */
     duration?: number
     headers?: Record<string, string>
+    /** Called with each connection's client before it starts (bench/frameworks.bench.ts). */
+    setupClient?: (client: { setHeaders(headers: Record<string, string>): void }) => void
   }
   interface Result {
     '2xx': number

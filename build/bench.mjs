@@ -5,7 +5,9 @@
 // BENCH_STARTUP_N, BENCH_HTTP_*, BENCH_MEMORY_* (see bench/main.ts); BENCH_NO_BUILD=1 skips the
 // build step. bench/http-server.ts is bundled on its own into build/out/http-server.mjs: the HTTP
 // rows run it in child processes; bench/redis-server-child.ts likewise into
-// build/out/redis-server.mjs for the Redis HTTP rows (BENCH_REDIS_*).
+// build/out/redis-server.mjs for the Redis HTTP rows (BENCH_REDIS_*), and
+// bench/frameworks-server.ts into build/out/frameworks-server.mjs for the framework rows
+// (BENCH_FRAMEWORK_*; BENCH_ONLY=frameworks runs them alone).
 import * as esbuild from 'esbuild'
 import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
@@ -31,11 +33,13 @@ const outfile = join(root, 'build/out/bench.mjs')
 const httpServer = join(root, 'build/out/http-server.mjs')
 // The Redis HTTP rows' server, run by bench/redis.bench.ts in child processes.
 const redisServer = join(root, 'build/out/redis-server.mjs')
+// The framework rows' servers, run by bench/frameworks.bench.ts in child processes.
+const frameworksServer = join(root, 'build/out/frameworks-server.mjs')
 // A generated entry, so that no file under bench/ imports src/codec.ts (which may not exist yet).
 const entry = [
   `import { main } from './bench/main'`,
   hasCodec ? `import * as codec from './src/codec'` : `const codec = undefined`,
-  `await main(codec, ${JSON.stringify(distIndex)}, { httpServer: ${JSON.stringify(httpServer)}, redisServer: ${JSON.stringify(redisServer)} })`,
+  `await main(codec, ${JSON.stringify(distIndex)}, { httpServer: ${JSON.stringify(httpServer)}, redisServer: ${JSON.stringify(redisServer)}, frameworksServer: ${JSON.stringify(frameworksServer)} })`,
 ].join('\n')
 
 await esbuild.build({
@@ -58,14 +62,19 @@ await esbuild.build({
   outfile: httpServer,
   logLevel: 'warning',
 })
-await esbuild.build({
-  entryPoints: [join(root, 'bench/redis-server-child.ts')],
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'esm',
-  packages: 'external',
-  outfile: redisServer,
-  logLevel: 'warning',
-})
+for (const [entry, out] of [
+  ['bench/redis-server-child.ts', redisServer],
+  ['bench/frameworks-server.ts', frameworksServer],
+]) {
+  await esbuild.build({
+    entryPoints: [join(root, entry)],
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    packages: 'external',
+    outfile: out,
+    logLevel: 'warning',
+  })
+}
 run(['--expose-gc', outfile])

@@ -24,7 +24,7 @@ import * as esbuild from 'esbuild'
 import { execFileSync } from 'node:child_process'
 import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { basename, dirname, join, relative } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const only = process.argv[2]
@@ -53,11 +53,29 @@ function generate(target, bytes) {
 
 process.chdir(root)
 for (const target of ['debug', 'release']) generate(target, await compile(target))
-// Public entry points: the barrel and one subpath per store and adapter (package.json exports).
-const entries = ['index', 'stores/memory', 'stores/redis', 'adapters/node', 'adapters/fetch', 'adapters/next/index']
-// What runs on workerd, Vercel Edge and in browsers: all but the Redis store (ioredis needs Node's
-// TCP sockets); package.json maps stores/redis to null under those conditions.
-const webEntries = entries.filter((e) => e !== 'stores/redis')
+// Public entry points, read from package.json `exports` so that a new store or adapter is one edit
+// there: each subpath's `import` file names its source (./dist/X.js is built from src/X.ts), and a
+// subpath that is null under `workerd` (Node only: stores/redis needs Node's TCP sockets, the
+// Express and Fastify adapters need node:http) stays out of the workerd, Vercel Edge and browser
+// builds. The test of the exports map (test/package-builds.test.ts) checks the other direction:
+// every file the map names exists after a build.
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
+const subpaths = Object.entries(pkg.exports).filter(([p]) => p !== './package.json')
+const entryOf = (file) => {
+  const m = /^\.\/dist\/(.+)\.js$/.exec(file ?? '')
+  if (!m) throw new Error(`package.json exports: ${file} is not ./dist/<entry>.js`)
+  return m[1]
+}
+const entries = subpaths.map(([, c]) => entryOf(c.import?.default))
+const webEntries = subpaths.filter(([, c]) => c.workerd !== null).map(([, c]) => entryOf(c.import?.default))
+for (const [subpath, c] of subpaths) {
+  // The platform builds mirror the Node one under dist/<condition>/; the map must say the same.
+  for (const cond of ['workerd', 'edge-light', 'browser']) {
+    if ((c[cond] === null) !== (c.workerd === null)) throw new Error(`package.json exports ${subpath}: ${cond} and workerd must both be null or both set`)
+    if (c[cond] !== null && c[cond]?.default !== `./dist/${cond}/${entryOf(c.import?.default)}.js`) throw new Error(`package.json exports ${subpath}: ${cond} must be ./dist/${cond}/${entryOf(c.import?.default)}.js`)
+  }
+  if (c.require?.default !== `./dist/${entryOf(c.import?.default)}.cjs`) throw new Error(`package.json exports ${subpath}: require must be the .cjs beside the import file`)
+}
 
 /** Resolves the core's loader (src/wasm/load.ts) to a platform's variant. */
 const loader = (variant) => ({
@@ -90,8 +108,9 @@ async function bundle({ entryPoints, outdir, plugins = [], wasmSuffix }) {
     format: 'esm',
     platform: 'neutral',
     target: 'es2022',
-    // ioredis and next are optional peer dependencies: imported by their store and adapter, never bundled.
-    external: ['node:*', 'ioredis', 'next', 'next/*'],
+    // Optional peer dependencies (ioredis, the frameworks: package.json peerDependencies) are
+    // imported by the subpath that needs them, never bundled.
+    external: ['node:*', ...Object.keys(pkg.peerDependencies ?? {})],
     chunkNames: 'chunks/[name]-[hash]',
     plugins,
     write: false,
@@ -141,17 +160,32 @@ if (only === undefined) {
   await bundle({ entryPoints: webEntries, outdir: 'dist/edge-light', plugins: [loader('module'), wasmImport], wasmSuffix: '?module' })
   await bundle({ entryPoints: webEntries, outdir: 'dist/browser', plugins: [loader('browser')] })
   // The CommonJS entries: the ESM build through require(esm) (see the module comment).
-  const { engines } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
+  const { engines } = pkg
   const needs =
     `simplesessions is an ES module: require() of it needs a Node that loads ES modules (${engines.node}); ` +
     `Jest's CommonJS mode cannot, import it from tests run with Jest's ESM support instead`
   for (const e of entries) {
+    // An entry with a default export (the Fastify plugin) names its exports one by one, with
+    // __esModule: require() then gives `.default` as its declarations (`export default` in the
+    // .d.cts) say, which tools that read the file without running it (TypeScript's own checks,
+    // @arethetypeswrong/cli) can see. The values are still the ES module's own.
+    const { default: hasDefault, ...names } = await import(pathToFileURL(join(root, 'dist', `${e}.js`)).href)
+    const body =
+      hasDefault === undefined
+        ? `  module.exports = require('./${basename(e)}.js')
+`
+        : `  const m = require('./${basename(e)}.js')
+` +
+          `  Object.defineProperty(exports, '__esModule', { value: true })
+` +
+          ['default', ...Object.keys(names)].map((n) => `  exports.${n} = m.${n}
+`).join('')
     writeFileSync(
       join(root, 'dist', `${e}.cjs`),
       `'use strict'\n` +
         `// require() of this subpath: its ES module itself, so that require and import share one instance.\n` +
         `try {\n` +
-        `  module.exports = require('./${basename(e)}.js')\n` +
+        body +
         `} catch (err) {\n` +
         `  if (err?.code !== 'ERR_REQUIRE_ESM') throw err\n` +
         `  throw Object.assign(new Error(${JSON.stringify(needs)}, { cause: err }), { code: err.code })\n` +
@@ -161,7 +195,11 @@ if (only === undefined) {
   // Declarations: one tree for import (.d.ts) and its copy for require (.d.cts), so that each
   // entry has a .d.ts/.d.cts pair and TypeScript under node16/nodenext types a require() as
   // CommonJS. Every build (node, workerd, edge-light, browser) has the same API and these types.
-  execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
+  // tsconfig.build.json holds the options; its file list is the entries (a generated config).
+  const tsconfig = join(root, 'build/out/tsconfig.dist.json')
+  mkdirSync(dirname(tsconfig), { recursive: true })
+  writeFileSync(tsconfig, JSON.stringify({ extends: '../../tsconfig.build.json', files: entries.map((e) => `../../src/${e}.ts`) }, null, 2))
+  execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', tsconfig], {
     stdio: 'inherit',
   })
   declarationsForRequire(join(root, 'dist'))

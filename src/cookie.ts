@@ -444,3 +444,17 @@ export function withNoCacheSetCookie(cacheControl: string | null | undefined): s
   }
   return `${cacheControl}, ${directive}`
 }
+
+/**
+ * The Set-Cookie lines of a response with any earlier line for cookie `name` replaced by `line`:
+ * a response that sets the same cookie twice (a regenerate followed by a commit) sends it once,
+ * the last value. A user agent would keep the last of the two anyway (RFC 6265bis §5.7), but
+ * servers are told not to send two (§4.1.1: "Servers SHOULD NOT include more than one Set-Cookie
+ * header field in the same response with the same cookie-name").
+ */
+export function mergeSetCookie(lines: readonly string[], name: string, line: string): string[] {
+  const prefix = `${name}=`
+  const out = lines.filter((l) => !l.startsWith(prefix))
+  out.push(line)
+  return out
+}

@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { randomBytes } from 'node:crypto'
 import { Manager, type Session, type Value } from './index.js'
 import { MemoryStore } from './stores/memory.js'
-import { getCookie, setCookie } from './adapters/node.js'
+import { getCookie, setCookie } from './adapters/node/index.js'
 
 const secret = process.env.SESSION_SECRET ?? randomBytes(32).toString('base64url')
 if (!process.env.SESSION_SECRET) console.log('SESSION_SECRET is not set: using a random one, so sessions end when the demo stops.')

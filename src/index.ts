@@ -1,7 +1,9 @@
 // Public barrel: the Manager/Session API, the one error class, the typed helpers, and the
 // building blocks (signing, IDs, codec) for those who need them directly.
 // Stores and adapters have their own subpaths: simplesessions/stores/memory,
-// simplesessions/adapters/node, simplesessions/adapters/fetch.
+// simplesessions/stores/redis, simplesessions/adapters/<node|fetch|express|fastify|hono>.
+import type { Session, SessionData } from './session.js'
+
 export { Manager } from './manager.js'
 export type { ManagerOptions, CookieOptions, CookieHooks, GetCookie, SetCookie, CanSetCookie, OnRead, InvalidCookieEvent } from './manager.js'
 export { Session } from './session.js'
@@ -17,3 +19,26 @@ export { encodeValue, decodeValue, encodeFields, decodeFields } from './codec.js
 export type { Value, CodecLimits } from './codec.js'
 export type { CookieAttributes } from './cookie.js'
 export type { Store, SessionMeta, SessionRecord, CommitBatch, FieldValues, RegenerateResult } from './stores/types.js'
+
+/**
+ * The types of the session that the framework adapters hand each request (`req.session`,
+ * `request.session`, `c.var.session`). Empty by default: values of any codec type, and a session
+ * always there (the Manager's default `autoCreate: true`). Augment it once in your app to name
+ * your values, and to say that the Manager has `autoCreate: false` (then the session is `null`
+ * until `startSession()`):
+ *
+ * @example
+ *   declare module 'simplesessions' {
+ *     interface AdapterTypes {
+ *       data: { userId: string; visits: number }
+ *       autoCreate: false
+ *     }
+ *   }
+ */
+export interface AdapterTypes {}
+
+/** The session data type the adapters use: AdapterTypes['data'], else any values. */
+export type AdapterData = AdapterTypes extends { data: infer D extends SessionData } ? D : SessionData
+
+/** What an adapter exposes per request: the Session, or null when AdapterTypes says autoCreate is off. */
+export type AdapterSession = Session<AdapterData> | (AdapterTypes extends { autoCreate: false } ? null : never)

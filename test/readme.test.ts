@@ -62,9 +62,12 @@ describe.skipIf(process.env.SIMPLESESSIONS_WASM === 'debug')('README', () => {
     mkdirSync(join(dir, 'node_modules'))
     writeFileSync(join(dir, 'package.json'), '{ "private": true, "type": "module" }\n')
     symlinkSync(root, join(dir, 'node_modules/simplesessions'), 'dir')
-    // What the blocks import besides the package: the optional peer and Node's types.
-    symlinkSync(join(root, 'node_modules/ioredis'), join(dir, 'node_modules/ioredis'), 'dir')
-    symlinkSync(join(root, 'node_modules/@types'), join(dir, 'node_modules/@types'), 'dir')
+    // What the blocks import besides the package: the optional peers and Node's types (@types
+    // also holds Express's).
+    mkdirSync(join(dir, 'node_modules/@hono'))
+    for (const name of ['ioredis', '@types', 'express', 'fastify', 'hono', '@hono/node-server']) {
+      symlinkSync(join(root, 'node_modules', name), join(dir, 'node_modules', name), 'dir')
+    }
   })
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
 

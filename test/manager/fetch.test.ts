@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { Manager, type ManagerOptions } from '../../src/manager'
 import type { SessionData } from '../../src/session'
-import { getCookie, setCookie } from '../../src/adapters/fetch'
+import { getCookie, setCookie } from '../../src/adapters/fetch/index'
 import { Client, SECRET_A, SpyStore, closeManagers, closeServers, idOf, isRemoval, parseSetCookie, serve, track } from './harness'
 
 afterEach(async () => {

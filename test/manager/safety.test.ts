@@ -9,7 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { Manager } from '../../src/manager'
 import { isSessionError } from '../../src/errors'
 import type { CommitBatch, RegenerateResult, SessionMeta, Store } from '../../src/stores/types'
-import * as fetchAdapter from '../../src/adapters/fetch'
+import * as fetchAdapter from '../../src/adapters/fetch/index'
 import { expectRejectsWith } from '../helpers/async'
 import {
   Client,

@@ -17,9 +17,8 @@
 //   await sess.commit()
 //   return new Response(body, { headers })
 
-import { getCookie as readCookie, serializeCookie, withNoCacheSetCookie, withVaryCookie, type CookieAttributes } from '../cookie.js'
-import { SessionError } from '../errors.js'
-import { mergeSetCookie } from './shared.js'
+import { getCookie as readCookie, mergeSetCookie, serializeCookie, withNoCacheSetCookie, withVaryCookie, type CookieAttributes } from '../../cookie.js'
+import { SessionError } from '../../errors.js'
 
 /** A header name no one sends: deleting it only tells whether the Headers are mutable. */
 const PROBE = 'x-simplesessions-probe'

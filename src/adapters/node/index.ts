@@ -15,9 +15,8 @@
 // SessionError 'HEADERS_SENT' rather than losing the cookie in silence.
 
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { getCookie as readCookie, serializeCookie, withNoCacheSetCookie, withVaryCookie, type CookieAttributes } from '../cookie.js'
-import { SessionError } from '../errors.js'
-import { mergeSetCookie } from './shared.js'
+import { getCookie as readCookie, mergeSetCookie, serializeCookie, withNoCacheSetCookie, withVaryCookie, type CookieAttributes } from '../../cookie.js'
+import { SessionError } from '../../errors.js'
 
 export function getCookie(name: string, req: IncomingMessage): string | undefined {
   return readCookie(req.headers.cookie, name)

@@ -1,0 +1,145 @@
+// Framework rows (issue 9): requests per second of Express 5, Fastify 5 and Hono (node server)
+// with our adapter against the same framework with its usual session library
+// (bench/frameworks-server.ts: express-session, @fastify/session + @fastify/cookie, @hono/session),
+// each with its own in-memory store; the handler reads n, writes n + 1, answers String(n).
+//
+// The harness of the HTTP rows (bench/child-server.ts): each server in its own process, driven by
+// autocannon from this one on 127.0.0.1; where `taskset` exists the server is pinned to CPU 0 and
+// this process (the load generator) to CPU 1, so the two do not trade places mid-run. Each of the
+// BENCH_HTTP_CONNECTIONS connections (default 8) holds a session of its own: before timing, each
+// side makes one session per connection (a request without a cookie), then every request of that
+// connection sends its cookie. Rounds alternate the order of the two sides; each run is a warm-up
+// then the measured run; the tables give medians over rounds, req/s and server CPU per request.
+// Self-checks: every session's counter advances across requests before timing, and afterwards
+// the counters add up to at least the requests measured.
+
+import { execFileSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import autocannon from 'autocannon'
+import { cookiePair, get, median, serverStats, startServer, stopServer, type ChildBenchOptions, type Server } from './child-server'
+import { assert, table } from './harness'
+
+export type FrameworkOptions = ChildBenchOptions
+
+interface Pair {
+  framework: 'express' | 'fastify' | 'hono'
+  label: string
+  theirs: string
+  target?: number
+}
+
+const PAIRS: Pair[] = [
+  { framework: 'express', label: 'Express 5', theirs: 'express-session', target: 1.5 },
+  { framework: 'fastify', label: 'Fastify 5', theirs: '@fastify/session + @fastify/cookie', target: 1.3 },
+  { framework: 'hono', label: 'Hono (node server)', theirs: '@hono/session' },
+]
+
+interface Run {
+  rps: number
+  cpuUs: number
+  requests: number
+}
+
+const TASKSET = ['/usr/bin/taskset', '/bin/taskset'].find((p) => existsSync(p))
+
+/** Starts the server, pinned to CPU 0 when taskset exists. */
+function start(opts: FrameworkOptions, framework: string, side: string): Promise<Server> {
+  return startServer(opts.serverScript, [framework, side], opts.nodeArgs, { BENCH_SECRET: opts.secret }, TASKSET ? { taskset: TASKSET, cpu: 0 } : undefined)
+}
+
+/** One session per connection: the `name=value` pairs, checked to count 0, 1 on their way. */
+async function sessions(s: Server, n: number): Promise<string[]> {
+  const out: string[] = []
+  for (let i = 0; i < n; i++) {
+    const first = await get(s.port, '/')
+    assert(first.status === 200 && first.body === '0', `first response ${first.status} ${first.body}`)
+    const cookie = cookiePair(first)
+    const second = await get(s.port, '/', cookie)
+    assert(second.body === '1', `the second request did not find the session: ${second.body}`)
+    out.push(cookie)
+  }
+  return out
+}
+
+async function load(port: number, seconds: number, cookies: string[]): Promise<{ ok: number; duration: number }> {
+  let next = 0
+  const inst = autocannon({
+    url: `http://127.0.0.1:${port}/`,
+    connections: cookies.length,
+    pipelining: 1,
+    duration: seconds,
+    setupClient: (client) => client.setHeaders({ cookie: cookies[next++ % cookies.length] ?? '' }),
+  })
+  const r = await inst
+  assert(r.errors === 0 && r.timeouts === 0 && r.non2xx === 0, `autocannon on :${port}: ${r.errors} errors, ${r.timeouts} timeouts, ${r.non2xx} non-2xx`)
+  return { ok: r['2xx'], duration: r.duration }
+}
+
+async function measureOne(s: Server, opts: FrameworkOptions, cookies: string[]): Promise<Run> {
+  if (opts.warmupSeconds > 0) await load(s.port, opts.warmupSeconds, cookies)
+  const before = await serverStats(s.port)
+  const r = await load(s.port, opts.seconds, cookies)
+  const after = await serverStats(s.port)
+  return { rps: r.ok / r.duration, cpuUs: (after.cpuUs - before.cpuUs) / (after.requests - before.requests), requests: r.ok }
+}
+
+/** The sum of the sessions' counters: one more request on each answers its count. */
+async function counted(s: Server, cookies: string[]): Promise<number> {
+  let sum = 0
+  for (const c of cookies) sum += Number((await get(s.port, '/', c)).body)
+  return sum
+}
+
+export async function measureFrameworks(opts: FrameworkOptions): Promise<string> {
+  const started = performance.now()
+  if (TASKSET) execFileSync(TASKSET, ['-apc', '1', String(process.pid)], { stdio: 'ignore' })
+  const fmt = (x: number) => Math.round(x).toLocaleString('en-US')
+  const rows: string[][] = []
+  const detail: string[][] = []
+  for (const pair of PAIRS) {
+    const ours = await start(opts, pair.framework, 'ours')
+    const theirs = await start(opts, pair.framework, 'theirs').catch(async (e: unknown) => {
+      await stopServer(ours)
+      throw e
+    })
+    try {
+      const cookies = { ours: await sessions(ours, opts.connections), theirs: await sessions(theirs, opts.connections) }
+      const runs = { ours: [] as Run[], theirs: [] as Run[] }
+      for (let round = 0; round < opts.rounds; round++) {
+        const order = round % 2 === 0 ? (['ours', 'theirs'] as const) : (['theirs', 'ours'] as const)
+        for (const side of order) runs[side].push(await measureOne(side === 'ours' ? ours : theirs, opts, cookies[side]))
+      }
+      for (const side of ['ours', 'theirs'] as const) {
+        const measured = runs[side].reduce((a, r) => a + r.requests, 0)
+        const n = await counted(side === 'ours' ? ours : theirs, cookies[side])
+        assert(n >= measured, `${pair.label} ${side}: the sessions counted ${n}, fewer than the ${measured} requests measured`)
+      }
+      const rps = (side: 'ours' | 'theirs') => median(runs[side].map((r) => r.rps))
+      const cpu = (side: 'ours' | 'theirs') => median(runs[side].map((r) => r.cpuUs))
+      const ratio = rps('ours') / rps('theirs')
+      rows.push([
+        `${pair.label}: our adapter vs ${pair.theirs}`,
+        fmt(rps('ours')),
+        fmt(rps('theirs')),
+        `${ratio.toFixed(2)}x`,
+        `${cpu('ours').toFixed(1)} / ${cpu('theirs').toFixed(1)}`,
+        pair.target === undefined ? 'report' : `>= ${pair.target}x`,
+        pair.target === undefined ? '—' : ratio >= pair.target ? 'yes' : '**NO**',
+      ])
+      for (const side of ['ours', 'theirs'] as const) {
+        detail.push([`${pair.label} ${side === 'ours' ? 'ours' : pair.theirs}`, ...runs[side].map((r) => fmt(r.rps))])
+      }
+    } finally {
+      await Promise.all([stopServer(ours), stopServer(theirs)])
+    }
+  }
+  return [
+    `## Frameworks: requests/second (${opts.rounds} alternating rounds, ${opts.warmupSeconds} s warm-up + ${opts.seconds} s each, ` +
+      `${opts.connections} connections with a session each, ${TASKSET ? 'server pinned to CPU 0, load generator to CPU 1' : 'no taskset: not pinned'}, ` +
+      `${((performance.now() - started) / 1000).toFixed(1)} s)`,
+    '',
+    table(['measure', 'ours (median req/s)', 'theirs (median req/s)', 'ratio (ours/theirs)', 'server CPU µs/req (ours / theirs)', 'target', 'met?'], rows),
+    '',
+    table(['side', ...Array.from({ length: opts.rounds }, (_, i) => `round ${i + 1} req/s`)], detail),
+  ].join('\n')
+}

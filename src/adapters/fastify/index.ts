@@ -1,0 +1,123 @@
+// Session plugin for Fastify 5:
+//
+//   await app.register(plugin, { manager })   // manager = new Manager({ store, secrets })
+//   app.get('/', async (request) => {
+//     const n = request.session.int((await request.session.get('n')) ?? 0)
+//     await request.session.set('n', n + 1)
+//     return String(n)                          // committed in onSend, before the reply leaves
+//   })
+//
+// Encapsulation: the plugin carries `Symbol.for('skip-override')` (what fastify-plugin sets), so
+// its decorators and hooks apply to the context that registers it and to that context's children,
+// as with @fastify/cookie: register it once at the root for the whole app, or inside an
+// encapsulated plugin for that plugin's routes only. Registered twice on one route's path (two
+// contexts, or twice in one), the request still has one session, committed once.
+//   https://fastify.dev/docs/latest/Reference/Encapsulation/
+//   https://github.com/fastify/fastify-plugin#usage
+//
+// The request cycle: an onRequest hook acquires the session (`request.session`; with
+// `autoCreate: false` and no valid cookie it is null, and `await request.startSession()` starts
+// one through manager.newSession); an onSend hook, which Fastify awaits before it writes the
+// reply's head, commits it. Cookies go on the reply (`reply.header`), never on `reply.raw`:
+// Fastify writes its own headers with writeHead at send time, which would override the raw
+// response's for the same name (Set-Cookie of @fastify/cookie, Vary of @fastify/compress).
+//   https://fastify.dev/docs/latest/Reference/Hooks/#onsend
+// No commit when the reply is a 5xx (a thrown error becomes a 500 before onSend runs), unless
+// `saveOnError: true`; a regenerate or destroy already made stays. A commit that runs after the
+// reply went out (a promise the handler did not await) rejects with SessionError 'HEADERS_SENT'
+// when it must send a cookie.
+
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
+import type { AdapterData, AdapterSession } from '../../index.js'
+import { getCookie as readCookie, mergeSetCookie, serializeCookie, withNoCacheSetCookie, withVaryCookie, type CookieAttributes } from '../../cookie.js'
+import { SessionError } from '../../errors.js'
+import type { Manager } from '../../manager.js'
+import type { Session as SimpleSession } from '../../session.js'
+import { checkOptions, hooked, keepSlot, Slot, slotOf, type AdapterOptions } from '../lifecycle.js'
+
+export type { AdapterOptions } from '../lifecycle.js'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The request's session (see AdapterTypes in the package root for its type). */
+    session: AdapterSession
+    /** Starts a fresh session for this request (manager.newSession), which becomes `request.session`. */
+    startSession(): Promise<SimpleSession<AdapterData>>
+  }
+}
+
+export interface FastifySessionOptions extends AdapterOptions {
+  manager: Manager<any, any, any>
+}
+
+/** Header values as Fastify's reply.getHeader gives them, as text. */
+function headerText(v: unknown): string | undefined {
+  return v === undefined || v === null ? undefined : Array.isArray(v) ? v.join(', ') : String(v)
+}
+
+/** False once the reply's head was written. */
+function canSetCookie(reply: FastifyReply): boolean {
+  return !reply.raw.headersSent
+}
+
+function onRead(reply: FastifyReply): void {
+  if (canSetCookie(reply)) reply.header('vary', withVaryCookie(headerText(reply.getHeader('vary'))))
+}
+
+function setCookie(cookie: CookieAttributes, reply: FastifyReply): void {
+  if (!canSetCookie(reply)) throw new SessionError('HEADERS_SENT', `cannot set cookie ${cookie.name}: the reply was already sent`)
+  const prev = reply.getHeader('set-cookie')
+  const lines = prev === undefined ? [] : Array.isArray(prev) ? prev.map(String) : [String(prev)]
+  // reply.header appends to an existing set-cookie: remove it, then set the merged list.
+  reply.removeHeader('set-cookie')
+  reply.header('set-cookie', mergeSetCookie(lines, cookie.name, serializeCookie(cookie)))
+  reply.header('vary', withVaryCookie(headerText(reply.getHeader('vary'))))
+  reply.header('cache-control', withNoCacheSetCookie(headerText(reply.getHeader('cache-control'))))
+}
+
+function getCookie(name: string, request: FastifyRequest): string | undefined {
+  return readCookie(request.headers.cookie, name)
+}
+
+const simplesessions: FastifyPluginAsync<FastifySessionOptions> = async (fastify, options) => {
+  const { manager } = options ?? {}
+  if (typeof manager !== 'object' || manager === null || typeof manager.acquire !== 'function') {
+    throw new SessionError('CONFIG', `option manager is invalid: ${typeof manager} (register the plugin with { manager })`)
+  }
+  const opts = checkOptions({ saveOnError: options.saveOnError })
+  const sessions = hooked<any, FastifyRequest, FastifyReply>(manager, { getCookie, setCookie, canSetCookie, onRead })
+  // Decorating with null first keeps every request the same shape (Fastify's advice); a second
+  // registration finds them in place.
+  if (!fastify.hasRequestDecorator('session')) fastify.decorateRequest('session', null as unknown as AdapterSession)
+  if (!fastify.hasRequestDecorator('startSession')) {
+    fastify.decorateRequest('startSession', function (this: FastifyRequest): Promise<SimpleSession<AdapterData>> {
+      return Promise.reject(new SessionError('CONFIG', 'startSession: the simplesessions plugin is not registered in this context'))
+    })
+  }
+  fastify.addHook('onRequest', async (request, reply) => {
+    const known = slotOf(request, manager)
+    if (known) {
+      request.session = known.session as AdapterSession
+      request.startSession = known.start
+      return
+    }
+    const slot = new Slot<AdapterData>(sessions, request, reply, opts, (s) => (request.session = s as AdapterSession))
+    keepSlot(request, manager, slot)
+    request.startSession = slot.start
+    await slot.open()
+  })
+  fastify.addHook('onSend', async (request, reply, payload) => {
+    await slotOf(request, manager)?.end(reply.statusCode >= 500)
+    return payload
+  })
+}
+
+/** The plugin: `app.register(plugin, { manager, saveOnError? })`. */
+const plugin: FastifyPluginAsync<FastifySessionOptions> = Object.assign(simplesessions, {
+  [Symbol.for('skip-override')]: true,
+  [Symbol.for('fastify.display-name')]: 'simplesessions',
+  [Symbol.for('plugin-meta')]: { name: 'simplesessions', fastify: '5.x' },
+})
+
+export { plugin }
+export default plugin

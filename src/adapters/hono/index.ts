@@ -1,0 +1,112 @@
+// Session middleware for Hono 4, on any runtime Hono runs on (its node server, Workers, Deno,
+// Bun, Vercel Edge): only the Request, Headers and Response of the fetch standard are used.
+//
+//   app.use(session(manager))                  // manager = new Manager({ store, secrets })
+//   app.get('/', async (c) => {
+//     const s = c.var.session
+//     const n = s.int((await s.get('n')) ?? 0)
+//     await s.set('n', n + 1)
+//     return c.text(String(n))                 // committed after the handler, on c.res
+//   })
+//
+// `c.var.session` is typed through Hono's ContextVariableMap (the type comes from AdapterTypes
+// of the package root); with `autoCreate: false` and no valid cookie it is null, and
+// `await c.var.startSession()` starts one through manager.newSession.
+//   https://hono.dev/docs/api/context#contextvariablemap
+//
+// The request cycle, as Hono's own middleware does it: acquire, `await next()`, then commit,
+// adding Set-Cookie to `c.res` before the response is handed back. Cookies are written through
+// `c.header()`, which gives a finished but immutable response (a `fetch()` result, a
+// `Response.redirect`) a mutable copy first, and whose headers survive the handler returning a
+// Response of its own (Hono copies them over). No commit when the handler threw (`c.error`) or
+// answered 5xx, unless `saveOnError: true`; a regenerate or destroy already made stays. Once the
+// middleware has returned, the response is the runtime's: a commit that must send a cookie then
+// rejects with SessionError 'HEADERS_SENT' (a promise the handler did not await, a
+// `c.executionCtx.waitUntil` task).
+
+import type { Context, MiddlewareHandler } from 'hono'
+import type { AdapterData, AdapterSession } from '../../index.js'
+import { getCookie as readCookie, withVaryCookie, type CookieAttributes } from '../../cookie.js'
+import { SessionError } from '../../errors.js'
+import type { Manager } from '../../manager.js'
+import type { Session as SimpleSession } from '../../session.js'
+import { canSetCookie as mutable, setCookie as setHeadersCookie } from '../fetch/index.js'
+import { checkOptions, hooked, keepSlot, Slot, slotOf, type AdapterOptions } from '../lifecycle.js'
+
+export type { AdapterOptions } from '../lifecycle.js'
+
+declare module 'hono' {
+  interface ContextVariableMap {
+    /** The request's session (see AdapterTypes in the package root for its type). */
+    session: AdapterSession
+    /** Starts a fresh session for this request (manager.newSession), which becomes `c.var.session`. */
+    startSession: () => Promise<SimpleSession<AdapterData>>
+  }
+}
+
+/** A header name no one sends: `c.header(PROBE, undefined)` makes c.res mutable and changes nothing. */
+const PROBE = 'x-simplesessions-probe'
+
+/** Contexts whose session middleware has returned: their response belongs to the runtime. */
+const finished = new WeakSet<Context>()
+
+function canSetCookie(c: Context): boolean {
+  return !finished.has(c)
+}
+
+/** The response's Headers, mutable (Hono copies an immutable response on c.header). */
+function headersOf(c: Context): Headers {
+  c.header(PROBE, undefined)
+  return c.res.headers
+}
+
+/** Contexts whose session was read: their response gets Vary: Cookie when the middleware ends. */
+const read = new WeakSet<Context>()
+
+/**
+ * Marks the context; the Vary is added to the final response, after the handler: written now, it
+ * would replace the Vary of a Response the handler returns (Hono copies the context's headers
+ * over the returned response's).
+ */
+function onRead(c: Context): void {
+  read.add(c)
+}
+
+function addVary(c: Context): void {
+  const h = headersOf(c)
+  if (mutable(h)) h.set('vary', withVaryCookie(h.get('vary')))
+}
+
+function setCookie(cookie: CookieAttributes, c: Context): void {
+  if (!canSetCookie(c)) throw new SessionError('HEADERS_SENT', `cannot set cookie ${cookie.name}: the response was already handed to the runtime`)
+  setHeadersCookie(cookie, headersOf(c))
+}
+
+function getCookie(name: string, c: Context): string | undefined {
+  return readCookie(c.req.header('cookie'), name)
+}
+
+/** The middleware: `app.use(session(manager, { saveOnError? }))`. */
+export function session(manager: Manager<any, any, any>, options?: AdapterOptions): MiddlewareHandler {
+  const opts = checkOptions(options)
+  const sessions = hooked<any, Context, Context>(manager, { getCookie, setCookie, canSetCookie, onRead })
+  return async function simplesessions(c, next) {
+    const known = slotOf(c, manager)
+    if (known) {
+      c.set('session', known.session as AdapterSession)
+      c.set('startSession', known.start)
+      return next()
+    }
+    const slot = new Slot<AdapterData>(sessions, c, c, opts, (s) => c.set('session', s as AdapterSession))
+    keepSlot(c, manager, slot)
+    c.set('startSession', slot.start)
+    await slot.open()
+    try {
+      await next()
+      await slot.end(c.error !== undefined || c.res.status >= 500)
+      if (read.has(c)) addVary(c)
+    } finally {
+      finished.add(c)
+    }
+  }
+}

@@ -1,0 +1,117 @@
+// What the framework adapters (express, fastify, hono) share: the request cycle of scs's
+// LoadAndSave and tower-sessions' service layer, written once. Per request and Manager:
+//   - open: acquire the session once (no store call unless autoCreate is off, see Manager); with
+//     autoCreate off and no valid cookie the request has no session (null) until startSession(),
+//     which is manager.newSession under the hood.
+//   - every later mount of the same middleware in the same request (an app-level and a
+//     router-level one, two plugins) finds the same slot, so everything in one request shares one
+//     Session and it is committed once.
+//   - end: commit, unless the handler failed (threw, or answered 5xx) and `saveOnError` is not
+//     set: tower-sessions never saves on a 5xx either, since a half-done handler's writes are not
+//     trustworthy. A regenerate or destroy already happened in the store and on the response
+//     (they act at once) and stays.
+//   https://github.com/alexedwards/scs/blob/master/session.go (LoadAndSave)
+//   https://github.com/maxcountryman/tower-sessions (SessionManagerLayer)
+
+import { isSessionError } from '../errors.js'
+import { configError } from '../errors.js'
+import type { CookieHooks, Manager } from '../manager.js'
+import type { Session, SessionData } from '../session.js'
+
+/** acquire and newSession of one Manager on one adapter's cookie and response hooks. */
+export interface HookedManager<T extends SessionData, Req, Res> {
+  acquire(req: Req, res: Res, ctx?: object): Promise<Session<T>>
+  newSession(req: Req, res: Res, ctx?: object): Promise<Session<T>>
+}
+
+/**
+ * `manager` with the adapter's `hooks` passed to every acquire and newSession (the Manager's own
+ * hooks, if it has any, stay for its direct callers). CONFIG when `manager` is not a Manager.
+ */
+export function hooked<T extends SessionData, Req, Res>(manager: Manager<T, any, any>, hooks: CookieHooks<Req, Res>): HookedManager<T, Req, Res> {
+  if (typeof manager !== 'object' || manager === null || typeof manager.acquire !== 'function' || typeof manager.newSession !== 'function') {
+    throw configError('manager', typeof manager, 'a Manager')
+  }
+  return {
+    acquire: (req, res, ctx) => manager.acquire(req, res, ctx, hooks),
+    newSession: (req, res, ctx) => manager.newSession(req, res, ctx, hooks),
+  }
+}
+
+/** Options every framework adapter takes, named alike. */
+export interface AdapterOptions {
+  /**
+   * Commit also when the handler failed (it threw, or the response is a 5xx). Default false:
+   * the handler's pending writes are dropped; a regenerate() or destroy() it made stays done.
+   */
+  saveOnError?: boolean
+}
+
+export function checkOptions(options: unknown): Required<AdapterOptions> {
+  if (options === undefined) return { saveOnError: false }
+  if (typeof options !== 'object' || options === null) throw configError('options', options, 'an object')
+  const { saveOnError } = options as AdapterOptions
+  if (saveOnError !== undefined && typeof saveOnError !== 'boolean') throw configError('saveOnError', saveOnError)
+  return { saveOnError: saveOnError ?? false }
+}
+
+/** One request's session under one Manager. */
+export class Slot<T extends SessionData = SessionData> {
+  session: Session<T> | null = null
+  #ended = false
+  readonly #m: HookedManager<T, any, any>
+  readonly #req: unknown
+  readonly #res: unknown
+  readonly #saveOnError: boolean
+  /** Tells the framework's request object about a new session (startSession). */
+  readonly #expose: (s: Session<T> | null) => void
+
+  constructor(m: HookedManager<T, any, any>, req: unknown, res: unknown, options: Required<AdapterOptions>, expose: (s: Session<T> | null) => void) {
+    this.#m = m
+    this.#req = req
+    this.#res = res
+    this.#saveOnError = options.saveOnError
+    this.#expose = expose
+  }
+
+  /** Acquires the request's session; INVALID_SESSION (autoCreate off, no valid cookie) gives null. */
+  async open(): Promise<void> {
+    try {
+      this.session = await this.#m.acquire(this.#req, this.#res, this.#req as object)
+    } catch (err) {
+      if (!isSessionError(err, 'INVALID_SESSION')) throw err
+      this.session = null
+    }
+    this.#expose(this.session)
+  }
+
+  /** A fresh session for this request, whatever its cookie said; it becomes the request's session. */
+  readonly start = async (): Promise<Session<T>> => {
+    const s = await this.#m.newSession(this.#req, this.#res, this.#req as object)
+    this.session = s
+    this.#expose(s)
+    return s
+  }
+
+  /** Commits once, at the end of the request, unless the handler failed (see AdapterOptions). */
+  async end(failed: boolean): Promise<void> {
+    if (this.#ended) return
+    this.#ended = true
+    if (this.session && (!failed || this.#saveOnError)) await this.session.commit()
+  }
+}
+
+/** Where a request object keeps its slots: a symbol property, the newest first. */
+const SLOTS = Symbol('simplesessions.slots')
+type Holder = { [SLOTS]?: { manager: object; slot: Slot<any>; next: unknown } }
+
+/** The slot of `manager` on this request object (a second mount of a middleware finds the first one's). */
+export function slotOf(req: object, manager: object): Slot<any> | undefined {
+  for (let s = (req as Holder)[SLOTS]; s; s = s.next as Holder[typeof SLOTS]) if (s.manager === manager) return s.slot
+  return undefined
+}
+
+export function keepSlot(req: object, manager: object, slot: Slot<any>): void {
+  const h = req as Holder
+  h[SLOTS] = { manager, slot, next: h[SLOTS] }
+}
