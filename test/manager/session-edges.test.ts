@@ -5,9 +5,9 @@
 
 import { afterEach, describe, expect, it } from 'vitest'
 import { SessionError } from '../../src/errors'
-import type { SessionRecord, Store } from '../../src/stores/types'
+import type { CommitBatch, SessionMeta, SessionRecord, Store } from '../../src/stores/types'
 import { expectRejectsWith } from '../helpers/async'
-import { SpyStore, closeManagers, deferred, fakeManager, fakeReq, fakeRes, idOf, manualClock, type FakeManager } from './harness'
+import { SECRET_A, SpyStore, closeManagers, deferred, fakeManager, fakeReq, fakeRes, idOf, manualClock, type FakeManager } from './harness'
 
 afterEach(async () => {
   await closeManagers()
@@ -255,5 +255,396 @@ describe('cookies', () => {
     await s.set('n', 1)
     await s.commit()
     expect(res.set).toEqual([])
+  })
+})
+
+/** A SpyStore whose methods reject with `failing` while it is set (only `only`, when that is set). */
+class FailingStore extends SpyStore {
+  failing: Error | undefined
+  only: string | undefined
+  #gate<R>(name: string, op: () => Promise<R>): Promise<R> {
+    return this.failing && (this.only === undefined || this.only === name) ? Promise.reject(this.failing) : op()
+  }
+  override load(id: string) {
+    return this.#gate('load', () => super.load(id))
+  }
+  override getMulti(id: string, names: readonly string[]) {
+    return this.#gate('getMulti', () => super.getMulti(id, names))
+  }
+  override create(id: string, meta: SessionMeta, fields?: ReadonlyMap<string, Uint8Array>) {
+    return this.#gate('create', () => super.create(id, meta, fields))
+  }
+  override commit(id: string, batch: CommitBatch) {
+    return this.#gate('commit', () => super.commit(id, batch))
+  }
+  override touch(id: string, at: number) {
+    return this.#gate('touch', () => super.touch(id, at))
+  }
+  override regenerate(a: string, b: string, batch: CommitBatch) {
+    return this.#gate('regenerate', () => super.regenerate(a, b, batch))
+  }
+  override destroy(id: string) {
+    return this.#gate('destroy', () => super.destroy(id))
+  }
+}
+
+/** The message of what `p` rejects with (a SessionError of `code`). */
+async function messageOf(p: Promise<unknown>, code: string): Promise<string> {
+  const err = await p.then(
+    () => undefined,
+    (e: unknown) => e,
+  )
+  expect(err, `expected a rejection with ${code}`).toBeInstanceOf(SessionError)
+  expect((err as SessionError).code).toBe(code)
+  return (err as Error).message
+}
+
+describe('diagnostics: each error says what failed', () => {
+  it('STORE_UNAVAILABLE names the store operation, and carries the cause', async () => {
+    const store = new FailingStore()
+    const m = fakeManager({ store })
+    const cookie = await stored(m, { a: 1 })
+    const boom = new Error('ECONNRESET')
+    const at = async () => m.acquire(fakeReq({ session: cookie }), fakeRes())
+    store.failing = boom
+    expect(await messageOf((await at()).get('a'), 'STORE_UNAVAILABLE')).toBe('session store failed to load the session: ECONNRESET')
+    expect(await messageOf((await at()).getMulti('a'), 'STORE_UNAVAILABLE')).toMatch(/^session store failed to read the session: ECONNRESET$/)
+    expect(await messageOf((await at()).regenerate(), 'STORE_UNAVAILABLE')).toMatch(/failed to read the session/)
+    const fresh = await m.acquire(fakeReq(), fakeRes())
+    await fresh.set('a', 1)
+    expect(await messageOf(fresh.commit(), 'STORE_UNAVAILABLE')).toMatch(/failed to create the session: ECONNRESET$/)
+
+    store.failing = undefined
+    const s = await at()
+    await s.set('a', 2)
+    store.failing = boom
+    expect(await messageOf(s.commit(), 'STORE_UNAVAILABLE')).toMatch(/failed to commit the session: /)
+    expect(await messageOf(s.regenerate(), 'STORE_UNAVAILABLE')).toMatch(/failed to regenerate the session: /)
+    expect(await messageOf(s.destroy(), 'STORE_UNAVAILABLE')).toMatch(/failed to destroy the session: /)
+  })
+
+  it('a touch that fails names the touch; an expired session that cannot be removed names that', async () => {
+    const clock = manualClock()
+    const storeClock = manualClock()
+    const store = new FailingStore({ now: storeClock.now })
+    const m = fakeManager({ store, now: clock.now, idleTimeout: 600, absoluteTimeout: 0, touchAfter: 1 })
+    const cookie = await stored(m, { a: 1 })
+    clock.advance(5_000)
+    const s = await m.acquire(fakeReq({ session: cookie }), fakeRes())
+    await s.get('a')
+    store.failing = new Error('down')
+    expect(await messageOf(s.commit(), 'STORE_UNAVAILABLE')).toBe('session store failed to touch the session: down')
+    clock.advance(600_000) // expired for the Manager, still live for the lagging store clock
+    store.only = 'destroy'
+    const t = await m.acquire(fakeReq({ session: cookie }), fakeRes())
+    expect(await messageOf(t.getMulti('a'), 'STORE_UNAVAILABLE')).toBe('session store failed to destroy an expired session: down')
+  })
+
+  it('HEADERS_SENT says what could not be sent', async () => {
+    const store = new SpyStore()
+    const m = fakeManager({ store })
+    const res = fakeRes()
+    const s = await m.acquire(fakeReq(), res)
+    await s.set('a', 1)
+    res.sent = true
+    expect(await messageOf(s.commit(), 'HEADERS_SENT')).toMatch(/^cannot create the session: the response's headers were already sent/)
+    expect(await messageOf(s.regenerate(), 'HEADERS_SENT')).toMatch(/^cannot regenerate the session: /)
+
+    const cookie = await stored(m, { a: 1 })
+    const rotated = fakeManager({ store, secrets: ['secret-R-0123456789abcdef0123456789abcdef', SECRET_A] })
+    const late = fakeRes()
+    const r = await rotated.acquire(fakeReq({ session: cookie }), late)
+    await r.set('a', 2)
+    late.sent = true
+    expect(await messageOf(r.commit(), 'HEADERS_SENT')).toMatch(/^cannot re-sign the session cookie with the newest secret: /)
+  })
+
+  it('TYPE and CODEC messages name the problem with the key or value', async () => {
+    const m = fakeManager({ store: new SpyStore() })
+    const s = await m.acquire(fakeReq(), fakeRes())
+    expect(await messageOf(s.set('', 1), 'TYPE')).toBe('session key must be a non-empty string, got ""')
+    expect(await messageOf(s.set(5 as unknown as string, 1), 'TYPE')).toBe('session key must be a non-empty string, got number')
+    expect(await messageOf(s.set('a\uD800', 1), 'TYPE')).toMatch(/lone surrogate/)
+    expect(await messageOf(s.set('k', undefined as never), 'CODEC')).toBe('cannot set "k" to undefined: use delete("k")')
+  })
+})
+
+describe('what each request costs and leaves behind', () => {
+  it('getMulti on a store with getMulti reads only the asked fields, and never loads the whole session', async () => {
+    const store = new SpyStore()
+    const m = fakeManager({ store })
+    const cookie = await stored(m, { a: 1, b: 2 })
+    store.reset()
+    const s = await m.acquire(fakeReq({ session: cookie }), fakeRes())
+    expect(await s.getMulti('a')).toEqual(Object.assign(Object.create(null), { a: 1 }))
+    expect([store.count('getMulti'), store.count('load')]).toEqual([1, 0])
+    // A key no store can hold (a lone surrogate) goes through a full load, never to getMulti.
+    store.reset()
+    const t = await m.acquire(fakeReq({ session: cookie }), fakeRes())
+    expect(await t.getMulti('a', 'b\uD800')).toEqual(Object.assign(Object.create(null), { a: 1, 'b\uD800': undefined }))
+    expect([store.count('getMulti'), store.count('load')]).toEqual([0, 1])
+  })
+
+  it('a session created in this request is read back without a store call', async () => {
+    const store = new SpyStore()
+    const m = fakeManager({ store })
+    const s = await m.acquire(fakeReq(), fakeRes())
+    await s.set('a', 1)
+    await s.commit()
+    store.reset()
+    expect(await s.getAll()).toEqual({ a: 1 })
+    expect(store.calls).toEqual([])
+  })
+
+  it('clear then set leaves only the new fields in this request’s view; a plain commit keeps the others', async () => {
+    const m = fakeManager({ store: new SpyStore() })
+    const cookie = await stored(m, { x: 1, y: 2 })
+    const s = await m.acquire(fakeReq({ session: cookie }), fakeRes())
+    await s.getAll()
+    await s.set('z', 3)
+    await s.commit()
+    expect(await s.getAll()).toEqual({ x: 1, y: 2, z: 3 })
+    await s.clear()
+    await s.set('a', 1)
+    await s.commit()
+    expect(await s.getAll()).toEqual({ a: 1 })
+  })
+
+  it('with idleTimeout off, a read-only request never touches the store', async () => {
+    const clock = manualClock()
+    const store = new SpyStore({ now: clock.now })
+    const m = fakeManager({ store, now: clock.now, idleTimeout: 0, absoluteTimeout: 3600 })
+    const cookie = await stored(m, { a: 1 })
+    clock.advance(600_000)
+    store.reset()
+    const s = await m.acquire(fakeReq({ session: cookie }), fakeRes())
+    await s.get('a')
+    await s.commit()
+    expect(store.count('touch')).toBe(0)
+  })
+
+  it('destroy of a session never stored makes no store call and sends nothing', async () => {
+    const store = new SpyStore()
+    const m = fakeManager({ store })
+    const res = fakeRes()
+    const s = await m.acquire(fakeReq(), res)
+    await s.destroy()
+    expect(store.calls).toEqual([])
+    expect(res.set).toEqual([])
+  })
+
+  it('a session created and destroyed in one request: the removal cookie goes out', async () => {
+    const store = new SpyStore()
+    const m = fakeManager({ store })
+    const res = fakeRes()
+    const s = await m.acquire(fakeReq(), res)
+    await s.set('a', 1)
+    await s.commit()
+    await s.destroy()
+    expect(res.set.map((c) => c.maxAge)).toEqual([expect.any(Number), 0])
+    expect(res.set[0]!.maxAge).toBeGreaterThan(0)
+    expect(store.size).toBe(0)
+  })
+
+  it('a removal is sent once, however many commits follow', async () => {
+    const store = new SpyStore()
+    const m = fakeManager({ store })
+    const cookie = await stored(m, { a: 1 })
+    await store.inner.destroy(idOf(cookie))
+    const res = fakeRes()
+    const s = await m.acquire(fakeReq({ session: cookie }), res)
+    expect(await s.get('a')).toBeUndefined()
+    await s.commit()
+    await s.commit()
+    expect(res.set.map((c) => c.maxAge)).toEqual([0])
+  })
+
+  it('a re-signed cookie is sent once, however many commits follow, and not again after a regenerate', async () => {
+    const store = new SpyStore()
+    const old = fakeManager({ store, secrets: [SECRET_A] })
+    const cookie = await stored(old, { a: 1 })
+    const rotated = fakeManager({ store, secrets: ['secret-R-0123456789abcdef0123456789abcdef', SECRET_A] })
+    const res = fakeRes()
+    const s = await rotated.acquire(fakeReq({ session: cookie }), res)
+    await s.set('a', 2)
+    await s.commit()
+    await s.set('a', 3)
+    await s.commit()
+    expect(res.set).toHaveLength(1)
+    expect(res.set[0]!.value).not.toBe(cookie)
+
+    const res2 = fakeRes()
+    const t = await rotated.acquire(fakeReq({ session: cookie }), res2)
+    await t.regenerate()
+    await t.commit()
+    expect(res2.set).toHaveLength(1)
+    expect(idOf(res2.set[0]!.value)).toBe(t.id)
+  })
+
+  it('a commit that loses to a logout leaves a new session: isNew, and a later write creates a fresh one', async () => {
+    const store = new SpyStore()
+    const m = fakeManager({ store })
+    const cookie = await stored(m, { a: 1 })
+    const s = await m.acquire(fakeReq({ session: cookie }), fakeRes())
+    await s.get('a')
+    await (await m.acquire(fakeReq({ session: cookie }), fakeRes())).destroy()
+    await s.set('a', 2)
+    await s.commit()
+    expect(s.isNew).toBe(true)
+    await s.set('b', 1)
+    await s.commit()
+    expect(s.isNew).toBe(false)
+    expect(s.id).not.toBe(idOf(cookie))
+    expect(await liveKeys(store, s.id)).toEqual(['b'])
+  })
+
+  it('the ID-collision retries stop at three: create and regenerate', async () => {
+    const store = new SpyStore()
+    const seed = fakeManager({ store, generateId: () => 'always-the-same-id' })
+    await stored(seed, { a: 1 })
+    store.reset()
+    const stuck = fakeManager({ store, generateId: () => 'always-the-same-id' })
+    const t = await stuck.acquire(fakeReq(), fakeRes())
+    await t.set('x', 1)
+    await expect(t.commit()).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' })
+    expect(store.count('create')).toBe(3)
+
+    let n = 0
+    const mine = fakeManager({ store, generateId: () => (n++ === 0 ? 'mine-first' : 'always-the-same-id') })
+    const cookie = await stored(mine, { who: 'me' })
+    store.reset()
+    const s = await mine.acquire(fakeReq({ session: cookie }), fakeRes())
+    await expect(s.regenerate()).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' })
+    expect(store.count('regenerate')).toBe(3)
+    expect(await liveKeys(store, 'mine-first')).toEqual(['who'])
+  })
+
+  it('regenerate of a loaded session keeps this request’s writes in its view; the gone case reports "unknown"', async () => {
+    const reasons: string[] = []
+    const store = new SpyStore()
+    const m = fakeManager({ store, onInvalidCookie: (e) => reasons.push(e.reason) })
+    const cookie = await stored(m, { a: 1 })
+    const s = await m.acquire(fakeReq({ session: cookie }), fakeRes())
+    await s.getAll()
+    await s.set('b', 2)
+    await s.regenerate()
+    store.reset()
+    expect(await s.getAll()).toEqual({ a: 1, b: 2 })
+    expect(store.calls).toEqual([])
+
+    const t = await m.acquire(fakeReq({ session: cookie }), fakeRes())
+    await t.regenerate()
+    expect(reasons).toEqual(['unknown'])
+  })
+
+  it('a load held up by the store while the session is regenerated with a write: the write is seen afterwards', async () => {
+    const store = new HeldLoadStore()
+    const m = fakeManager({ store })
+    const cookie = await stored(m, { user: 'ada' })
+    const s = await m.acquire(fakeReq({ session: cookie }), fakeRes())
+    store.held = deferred()
+    const reading = s.getAll()
+    await s.set('role', 'admin')
+    await s.regenerate()
+    store.held.resolve()
+    await reading
+    expect(await s.get('role')).toBe('admin')
+  })
+
+  it('destroy while a regenerate is in flight: neither ID is left live', async () => {
+    const store = new HeldRegenerateStore()
+    const m = fakeManager({ store })
+    const cookie = await stored(m, { user: 'ada' })
+    const s = await m.acquire(fakeReq({ session: cookie }), fakeRes())
+    const held = (store.held = deferred())
+    const regenerating = s.regenerate()
+    await store.entered.promise
+    const destroying = s.destroy()
+    held.resolve()
+    await Promise.all([regenerating, destroying])
+    expect(store.size).toBe(0)
+  })
+
+  it('headers that leave during create: the session is new again afterwards', async () => {
+    const store = new HeldCreateStore()
+    const m = fakeManager({ store })
+    const res = fakeRes()
+    const s = await m.acquire(fakeReq(), res)
+    await s.set('a', 1)
+    const held = (store.held = deferred())
+    const committing = s.commit()
+    await store.entered.promise
+    res.sent = true
+    held.resolve()
+    await expect(committing).rejects.toMatchObject({ code: 'HEADERS_SENT' })
+    expect(s.isNew).toBe(true)
+  })
+})
+
+/** The field names of live session `id`, sorted ([] when it is gone). */
+async function liveKeys(store: SpyStore, id: string): Promise<string[]> {
+  const r = await store.inner.load(id)
+  return r ? [...r.fields.keys()].sort() : []
+}
+
+/** A store whose next regenerate waits for `held`. */
+class HeldRegenerateStore extends SpyStore {
+  held: ReturnType<typeof deferred<void>> | undefined
+  entered = deferred()
+  override async regenerate(a: string, b: string, batch: CommitBatch) {
+    const held = this.held
+    this.held = undefined
+    this.entered.resolve()
+    if (held) await held.promise
+    return super.regenerate(a, b, batch)
+  }
+}
+
+/** A store whose next create waits for `held`. */
+class HeldCreateStore extends SpyStore {
+  held: ReturnType<typeof deferred<void>> | undefined
+  entered = deferred()
+  override async create(id: string, meta: SessionMeta, fields?: ReadonlyMap<string, Uint8Array>) {
+    const held = this.held
+    this.held = undefined
+    this.entered.resolve()
+    if (held) await held.promise
+    return super.create(id, meta, fields)
+  }
+}
+
+describe('the Session’s expiry check at the boundary (store clock lagging)', () => {
+  // A session is live while the clock is before its deadline and gone from the deadline on
+  // (the store contract's rule), for the idle and the absolute deadline alike.
+  for (const half of ['idle', 'absolute'] as const) {
+    it(`${half}: live 1 ms before the deadline, gone at it`, async () => {
+      const clock = manualClock()
+      const store = new SpyStore({ now: manualClock().now })
+      const opts = half === 'idle' ? { idleTimeout: 60, absoluteTimeout: 0 } : { idleTimeout: 0, absoluteTimeout: 60 }
+      const m = fakeManager({ store, now: clock.now, ...opts })
+      const cookie = await stored(m, { a: 1 })
+      clock.advance(60_000 - 1)
+      expect(await (await m.acquire(fakeReq({ session: cookie }), fakeRes())).get('a')).toBe(1)
+      clock.advance(1)
+      expect(await (await m.acquire(fakeReq({ session: cookie }), fakeRes())).get('a')).toBeUndefined()
+    })
+  }
+})
+
+describe('an expired session found by two reads at once', () => {
+  it('is reported once and turns fresh once', async () => {
+    const clock = manualClock()
+    const reasons: string[] = []
+    const store = new SpyStore({ now: manualClock().now })
+    const m = fakeManager({ store, now: clock.now, idleTimeout: 60, absoluteTimeout: 0, onInvalidCookie: (e) => reasons.push(e.reason) })
+    const cookie = await stored(m, { a: 1 })
+    clock.advance(61_000)
+    const s = await m.acquire(fakeReq({ session: cookie }), fakeRes())
+    const [multi, one] = await Promise.all([s.getMulti('a'), s.get('a')])
+    expect([multi.a, one]).toEqual([undefined, undefined])
+    expect(reasons).toEqual(['expired'])
+    const id = s.id
+    await s.set('b', 1)
+    expect(s.id).toBe(id)
   })
 })
