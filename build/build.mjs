@@ -54,7 +54,7 @@ function generate(target, bytes) {
 process.chdir(root)
 for (const target of ['debug', 'release']) generate(target, await compile(target))
 // Public entry points: the barrel and one subpath per store and adapter (package.json exports).
-const entries = ['index', 'stores/memory', 'stores/redis', 'adapters/node', 'adapters/fetch', 'adapters/next/index']
+const entries = ['index', 'stores/memory', 'stores/cookie', 'stores/redis', 'adapters/node', 'adapters/fetch', 'adapters/next/index']
 // What runs on workerd, Vercel Edge and in browsers: all but the Redis store (ioredis needs Node's
 // TCP sockets); package.json maps stores/redis to null under those conditions.
 const webEntries = entries.filter((e) => e !== 'stores/redis')
