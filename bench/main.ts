@@ -30,6 +30,7 @@ import { codecSuite } from './codec.bench'
 import { coreSuite } from './core.bench'
 import { cryptoSuite } from './crypto.bench'
 import { cookieSuite } from './cookie.bench'
+import { sealedSuite } from './sealed.bench'
 import { contextTable, measure, rowsTable, sink, type Suite } from './harness'
 import { measureStartup } from './startup'
 import { measureHttp } from './http.bench'
@@ -57,7 +58,7 @@ export async function main(codec: unknown, distIndex: string, extra: { httpServe
   const startupN = envInt('BENCH_STARTUP_N', 10)
 
   const core = coreSuite(SECRET)
-  const suites: Suite[] = [core, cookieSuite(), cryptoSuite()]
+  const suites: Suite[] = [core, cookieSuite(), cryptoSuite(), await sealedSuite(SECRET)]
   // A codec that exists but fails its round-trip self-check must not hide the signing rows:
   // say so loudly, run the rest, and exit non-zero.
   let codecOrSkip: Suite | string

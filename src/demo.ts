@@ -1,20 +1,31 @@
 // `npm start`: a small web app on node:http with the embedded memory store. It shows the
 // session and its typed values, counts visits, logs in (regenerating the ID), logs out
 // (destroying the session), and sets a value of each type from a form. Plain HTML, no build.
+// STORE=cookie runs it on the sealed cookie store instead: the same pages, nothing kept in the
+// process (restart it with the same SESSION_SECRET and the sessions are still there).
 //
 //   PORT=3000 SESSION_SECRET=... npm start
+//   STORE=cookie SESSION_SECRET=... npm start
 
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { randomBytes } from 'node:crypto'
-import { Manager, type Session, type Value } from './index.js'
+import { Manager, isSessionError, type Session, type Value } from './index.js'
 import { MemoryStore } from './stores/memory.js'
+import { CookieStore } from './stores/cookie.js'
 import { getCookie, setCookie } from './adapters/node/index.js'
 
 const secret = process.env.SESSION_SECRET ?? randomBytes(32).toString('base64url')
 if (!process.env.SESSION_SECRET) console.log('SESSION_SECRET is not set: using a random one, so sessions end when the demo stops.')
 
+function storeOf(name: string | undefined): MemoryStore | CookieStore {
+  if (name === undefined || name === '' || name === 'memory') return new MemoryStore({ maxSessions: 10_000 })
+  if (name === 'cookie') return new CookieStore()
+  throw new Error(`STORE must be memory or cookie, got ${JSON.stringify(name)}`)
+}
+console.log(`store: ${process.env.STORE === 'cookie' ? 'sealed cookie (the session is in the cookie, encrypted)' : 'memory'}`)
+
 const manager = new Manager<Record<string, Value>, IncomingMessage, ServerResponse>({
-  store: new MemoryStore({ maxSessions: 10_000 }),
+  store: storeOf(process.env.STORE),
   secrets: [secret],
   // The demo serves plain http on localhost; behind TLS keep the default (secure: true).
   cookie: { name: 'demo_session', secure: false },
@@ -138,7 +149,14 @@ const server = createServer(async (req, res) => {
         return send(res, 400, await page(sess, e instanceof Error ? e.message : String(e)))
       }
       await sess.set(form.get('key') ?? '', value)
-      await sess.commit()
+      try {
+        await sess.commit()
+      } catch (e) {
+        // The sealed cookie store refuses a session that no longer fits its cookie: say so.
+        if (!isSessionError(e, 'TOO_LARGE')) throw e
+        await sess.delete(form.get('key') ?? '')
+        return send(res, 413, await page(sess, e.message))
+      }
       return redirect(res)
     }
     if (req.method === 'POST' && url.pathname === '/login') {

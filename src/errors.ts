@@ -23,6 +23,11 @@ export const ErrorCodes = {
    * went out); raised before any store write, so nothing was changed.
    */
   HEADERS_SENT: 'HEADERS_SENT',
+  /**
+   * The store cannot do this by its nature: a sealed cookie store keeps nothing on the server, so
+   * it cannot look up or revoke a session by its ID.
+   */
+  UNSUPPORTED: 'UNSUPPORTED',
 } as const
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes]

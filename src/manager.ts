@@ -8,13 +8,18 @@
 // SameSite=Lax; idle timeout 24 h and absolute lifetime 7 days, both enforced on the server from
 // stored metadata; secrets of at least 32 bytes. Times in options are seconds (like Max-Age);
 // `now` returns milliseconds.
+//
+// Two kinds of store (src/stores/types.ts): a server-side Store, whose cookie is a signed ID, and
+// a sealed store (`kind: 'sealed'`, the cookie store), whose cookie is the record itself. For a
+// sealed store the Manager derives its keys from the same secrets (its own HKDF labels: they
+// never serve as the Signer's keys) and gives the cookie to them, never to the Signer.
 
 import { SessionError, configError } from './errors.js'
 import { Signer, type Secret } from './signing.js'
 import { DEFAULT_ID_LENGTH } from './id.js'
 import { validateCookieOptions, type CookieAttributes } from './cookie.js'
 import { MemoryStore } from './stores/memory.js'
-import type { Store } from './stores/types.js'
+import type { SealedStore, OpenedRecord, Store } from './stores/types.js'
 import { Session, type InvalidCookieReason, type ResponseHooks, type SessionContext, type SessionData } from './session.js'
 
 /** Reads the raw value of cookie `name` from a request; undefined when absent. */
@@ -71,8 +76,11 @@ export interface InvalidCookieEvent<Req = any> {
 }
 
 export interface ManagerOptions<Req = any, Res = any> {
-  /** Where sessions live. Default: a new MemoryStore (one process only). */
-  store?: Store
+  /**
+   * Where sessions live: a server-side Store, or a sealed store that keeps each session in its
+   * cookie (simplesessions/stores/cookie). Default: a new MemoryStore (one process only).
+   */
+  store?: Store | SealedStore
   /** Newest first: [0] signs, every one verifies. Each at least 32 bytes. */
   secrets: readonly Secret[]
   cookie?: CookieOptions
@@ -112,8 +120,13 @@ function seconds(option: string, v: unknown, fallback: number, min = 0): number 
   return v
 }
 
+/** The Manager's side of SessionContext: it swaps the sealer when the store changes. */
+type MutableContext = { -readonly [K in keyof SessionContext]: SessionContext[K] }
+
 export class Manager<T extends SessionData = SessionData, Req = any, Res = any> {
-  #store: Store
+  #store: Store | SealedStore
+  /** A copy of the secrets list, kept for a sealed store given later to useStore. */
+  readonly #secrets: readonly Secret[]
   /** The default store is the manager's to close; a store the user passed in is not. */
   #ownsStore: boolean
   #getCookie: GetCookie<Req> | undefined
@@ -121,7 +134,7 @@ export class Manager<T extends SessionData = SessionData, Req = any, Res = any> 
   readonly #canSetCookie: CanSetCookie<Res> | undefined
   readonly #onRead: OnRead<Res> | undefined
   readonly #signer: Signer
-  readonly #ctx: SessionContext
+  readonly #ctx: MutableContext
   readonly #cookieName: string
   readonly #autoCreate: boolean
   readonly #validateId: ((id: string) => boolean) | undefined
@@ -138,7 +151,7 @@ export class Manager<T extends SessionData = SessionData, Req = any, Res = any> 
     for (const hook of ['getCookie', 'setCookie', 'canSetCookie', 'onRead', 'generateId', 'validateId', 'now', 'onInvalidCookie'] as const) {
       if (o[hook] !== undefined && typeof o[hook] !== 'function') throw configError(hook, typeof o[hook], 'a function')
     }
-    if (o.store !== undefined && !isStore(o.store)) throw configError('store', typeof o.store, STORE_SHAPE)
+    if (o.store !== undefined && !isStore(o.store) && !isSealedStore(o.store)) throw configError('store', typeof o.store, STORE_SHAPE)
     if (o.autoCreate !== undefined && typeof o.autoCreate !== 'boolean') throw configError('autoCreate', o.autoCreate)
     const idle = seconds('idleTimeout', o.idleTimeout, 86400)
     const absolute = seconds('absoluteTimeout', o.absoluteTimeout, 7 * 86400)
@@ -166,6 +179,7 @@ export class Manager<T extends SessionData = SessionData, Req = any, Res = any> 
       ? new Signer(o.secrets, { idLength: 32, idMinLength: 1, idMaxLength: 255, strictAlphabet: false })
       : new Signer(o.secrets, { idLength })
     const signer = this.#signer
+    this.#secrets = [...o.secrets]
     this.#store = o.store ?? new MemoryStore()
     this.#ownsStore = o.store === undefined
     this.#getCookie = o.getCookie
@@ -182,8 +196,9 @@ export class Manager<T extends SessionData = SessionData, Req = any, Res = any> 
     const manager = this
     this.#ctx = {
       get store() {
-        return manager.#store
+        return manager.#store as Store
       },
+      sealer: isSealedStore(this.#store) ? this.#store.keys(this.#secrets) : undefined,
       now,
       idleTimeout: idle * 1000,
       absoluteTimeout: absolute * 1000,
@@ -221,8 +236,12 @@ export class Manager<T extends SessionData = SessionData, Req = any, Res = any> 
   }
 
   /** Replaces the store (seed: UseStore). */
-  useStore(store: Store): void {
-    if (!isStore(store)) throw configError('store', typeof store, STORE_SHAPE)
+  useStore(store: Store | SealedStore): void {
+    const sealed = isSealedStore(store)
+    if (!sealed && !isStore(store)) throw configError('store', typeof store, STORE_SHAPE)
+    const sealer = sealed ? store.keys(this.#secrets) : undefined
+    this.#ctx.sealer?.close()
+    this.#ctx.sealer = sealer
     this.#store = store
     this.#ownsStore = false
   }
@@ -253,7 +272,18 @@ export class Manager<T extends SessionData = SessionData, Req = any, Res = any> 
     const [getCookie, h] = this.#hooksOf(hooks)
     const raw = getCookie(this.#cookieName, req)
     let from: { id: string; cookie: string; resign: boolean } | undefined
-    if (typeof raw === 'string' && raw !== '') {
+    let record: OpenedRecord | undefined
+    const sealer = this.#ctx.sealer
+    if (typeof raw === 'string' && raw !== '' && sealer !== undefined) {
+      // A sealed value is not "1.<id>.<mac>": the Signer never sees it.
+      const r = sealer.open(raw)
+      if (typeof r === 'string') this.#ctx.invalid(r, raw, req)
+      else if (this.#validateId && !this.#validateId(r.id)) this.#ctx.invalid('malformed', raw, req)
+      else {
+        record = r
+        from = { id: r.id, cookie: raw, resign: r.key > 0 }
+      }
+    } else if (typeof raw === 'string' && raw !== '') {
       const v = this.#signer.check(raw)
       if (typeof v === 'string') this.#ctx.invalid(v, raw, req)
       else if (this.#validateId && !this.#validateId(v.id)) this.#ctx.invalid('malformed', raw, req)
@@ -261,7 +291,7 @@ export class Manager<T extends SessionData = SessionData, Req = any, Res = any> 
     }
     let session: Session<T>
     if (from) {
-      session = new Session<T>(this.#ctx, h, req, res, from)
+      session = new Session<T>(this.#ctx, h, req, res, from, record)
       if (!this.#autoCreate) {
         await session.load()
         if (session.isNew) throw new SessionError('INVALID_SESSION', 'the session has expired or does not exist')
@@ -316,12 +346,18 @@ export class Manager<T extends SessionData = SessionData, Req = any, Res = any> 
   /** Releases what the manager owns: its signing keys, and the default store if it made one. */
   async close(): Promise<void> {
     this.#signer.close()
-    if (this.#ownsStore) await this.#store.close?.()
+    this.#ctx.sealer?.close()
+    if (this.#ownsStore) await (this.#store as Store).close?.()
   }
 }
 
 const STORE_METHODS = ['create', 'load', 'commit', 'touch', 'regenerate', 'destroy'] as const
-const STORE_SHAPE = `a Store (${STORE_METHODS.join(', ')})`
+const STORE_SHAPE = `a Store (${STORE_METHODS.join(', ')}) or a sealed store (kind 'sealed', keys)`
+
+function isSealedStore(s: unknown): s is SealedStore {
+  const o = s as Record<string, unknown> | null
+  return typeof o === 'object' && o !== null && o.kind === 'sealed' && typeof o.keys === 'function'
+}
 
 function isStore(s: unknown): s is Store {
   const o = s as Record<string, unknown> | null

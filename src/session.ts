@@ -33,11 +33,28 @@
 //
 // Data races: two requests that change different keys both keep their writes (field-level
 // commits); two that change the same key: the last commit wins.
+//
+// A sealed store (the cookie store: src/stores/types.ts, "the other kind") runs through this same
+// class, and every step above means the same, with the cookie as the record:
+// - acquire opens the cookie (no store to ask; synchronous) and checks both timeouts against the
+//   sealed createdAt and expiresAt at once, so an expired cookie gives a fresh session (reason
+//   'expired'). Lazy creation is unchanged: no cookie until something is set.
+// - A commit with changes seals what the cookie held merged with this request's writes, with the
+//   next expiry, under a fresh nonce, and sends it. Every change needs that cookie, so a commit
+//   with changes rejects with HEADERS_SENT, having changed nothing, when the response can no
+//   longer take it (a server-side store would write its fields and only skip a refresh). A
+//   session whose sealed cookie would pass 4096 bytes is TOO_LARGE at commit, nothing sent.
+// - A touch is a re-seal with the moved expiry, under the same touchAfter rule; a cookie opened
+//   with an older secret is re-sealed with the newest on the next commit.
+// - regenerate re-seals under a new ID and nonce, so the old value differs and never holds what
+//   is written afterwards; destroy sends the removal cookie. Neither can reach a copy of the old
+//   cookie that a client kept: it opens until its sealed expiry (see the README).
+// - The data races above are the client's: it keeps whichever Set-Cookie arrives last.
 
 import { SessionError, isSessionError } from './errors.js'
 import { decodeValue, encodeValue, type Value } from './codec.js'
-import { removalCookie, type CookieAttributes } from './cookie.js'
-import type { CommitBatch, SessionMeta, Store } from './stores/types.js'
+import { MAX_COOKIE_BYTES, removalCookie, type CookieAttributes } from './cookie.js'
+import type { CommitBatch, SealedRecord, Sealer, SessionMeta, Store } from './stores/types.js'
 import * as helpers from './helpers.js'
 
 export type SessionData = Record<string, Value>
@@ -48,6 +65,8 @@ export type InvalidCookieReason = 'malformed' | 'signature' | 'unknown' | 'expir
 /** What the Manager hands each Session: its configuration and services, resolved once. */
 export interface SessionContext {
   readonly store: Store
+  /** The keys of a sealed store when the Manager has one (then `store` is not used). */
+  readonly sealer: Sealer | undefined
   readonly now: () => number
   /** ms; 0 = off */
   readonly idleTimeout: number
@@ -134,8 +153,15 @@ export class Session<T extends SessionData = SessionData> {
   /** onRead has been called. */
   #read = false
 
-  /** @internal Made by Manager.acquire. */
-  constructor(c: SessionContext, h: ResponseHooks, req: unknown, res: unknown, from: { id: string; cookie: string; resign: boolean } | undefined) {
+  /** @internal Made by Manager.acquire; `record` is what a sealed cookie held. */
+  constructor(
+    c: SessionContext,
+    h: ResponseHooks,
+    req: unknown,
+    res: unknown,
+    from: { id: string; cookie: string; resign: boolean } | undefined,
+    record?: SealedRecord,
+  ) {
     this.#c = c
     this.#h = h
     this.#req = req
@@ -148,6 +174,13 @@ export class Session<T extends SessionData = SessionData> {
       this.#persisted = true
       this.#loaded = false
       this.#resign = from.resign
+      if (record) {
+        // A sealed cookie: the record is here already, and only the timeouts can end it.
+        this.#loaded = true
+        this.#meta = record.meta
+        this.#fields = record.fields
+        if (this.#expired(record.meta, c.now())) this.#lost('expired')
+      }
     } else {
       const { id, value } = c.newId()
       this.#id = id
@@ -232,13 +265,17 @@ export class Session<T extends SessionData = SessionData> {
 
   /** Checks metadata against both timeouts; an expired session is removed and this starts fresh. */
   async #alive(id: string, meta: SessionMeta): Promise<boolean> {
-    const now = this.#c.now()
-    const deadline = this.#c.absoluteTimeout ? meta.createdAt + this.#c.absoluteTimeout : Infinity
-    if (meta.expiresAt > now && deadline > now) return true
+    if (!this.#expired(meta, this.#c.now())) return true
     await storeCall('destroy an expired session', () => this.#c.store.destroy(id))
     // Stryker disable next-line LogicalOperator: equivalent, the ID changes whenever #loaded turns true other than by a successful load of this ID
     if (this.#id === id && !this.#loaded) this.#lost('expired')
     return false
+  }
+
+  /** Past the idle expiry or the absolute deadline (both from the record, never from the cookie's Max-Age). */
+  #expired(meta: SessionMeta, now: number): boolean {
+    const deadline = this.#c.absoluteTimeout ? meta.createdAt + this.#c.absoluteTimeout : Infinity
+    return !(meta.expiresAt > now && deadline > now)
   }
 
   /** The cookie named a session that is gone: start fresh, keeping this request's writes. */
@@ -413,6 +450,7 @@ export class Session<T extends SessionData = SessionData> {
    * existing session's fields proceeds and leaves a due refresh to a later response.
    */
   async commit(): Promise<void> {
+    if (this.#c.sealer) return this.#commitSealed(this.#c.sealer)
     // A re-sign needs the session's metadata for Max-Age (a write has learned it already).
     if (this.#resign) await this.#know()
     const now = this.#c.now()
@@ -469,6 +507,50 @@ export class Session<T extends SessionData = SessionData> {
     if (this.#resign && this.#h.canSetCookie(this.#res)) this.#sendCookie(now)
   }
 
+  /** commit() on a sealed store: the cookie is the record (see the module comment). */
+  #commitSealed(sealer: Sealer): void {
+    const now = this.#c.now()
+    if (!this.#persisted) {
+      if (this.#sets.size === 0) return this.#drop() // nothing to keep: lazy creation
+      this.#mustSetCookie('create the session')
+      return this.#seal(sealer, this.#id, now, now)
+    }
+    const meta = this.#meta!
+    if (this.#dirty() || this.#resign) {
+      this.#mustSetCookie(this.#dirty() ? 'commit the session (its cookie is the record)' : 're-seal the session cookie with the newest secret')
+      return this.#seal(sealer, this.#id, meta.createdAt, now)
+    }
+    // A touch is a new cookie: only for a session this request read, at most once per touchAfter.
+    if (this.#read && this.#c.idleTimeout && this.#expiry(meta.createdAt, now) - meta.expiresAt >= this.#c.touchAfter) {
+      if (this.#h.canSetCookie(this.#res)) this.#seal(sealer, this.#id, meta.createdAt, now)
+    }
+  }
+
+  /**
+   * Seals the fields with this request's writes under `id`, with the next expiry, and sends the
+   * cookie. TOO_LARGE, having changed nothing, when the cookie would pass the size user agents keep.
+   */
+  #seal(sealer: Sealer, id: string, createdAt: number, now: number): void {
+    const meta = { createdAt, expiresAt: this.#expiry(createdAt, now) }
+    const fields = this.#merged()
+    const value = sealer.seal({ id, meta, fields })
+    const bytes = this.#c.cookie.name.length + value.length
+    if (bytes > MAX_COOKIE_BYTES) {
+      throw new SessionError(
+        'TOO_LARGE',
+        `the session does not fit its cookie: sealed, cookie ${JSON.stringify(this.#c.cookie.name)} would be ${bytes} bytes (name + value), over the limit of ${MAX_COOKIE_BYTES} that user agents store (RFC 6265bis §5.6); keep less in it, or use a server-side store`,
+      )
+    }
+    this.#id = id
+    this.#signed = value
+    this.#persisted = true
+    this.#loaded = true
+    this.#meta = meta
+    this.#fields = fields
+    this.#resetPending()
+    this.#sendCookie(now)
+  }
+
   /** Removes a session this request created but cannot tell the client about. */
   async #undoCreate(): Promise<void> {
     const id = this.#id
@@ -506,6 +588,8 @@ export class Session<T extends SessionData = SessionData> {
     const oldId = this.#id
     const now = this.#c.now()
     const createdAt = this.#meta!.createdAt
+    // Sealed: a new ID and nonce, so the old value differs and never holds what comes after.
+    if (this.#c.sealer) return this.#seal(this.#c.sealer, this.#c.newId().id, createdAt, now)
     const batch = this.#batch(createdAt, now) // the absolute lifetime is not extended
     for (let attempt = 0; attempt < 3; attempt++) {
       const next = this.#c.newId()
@@ -551,7 +635,8 @@ export class Session<T extends SessionData = SessionData> {
    */
   async destroy(): Promise<void> {
     const id = this.#id
-    if (this.#persisted) await storeCall('destroy the session', () => this.#c.store.destroy(id))
+    // A sealed session has nothing on a server to remove: the removal cookie is all there is.
+    if (this.#persisted && !this.#c.sealer) await storeCall('destroy the session', () => this.#c.store.destroy(id))
     const hadCookie = this.#cookie !== undefined || this.#persisted || this.#staleCookie
     this.#cookie = undefined
     this.#lost('unknown')

@@ -9,6 +9,10 @@
 //   Raised for the crypto of the sealed-cookie store: ChaCha20, HChaCha20, Poly1305, the AEAD and
 // HKDF took the wasm from 10.9 to 13.3 kB; its budget is again about 15% over that. The Node root
 // entry (47.0 kB with that wasm inlined) still fits its budget, with little room left for the store.
+//   Raised for the sealed-cookie store, from 48,000 to 50,000: the root entry went from 47.6 to
+// 48.8 kB. The sealed path of the Session and Manager is ~0.7 kB; the rest (~0.5 kB) is the codec
+// becoming a chunk of its own, shared with stores/cookie, so that it is gzipped apart from the
+// entry. The store itself (format, keys, base64url) is ~3 kB in its own entry, not in the root.
 // dist always carries the release wasm, so only the release project runs this.
 
 import { existsSync, readFileSync } from 'node:fs'
@@ -17,7 +21,7 @@ import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 
-const BUDGET = { wasm: 15_300, rootEntry: 48_000 }
+const BUDGET = { wasm: 15_300, rootEntry: 50_000 }
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const dist = join(root, 'dist')

@@ -183,3 +183,59 @@ export interface Store {
    */
   close?(): Promise<void> | void
 }
+
+// ## The other kind: a sealed store
+//
+// A sealed store (the cookie store) keeps nothing on the server: the cookie carries the whole
+// record, encrypted and authenticated. It has no IDs to look up, so it does not implement Store;
+// it turns a cookie value into a record and back, and the Session does the rest exactly as for a
+// server-side store (lazy creation, pending writes merged into what the cookie held, timeouts
+// checked against the sealed timestamps, regenerate, destroy, re-sealing after key rotation).
+// The Manager tells the two kinds apart by `kind: 'sealed'`, and never gives a sealed cookie
+// value to its Signer (the value is not "1.<id>.<mac>").
+//
+// What a sealed store cannot promise, and the conformance suite for the sealed kind is exempt
+// from (test/stores/sealed-conformance.ts lists the cases):
+//   - destroy, and regenerate's "the old ID is dead", cannot reach a copy of the cookie a client
+//     kept: such a copy opens until the expiry sealed in it. What regenerate still guarantees is
+//     that nothing written after it is ever in the old value.
+//   - No "logout wins" and no merge across concurrent requests: the client keeps whichever
+//     Set-Cookie arrives last, so two requests that change different keys at once lose one of the
+//     two writes, and a request that finishes after a logout brings the session back.
+//   - No operation by ID or owner from the server (revoking a session, listing a user's
+//     sessions): SessionError 'UNSUPPORTED'.
+
+/** A session as a sealed store carries it: its ID (which regenerate changes), metadata and fields. */
+export interface SealedRecord {
+  id: string
+  meta: SessionMeta
+  /** Field name → the codec's bytes. */
+  fields: Map<string, Uint8Array>
+}
+
+/** A cookie value opened: the record, and which secret opened it. Owned by the caller. */
+export interface OpenedRecord extends SealedRecord {
+  /** Index into the Manager's secrets of the one that opened it: 0 is the newest, > 0 means re-seal. */
+  key: number
+}
+
+/**
+ * One Manager's keys of a sealed store. Both methods are synchronous and never touch the
+ * network. `open` never throws for a value a client sent: 'malformed' (not a value of this
+ * format and version, or over the size limit), 'signature' (no secret opens it: a wrong key, or
+ * any byte changed). Expiry is the Session's to judge, from the returned metadata.
+ */
+export interface Sealer {
+  open(value: string): OpenedRecord | 'malformed' | 'signature'
+  /** The cookie value of a record, sealed with the newest secret under a fresh nonce. */
+  seal(record: SealedRecord): string
+  /** Wipes the keys. */
+  close(): void
+}
+
+/** A store that keeps the session in the cookie itself (see above). */
+export interface SealedStore {
+  readonly kind: 'sealed'
+  /** Derives the keys of a Manager from its secrets (newest first, already checked by the Manager). */
+  keys(secrets: readonly (string | Uint8Array)[]): Sealer
+}

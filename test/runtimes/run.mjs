@@ -32,7 +32,7 @@ const writeReadme = args.includes('--write-readme')
 const only = args.find((a) => a.startsWith('--only='))?.slice(7).split(',')
 /** Longest a runtime may take, start-up included: a hung runtime is a failure, not a hung CI. */
 const RUNTIME_TIMEOUT_MS = 120_000
-const SUBPATHS = { core: '.', fetchAdapter: './adapters/fetch', memory: './stores/memory' }
+const SUBPATHS = { core: '.', fetchAdapter: './adapters/fetch', memory: './stores/memory', cookie: './stores/cookie' }
 
 /** The first of `paths` (under this folder's node_modules) that is an executable file. */
 function binary(...paths) {

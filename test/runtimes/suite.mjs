@@ -233,6 +233,67 @@ const checks = {
     sess = await manager.acquire(request(second.value, notes), headers)
     assertSame(await sess.get('after'), undefined, 'a value read with the cookie of a destroyed session')
   },
+
+  async 'Manager on the sealed cookie store through the fetch adapter'({ core, fetchAdapter, cookie }, notes) {
+    const { Manager } = core
+    const { getCookie, setCookie } = fetchAdapter
+    const make = (secrets) => new Manager({ store: new cookie.CookieStore(), secrets, cookie: { name: COOKIE }, getCookie, setCookie })
+    const manager = make([SECRET])
+
+    // Lazy: nothing sent until something is set; then the cookie is the sealed record.
+    let headers = new Headers()
+    let sess = await manager.acquire(request(undefined, notes), headers)
+    assertSame(await sess.get('int'), undefined, 'a missing key of a new session')
+    await sess.commit()
+    assertSame(setCookies(headers).length, 0, 'Set-Cookie after committing an untouched new session')
+    headers = new Headers()
+    sess = await manager.acquire(request(undefined, notes), headers)
+    await sess.setMulti(values())
+    await sess.commit()
+    const first = onlyCookie(headers, 'commit of a new sealed session')
+    assert(!first.value.startsWith('1.'), `the sealed cookie looks like a signed ID: ${first.value.slice(0, 20)}`)
+
+    // Read back with types, and a change merged into what the cookie held.
+    headers = new Headers()
+    sess = await manager.acquire(request(first.value, notes), headers)
+    assertSame(await sess.getAll(), values(), 'getAll from the sealed cookie')
+    await sess.set('after', 'merge')
+    await sess.delete('float')
+    await sess.commit()
+    const second = onlyCookie(headers, 'commit of a change')
+    const { float: _dropped, ...rest } = values()
+    assertSame(await (await manager.acquire(request(second.value, notes), new Headers())).getAll(), { ...rest, after: 'merge' }, 'merged fields')
+
+    // Tampering gives a fresh session.
+    for (const forged of [alter(second.value, second.value.length - 5), alter(second.value, 40), second.value.slice(0, 80)]) {
+      sess = await manager.acquire(request(forged, notes), new Headers())
+      assertSame(await sess.get('int'), undefined, 'a value read with a tampered sealed cookie')
+    }
+
+    // Rotation: a cookie sealed with an older secret opens and is re-sealed with the newest.
+    const oldValue = second.value
+    headers = new Headers()
+    sess = await make([OLD_SECRET, SECRET]).acquire(request(oldValue, notes), headers)
+    assertSame(await sess.get('after'), 'merge', 'a value read with a cookie sealed by an older secret')
+    await sess.commit()
+    const resealed = onlyCookie(headers, 're-seal after rotation')
+    assertSame(await (await make([OLD_SECRET]).acquire(request(resealed.value, notes), new Headers())).get('after'), 'merge', 'the re-sealed cookie opens with the newest secret alone')
+
+    // TOO_LARGE at commit, nothing sent; destroy sends a removal cookie.
+    headers = new Headers()
+    sess = await manager.acquire(request(second.value, notes), headers)
+    await sess.set('big', 'x'.repeat(5000))
+    let code
+    try {
+      await sess.commit()
+    } catch (err) {
+      code = err?.code
+    }
+    assertSame(code, 'TOO_LARGE', 'commit of a session over the cookie size')
+    assertSame(setCookies(headers).length, 0, 'Set-Cookie after TOO_LARGE')
+    await sess.destroy()
+    assertSame(onlyCookie(headers, 'destroy').value, '', 'value of the removal cookie')
+  },
 }
 
 /**

@@ -57,7 +57,7 @@ export interface DescribeStoreOptions {
 }
 
 const HOUR = 3_600_000
-const ALL_BYTES = Uint8Array.from({ length: 256 }, (_, i) => i)
+export const ALL_BYTES = Uint8Array.from({ length: 256 }, (_, i) => i)
 
 /** A random 32-character base64url ID (so '-' and '_' show up too). */
 export const newId = (): string => randomBytes(24).toString('base64url')
@@ -85,7 +85,7 @@ function expectRecord(record: SessionRecord | null, meta: SessionMeta, fields: R
 
 
 /** Field names a store must keep apart from each other and from its own metadata. */
-const AWKWARD_NAMES = ['', '__proto__', 'constructor', 'hasOwnProperty', 'createdAt', 'expiresAt', 'meta', 'a:b', 'with space', '名前 ✓ 🙂', '\u0000nul']
+export const AWKWARD_NAMES = ['', '__proto__', 'constructor', 'hasOwnProperty', 'createdAt', 'expiresAt', 'meta', 'a:b', 'with space', '名前 ✓ 🙂', '\u0000nul']
 
 /** Every kind of value: all byte values, empty, 1 MiB, and small ones under awkward names. */
 function sampleFields(): Map<string, Uint8Array> {

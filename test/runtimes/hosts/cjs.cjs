@@ -7,6 +7,7 @@ const load = async () => ({
   core: require('simplesessions'),
   fetchAdapter: require('simplesessions/adapters/fetch'),
   memory: require('simplesessions/stores/memory'),
+  cookie: require('simplesessions/stores/cookie'),
 })
 
 import('./suite.mjs')

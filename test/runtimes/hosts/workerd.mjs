@@ -6,12 +6,13 @@
 import { main } from './suite.mjs'
 
 const load = async () => {
-  const [core, fetchAdapter, memory] = await Promise.all([
+  const [core, fetchAdapter, memory, cookie] = await Promise.all([
     import('simplesessions'),
     import('simplesessions/adapters/fetch'),
     import('simplesessions/stores/memory'),
+    import('simplesessions/stores/cookie'),
   ])
-  return { core, fetchAdapter, memory }
+  return { core, fetchAdapter, memory, cookie }
 }
 
 export default {
