@@ -344,3 +344,20 @@ export function fakeManager(options: Partial<ManagerOptions<FakeReq, FakeRes>> =
   openManagers.push(m)
   return m
 }
+
+/** A session stored with `values` through `m` (a request of its own); returns its cookie value. */
+export async function stored(m: FakeManager, values: Record<string, string | number>): Promise<string> {
+  const res = fakeRes()
+  const s = await m.acquire(fakeReq(), res)
+  await s.setMulti(values)
+  await s.commit()
+  const c = res.set.at(-1)
+  if (!c) throw new Error('no cookie was set')
+  return c.value
+}
+
+/** The field names of live session `id` in a SpyStore, sorted ([] when it is gone). */
+export async function liveKeys(store: SpyStore, id: string): Promise<string[]> {
+  const r = await store.inner.load(id)
+  return r ? [...r.fields.keys()].sort() : []
+}

@@ -25,8 +25,8 @@ import {
   manualClock,
   nodeManager,
   serve,
+  stored,
   track,
-  type FakeManager,
   type FakeRes,
 } from './harness'
 
@@ -34,17 +34,6 @@ afterEach(async () => {
   await closeServers()
   await closeManagers()
 })
-
-/** A stored session with `values`; returns its cookie value. */
-async function stored(m: FakeManager, values: Record<string, string | number>): Promise<string> {
-  const res = fakeRes()
-  const s = await m.acquire(fakeReq(), res)
-  await s.setMulti(values)
-  await s.commit()
-  const c = res.set.at(-1)
-  if (!c) throw new Error('no cookie was set')
-  return c.value
-}
 
 /** Every live session of a SpyStore's memory store, by ID. */
 async function liveFields(store: SpyStore, ids: string[]): Promise<Record<string, string[]>> {

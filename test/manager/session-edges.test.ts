@@ -7,20 +7,11 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { SessionError } from '../../src/errors'
 import type { CommitBatch, SessionMeta, SessionRecord, Store } from '../../src/stores/types'
 import { expectRejectsWith } from '../helpers/async'
-import { SECRET_A, SpyStore, closeManagers, deferred, fakeManager, fakeReq, fakeRes, idOf, manualClock, type FakeManager } from './harness'
+import { SECRET_A, SpyStore, closeManagers, deferred, fakeManager, fakeReq, fakeRes, idOf, liveKeys, manualClock, stored } from './harness'
 
 afterEach(async () => {
   await closeManagers()
 })
-
-/** A stored session with `values`; returns its cookie value. */
-async function stored(m: FakeManager, values: Record<string, string | number>): Promise<string> {
-  const res = fakeRes()
-  const s = await m.acquire(fakeReq(), res)
-  await s.setMulti(values)
-  await s.commit()
-  return res.set.at(-1)!.value
-}
 
 /** The SpyStore without getMulti (a custom store may leave it out: it is optional). */
 function withoutGetMulti(spy: SpyStore): Store {
@@ -580,12 +571,6 @@ describe('what each request costs and leaves behind', () => {
     expect(s.isNew).toBe(true)
   })
 })
-
-/** The field names of live session `id`, sorted ([] when it is gone). */
-async function liveKeys(store: SpyStore, id: string): Promise<string[]> {
-  const r = await store.inner.load(id)
-  return r ? [...r.fields.keys()].sort() : []
-}
 
 /** A store whose next regenerate waits for `held`. */
 class HeldRegenerateStore extends SpyStore {
