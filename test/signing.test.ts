@@ -657,7 +657,7 @@ describe('signers made and dropped without close()', () => {
     try {
       expect(err).toBeInstanceOf(SessionError)
       expect((err as SessionError).code).toBe('CONFIG')
-      expect((err as SessionError).message).toMatch(new RegExp(`^option secrets is invalid: .*${core.maxSlots}`))
+      expect((err as SessionError).message).toMatch(new RegExp(`^option secrets is invalid: "\\d+ more keys" \\(the key table is full at ${core.maxSlots} slots`))
       // All but the slot the loader keeps and the run that would not fit were handed out.
       expect(held.length).toBe(core.maxSlots / perSigner - 1)
       expect(core.slotCapacity()).toBe(core.maxSlots)
@@ -736,5 +736,32 @@ describe('signers made and dropped without close()', () => {
     expect(r.wipedAfterGc).toBe(true)
     // 10 rounds of 500 dropped signers: without reuse the table would hold 5,000 keys.
     expect(Math.max(...r.capacities)).toBeLessThanOrEqual(2048)
+  })
+})
+
+describe('diagnostics: each refusal says what is wrong, in the one message shape', () => {
+  const messageOf = (fn: () => unknown): string => {
+    try {
+      fn()
+    } catch (err) {
+      expect(err).toBeInstanceOf(SessionError)
+      return (err as Error).message
+    }
+    throw new Error('expected a throw')
+  }
+
+  it('names the option, shows the value (never a secret), and says what is wanted', () => {
+    expect(messageOf(() => new Signer([]))).toBe('option secrets is invalid: "[]" (a non-empty list, newest first)')
+    expect(messageOf(() => new Signer('a secret in the wrong place, long enough to be one' as never))).toBe('option secrets is invalid: "string" (a non-empty list, newest first)')
+    expect(messageOf(() => new Signer([5 as never]))).toBe('option secrets[0] is invalid: "number" (a string or Uint8Array)')
+    expect(messageOf(() => new Signer(['x'.repeat(40), 'short']))).toBe('option secrets[1] is invalid: "5 bytes" (at least 32 bytes)')
+    expect(messageOf(() => new Signer(['x'.repeat(40)], { idLength: 50, idMinLength: 20, idMaxLength: 40 }))).toBe('option idMinLength is invalid: 20 (must be <= idLength 50 <= idMaxLength 40)')
+  })
+
+  it('a closed signer and an ID that cannot be signed say so', () => {
+    const s = new Signer(['y'.repeat(40)])
+    expect(messageOf(() => s.sign('abc'))).toBe('cannot sign id of length 3: not a valid session id')
+    s.close()
+    expect(messageOf(() => s.sign('A'.repeat(32)))).toBe('this Signer was closed')
   })
 })
