@@ -167,7 +167,7 @@ export function describeSealedStore(name: string, make: () => SealedStore): void
       })
 
       it('strings that are not sealed values are "malformed": empty, other alphabets, padding, signed IDs, huge', () => {
-        for (const v of ['', 'x', '====', `${value}=`, value.replace(/[-_]/g, '+'), `1.${'A'.repeat(32)}.${'B'.repeat(43)}`, 'é'.repeat(200), 'A'.repeat(10 * 1024 * 1024)]) {
+        for (const v of ['', 'x', '====', `${value}=`, `${value.slice(0, 5)}+${value.slice(6)}`, `${value.slice(0, 5)}/${value.slice(6)}`, `1.${'A'.repeat(32)}.${'B'.repeat(43)}`, 'é'.repeat(200), 'A'.repeat(10 * 1024 * 1024)]) {
           expect(s.open(v), v.slice(0, 40)).toBe('malformed')
         }
         expect(s.open(undefined as unknown as string)).toBe('malformed')
