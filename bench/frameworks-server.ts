@@ -1,9 +1,10 @@
 // The server side of the framework rows (bench/frameworks.bench.ts): one framework app in its own
 // process, bundled by build/bench.mjs into build/out/frameworks-server.mjs and started as
 //
-//   node build/out/frameworks-server.mjs express|fastify|hono ours|theirs   (secret in BENCH_SECRET)
+//   node build/out/frameworks-server.mjs express|fastify|hono ours|theirs|bare   (secret in BENCH_SECRET)
 //
-// ours: our adapter (Manager + MemoryStore); theirs: the framework's usual session library with
+// bare: the framework with no session at all (the handler answers a process-wide counter), the
+// ceiling any session library's ratio is bounded by; ours: our adapter (Manager + MemoryStore); theirs: the framework's usual session library with
 // its own in-memory store: express-session { resave: false, saveUninitialized: false },
 // @fastify/session + @fastify/cookie { saveUninitialized: false } (its default rolling: true),
 // @hono/session with a Map behind useSessionStorage. Every handler reads n, writes n + 1 and
@@ -35,7 +36,7 @@ const secret: string =
   (() => {
     throw new Error('BENCH_SECRET is not set')
   })()
-if (side !== 'ours' && side !== 'theirs') throw new Error(`usage: frameworks-server.mjs express|fastify|hono ours|theirs, got ${side}`)
+if (side !== 'ours' && side !== 'theirs' && side !== 'bare') throw new Error(`usage: frameworks-server.mjs express|fastify|hono ours|theirs|bare, got ${side}`)
 
 const DAY = 86400
 let requests = 0
@@ -45,6 +46,7 @@ const stats = () => {
 }
 const manager = () => new Manager({ store: new MemoryStore(), secrets: [secret], cookie: { maxAge: DAY, secure: false } })
 const num = (v: unknown): number => (typeof v === 'number' ? v : 0)
+let bareN = 0
 
 function ready(server: Server | { address(): AddressInfo | string | null }, close: () => Promise<unknown>): void {
   const { port } = server.address() as AddressInfo
@@ -62,7 +64,9 @@ async function startExpress(): Promise<void> {
     requests++
     next()
   })
-  if (side === 'ours') {
+  if (side === 'bare') {
+    app.get('/', (_req, res) => void res.send(String(bareN++)))
+  } else if (side === 'ours') {
     app.use(oursExpress(manager()))
     app.get('/', async (req, res) => {
       const n = num(await req.session.get('n'))
@@ -88,7 +92,9 @@ async function startFastify(): Promise<void> {
   app.addHook('onRequest', async (request) => {
     if (request.url !== '/__stats') requests++
   })
-  if (side === 'ours') {
+  if (side === 'bare') {
+    app.get('/', async () => String(bareN++))
+  } else if (side === 'ours') {
     await app.register(oursFastify, { manager: manager() })
     app.get('/', async (request) => {
       const n = num(await request.session.get('n'))
@@ -117,7 +123,9 @@ async function startHono(): Promise<void> {
     requests++
     await next()
   })
-  if (side === 'ours') {
+  if (side === 'bare') {
+    app.get('/', (c) => c.text(String(bareN++)))
+  } else if (side === 'ours') {
     app.use(oursHono(manager()))
     app.get('/', async (c) => {
       const s = c.var.session
@@ -145,5 +153,5 @@ async function startHono(): Promise<void> {
 }
 
 const start = { express: startExpress, fastify: startFastify, hono: startHono }[framework ?? '']
-if (!start) throw new Error(`usage: frameworks-server.mjs express|fastify|hono ours|theirs, got ${framework}`)
+if (!start) throw new Error(`usage: frameworks-server.mjs express|fastify|hono ours|theirs|bare, got ${framework}`)
 await start()

@@ -8,8 +8,11 @@
 // this process (the load generator) to CPU 1, so the two do not trade places mid-run. Each of the
 // BENCH_HTTP_CONNECTIONS connections (default 8) holds a session of its own: before timing, each
 // side makes one session per connection (a request without a cookie), then every request of that
-// connection sends its cookie. Rounds alternate the order of the two sides; each run is a warm-up
-// then the measured run; the tables give medians over rounds, req/s and server CPU per request.
+// connection sends its cookie. A third server per framework keeps no session at all (the "no
+// sessions" columns): its rate bounds any session library's ratio against theirs, and the CPU over
+// it is what each session library costs a request. Rounds rotate the order of the three sides;
+// each run is a warm-up then the measured run; the tables give medians over rounds, req/s and
+// server CPU per request.
 // Self-checks: every session's counter advances across requests before timing, and afterwards
 // the counters add up to at least the requests measured.
 
@@ -33,6 +36,10 @@ const PAIRS: Pair[] = [
   { framework: 'fastify', label: 'Fastify 5', theirs: '@fastify/session + @fastify/cookie', target: 1.3 },
   { framework: 'hono', label: 'Hono (node server)', theirs: '@hono/session' },
 ]
+
+/** bare: the framework with no session library, the ceiling of any ratio against theirs. */
+const SIDES = ['ours', 'theirs', 'bare'] as const
+type Side = (typeof SIDES)[number]
 
 interface Run {
   rps: number
@@ -68,7 +75,10 @@ async function load(port: number, seconds: number, cookies: string[]): Promise<{
     connections: cookies.length,
     pipelining: 1,
     duration: seconds,
-    setupClient: (client) => client.setHeaders({ cookie: cookies[next++ % cookies.length] ?? '' }),
+    setupClient: (client) => {
+      const cookie = cookies[next++ % cookies.length] ?? ''
+      client.setHeaders(cookie === '' ? {} : { cookie })
+    },
   })
   const r = await inst
   assert(r.errors === 0 && r.timeouts === 0 && r.non2xx === 0, `autocannon on :${port}: ${r.errors} errors, ${r.timeouts} timeouts, ${r.non2xx} non-2xx`)
@@ -97,25 +107,29 @@ export async function measureFrameworks(opts: FrameworkOptions): Promise<string>
   const rows: string[][] = []
   const detail: string[][] = []
   for (const pair of PAIRS) {
-    const ours = await start(opts, pair.framework, 'ours')
-    const theirs = await start(opts, pair.framework, 'theirs').catch(async (e: unknown) => {
-      await stopServer(ours)
-      throw e
-    })
+    const servers: Partial<Record<Side, Server>> = {}
     try {
-      const cookies = { ours: await sessions(ours, opts.connections), theirs: await sessions(theirs, opts.connections) }
-      const runs = { ours: [] as Run[], theirs: [] as Run[] }
+      for (const side of SIDES) servers[side] = await start(opts, pair.framework, side)
+      const srv = (side: Side) => servers[side] as Server
+      // The bare side keeps no session: every connection sends no cookie.
+      const cookies = {
+        ours: await sessions(srv('ours'), opts.connections),
+        theirs: await sessions(srv('theirs'), opts.connections),
+        bare: Array.from({ length: opts.connections }, () => ''),
+      }
+      const runs = { ours: [] as Run[], theirs: [] as Run[], bare: [] as Run[] }
       for (let round = 0; round < opts.rounds; round++) {
-        const order = round % 2 === 0 ? (['ours', 'theirs'] as const) : (['theirs', 'ours'] as const)
-        for (const side of order) runs[side].push(await measureOne(side === 'ours' ? ours : theirs, opts, cookies[side]))
+        // Each round rotates the order, so no side always runs first or last.
+        const order = SIDES.map((_, i) => SIDES[(i + round) % SIDES.length] as Side)
+        for (const side of order) runs[side].push(await measureOne(srv(side), opts, cookies[side]))
       }
       for (const side of ['ours', 'theirs'] as const) {
         const measured = runs[side].reduce((a, r) => a + r.requests, 0)
-        const n = await counted(side === 'ours' ? ours : theirs, cookies[side])
+        const n = await counted(srv(side), cookies[side])
         assert(n >= measured, `${pair.label} ${side}: the sessions counted ${n}, fewer than the ${measured} requests measured`)
       }
-      const rps = (side: 'ours' | 'theirs') => median(runs[side].map((r) => r.rps))
-      const cpu = (side: 'ours' | 'theirs') => median(runs[side].map((r) => r.cpuUs))
+      const rps = (side: Side) => median(runs[side].map((r) => r.rps))
+      const cpu = (side: Side) => median(runs[side].map((r) => r.cpuUs))
       const ratio = rps('ours') / rps('theirs')
       rows.push([
         `${pair.label}: our adapter vs ${pair.theirs}`,
@@ -123,22 +137,41 @@ export async function measureFrameworks(opts: FrameworkOptions): Promise<string>
         fmt(rps('theirs')),
         `${ratio.toFixed(2)}x`,
         `${cpu('ours').toFixed(1)} / ${cpu('theirs').toFixed(1)}`,
+        fmt(rps('bare')),
+        `${cpu('bare').toFixed(1)}`,
+        `${(rps('bare') / rps('theirs')).toFixed(2)}x`,
+        `${(cpu('ours') - cpu('bare')).toFixed(1)} / ${(cpu('theirs') - cpu('bare')).toFixed(1)}`,
         pair.target === undefined ? 'report' : `>= ${pair.target}x`,
         pair.target === undefined ? '—' : ratio >= pair.target ? 'yes' : '**NO**',
       ])
-      for (const side of ['ours', 'theirs'] as const) {
-        detail.push([`${pair.label} ${side === 'ours' ? 'ours' : pair.theirs}`, ...runs[side].map((r) => fmt(r.rps))])
+      for (const side of SIDES) {
+        detail.push([`${pair.label} ${side === 'theirs' ? pair.theirs : side === 'ours' ? 'ours' : 'no sessions'}`, ...runs[side].map((r) => fmt(r.rps))])
       }
     } finally {
-      await Promise.all([stopServer(ours), stopServer(theirs)])
+      await Promise.all(Object.values(servers).map((s) => stopServer(s)))
     }
   }
   return [
-    `## Frameworks: requests/second (${opts.rounds} alternating rounds, ${opts.warmupSeconds} s warm-up + ${opts.seconds} s each, ` +
+    `## Frameworks: requests/second (${opts.rounds} rounds in rotating order, ${opts.warmupSeconds} s warm-up + ${opts.seconds} s each, ` +
       `${opts.connections} connections with a session each, ${TASKSET ? 'server pinned to CPU 0, load generator to CPU 1' : 'no taskset: not pinned'}, ` +
       `${((performance.now() - started) / 1000).toFixed(1)} s)`,
     '',
-    table(['measure', 'ours (median req/s)', 'theirs (median req/s)', 'ratio (ours/theirs)', 'server CPU µs/req (ours / theirs)', 'target', 'met?'], rows),
+    table(
+      [
+        'measure',
+        'ours (median req/s)',
+        'theirs (median req/s)',
+        'ratio (ours/theirs)',
+        'server CPU µs/req (ours / theirs)',
+        'no sessions (req/s)',
+        'no sessions CPU µs/req',
+        'ceiling (no sessions/theirs)',
+        'session CPU µs/req over no sessions (ours / theirs)',
+        'target',
+        'met?',
+      ],
+      rows,
+    ),
     '',
     table(['side', ...Array.from({ length: opts.rounds }, (_, i) => `round ${i + 1} req/s`)], detail),
   ].join('\n')
