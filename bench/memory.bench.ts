@@ -143,6 +143,25 @@ async function floor(n: number): Promise<number> {
   return (after - before) / n
 }
 
+/**
+ * ns per store.create of a 1-field session, in a store below its cap and in one held at
+ * maxSessions 10^4 where every create evicts the least recently used session: eviction must not
+ * make a flood of new sessions (a client that drops its cookie on every request) slow.
+ */
+async function createRate(n: number, cap: number): Promise<number> {
+  const store = new MemoryStore({ sweepInterval: 0, maxSessions: cap, maxBytes: Infinity })
+  const now = Date.now()
+  const meta = { createdAt: now, expiresAt: now + COOKIE_MAX_AGE_MS }
+  const fields = new Map([['user', Uint8Array.of(1, 2, 3, 4)]])
+  const ids = Array.from({ length: n }, (_, i) => `flood-${String(i).padStart(7, '0')}`)
+  const t0 = performance.now()
+  for (const id of ids) await store.create(id, meta, fields)
+  const ns = ((performance.now() - t0) * 1e6) / n
+  assert(store.size === Math.min(n, cap), `the flood store holds ${store.size}, expected ${Math.min(n, cap)}`)
+  store.close()
+  return ns
+}
+
 export async function measureMemory(secret: string, n: number, rounds: number): Promise<string> {
   assert(gc !== undefined, 'the memory rows need --expose-gc')
   const started = performance.now()
@@ -158,6 +177,13 @@ export async function measureMemory(secret: string, n: number, rounds: number): 
       o.push(await ours(secret, n))
     }
     f.push(await floor(n))
+  }
+  const flood = Math.max(n * 10, 100_000)
+  const below: number[] = []
+  const atCap: number[] = []
+  for (let r = 0; r < rounds; r++) {
+    below.push(await createRate(flood, Infinity))
+    atCap.push(await createRate(flood, 10_000))
   }
   const oursB = median(o.map((x) => x.perSession))
   const theirsB = median(t.map((x) => x.perSession))
@@ -186,6 +212,14 @@ export async function measureMemory(secret: string, n: number, rounds: number): 
       ],
     ],
   )
+  const evict = table(
+    ['measure', 'median ns/create', 'rounds (ns/create)'],
+    [
+      [`MemoryStore.create, ${flood} sessions, no cap`, median(below).toFixed(0), below.map((x) => x.toFixed(0)).join(' / ')],
+      [`MemoryStore.create, ${flood} sessions, maxSessions 10^4 (each create evicts)`, median(atCap).toFixed(0), atCap.map((x) => x.toFixed(0)).join(' / ')],
+      ['ratio (at the cap / no cap)', `${(median(atCap) / median(below)).toFixed(2)}x`, ''],
+    ],
+  )
   return [
     `## Memory: bytes per stored session (${rounds} alternating rounds, ${((performance.now() - started) / 1000).toFixed(1)} s)`,
     '',
@@ -195,5 +229,7 @@ export async function measureMemory(secret: string, n: number, rounds: number): 
     '',
     'heap delta = process.memoryUsage() heapUsed + arrayBuffers after global.gc(), before and after making N sessions; ' +
       'fixed costs (manager, signer, codec arena, empty store) are paid before the baseline.',
+    '',
+    evict,
   ].join('\n')
 }

@@ -15,7 +15,7 @@ import { SessionError, isSessionError } from '../../src/errors'
 import { MemoryStore, SESSION_OVERHEAD, type MemoryStoreOptions } from '../../src/stores/memory'
 import type { SessionMeta } from '../../src/stores/types'
 import { rejection } from '../helpers/async'
-import { isDebugWasm, patternBytes, toHex } from '../helpers/bytes'
+import { patternBytes, toHex } from '../helpers/bytes'
 import { describeStore, manualClock, newId, type TestClock } from './conformance'
 
 describeStore('MemoryStore (manual clock)', () => {
@@ -356,8 +356,10 @@ describe('MemoryStore eviction', () => {
     expect(await store.load(d)).not.toBeNull()
   })
 
-  it(`a flood of creates with maxSessions 10^4 stays at the cap, and stays fast`, async () => {
-    const n = isDebugWasm ? 300_000 : 1_000_000 // the debug project runs beside the release one
+  // What a flood costs per create, at the cap and below it, is a row of `npm run bench` (the
+  // memory rows), not a timing here.
+  it(`a flood of creates with maxSessions 10^4 stays at the cap and keeps the newest`, async () => {
+    const n = 200_000 // twenty times the cap
     const cap = 10_000
     const store = make({ maxSessions: cap })
     const now = Date.now()
@@ -365,19 +367,16 @@ describe('MemoryStore eviction', () => {
     const fields = one('user', Uint8Array.of(1, 2, 3, 4))
     const per = sessionBytes('flood-0000000', meta, 4) // the 13-character IDs are 10-byte keys
     let over = 0
-    const t0 = performance.now()
     for (let i = 0; i < n; i++) {
       if (!(await store.create(`flood-${String(i).padStart(7, '0')}`, meta, fields))) throw new Error(`create ${i} refused`)
       if (store.size > cap) over++
     }
-    const ms = performance.now() - t0
     expect(over).toBe(0)
     expect(store.size).toBe(cap)
     expect(store.bytes).toBe(cap * per)
     expect(await store.load(`flood-${String(n - 1).padStart(7, '0')}`)).not.toBeNull()
     expect(await store.load(`flood-${String(n - cap).padStart(7, '0')}`)).not.toBeNull()
     expect(await store.load(`flood-${String(n - cap - 1).padStart(7, '0')}`)).toBeNull()
-    expect(ms, `${n} creates took ${ms.toFixed(0)} ms`).toBeLessThan(10_000)
   })
   it('in a store of >= 1024 sessions, a session moved within the last 64 uses stays in place', async () => {
     // Re-inserting a few hot keys over and over is pathological in V8's Map (holes in one bucket
