@@ -15,7 +15,10 @@
 //   still exists, so a request that finishes after a logout does not bring the session back:
 //   its changes are dropped (logout wins), the client's cookie is removed, commit() resolves.
 // - With nothing to write, commit() only moves the idle expiry ("touch"), at most once per
-//   touchAfter, and only when this request read the session.
+//   touchAfter, and only when this request read the session. A write moves it under the same
+//   rule, so a cookie that follows activity (cookie.maxAge, or no absolute timeout) is re-sent at
+//   most once per touchAfter: its expiry on the client lags activity by less than touchAfter.
+//   touchAfter 0 re-sends it on every write.
 // - regenerate() and destroy() act at once (store and cookie), since they are security steps.
 //   regenerate() is one store operation (Store.regenerate): the session moves to a new ID only
 //   if it is still live, so a regenerate that finishes after a logout or an expiry cannot bring
@@ -473,6 +476,12 @@ export class Session<T extends SessionData = SessionData> {
     const meta = this.#meta
     if (this.#dirty()) {
       const batch = this.#batch(meta.createdAt, now)
+      // The idle expiry moves (and a cookie that follows activity goes out again) only once it
+      // would move by touchAfter; until then the write keeps the stored expiry. So the stored
+      // expiry always says when the client's cookie was last sent, and repeat writes within
+      // touchAfter send no Set-Cookie (see #refreshCookie).
+      const moved = batch.expiresAt - meta.expiresAt >= this.#c.touchAfter
+      if (!moved) batch.expiresAt = meta.expiresAt
       const id = this.#id
       if (!(await storeCall('commit the session', () => this.#c.store.commit(id, batch)))) {
         // Destroyed or expired since it was loaded (a logout finished first): do not resurrect,
@@ -490,7 +499,7 @@ export class Session<T extends SessionData = SessionData> {
       if (this.#loaded) this.#applyPending() // else a later read loads what the store has
       this.#resetPending()
       this.#meta = { createdAt: meta.createdAt, expiresAt: batch.expiresAt }
-      this.#refreshCookie(now)
+      if (moved || !this.#c.idleTimeout || this.#resign) this.#refreshCookie(now)
       return
     }
     if (this.#c.idleTimeout) {

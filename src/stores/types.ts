@@ -113,7 +113,7 @@ export interface CommitBatch {
   delete?: readonly string[] | undefined
   /** Remove every field first. The session itself stays, with no fields if nothing is set. */
   clear?: boolean | undefined
-  /** The session's new expiry (it is always rewritten: a commit is also a touch). */
+  /** The session's expiry after the commit; the same as before when the write does not move it. */
   expiresAt: number
 }
 

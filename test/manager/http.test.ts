@@ -127,13 +127,13 @@ describe('lazy creation', () => {
     expect(sc!.attrs.has('domain')).toBe(false)
   })
 
-  it('with an absolute deadline, later writes send no Set-Cookie; without one, each write refreshes Max-Age', async () => {
+  it('with an absolute deadline, later writes send no Set-Cookie; without one, a write refreshes Max-Age (touchAfter 0: each write)', async () => {
     const withDeadline = nodeManager({ store: new SpyStore() })
     const a = new Client((await serve(basicRoutes(withDeadline))).url)
     await a.ok('/set?k=x&v=1')
     expect(cookiesNamed(await a.ok('/set?k=x&v=2'), 'session')).toHaveLength(0)
 
-    const idleOnly = nodeManager({ store: new SpyStore(), idleTimeout: 600, absoluteTimeout: 0 })
+    const idleOnly = nodeManager({ store: new SpyStore(), idleTimeout: 600, absoluteTimeout: 0, touchAfter: 0 })
     const b = new Client((await serve(basicRoutes(idleOnly))).url)
     await b.ok('/set?k=x&v=1')
     const [again] = cookiesNamed(await b.ok('/set?k=x&v=2'), 'session')
@@ -608,6 +608,77 @@ describe('touch throttling', () => {
     const again = await c.ok('/get?k=x')
     expect(again.setCookies).toEqual([])
     expect(store.count('touch')).toBe(0)
+  })
+
+  describe('a cookie that follows activity is re-sent by a write at most once per touchAfter', () => {
+    const DAY = 86400
+    async function writes(options: { idleTimeout: number; absoluteTimeout: number; touchAfter: number; maxAge?: number }) {
+      const clock = manualClock()
+      const store = new SpyStore({ now: clock.now })
+      const { maxAge, ...rest } = options
+      const m = nodeManager({ store, now: clock.now, ...rest, ...(maxAge === undefined ? {} : { cookie: { maxAge } }) })
+      const c = new Client((await serve(basicRoutes(m))).url)
+      await c.ok('/set?k=n&v=0')
+      const id = jarId(c)
+      const t0 = clock.now()
+      let v = 0
+      /** One write after `ms`: the session cookie it sent (if any) and the stored expiry after it. */
+      const write = async (ms: number) => {
+        clock.advance(ms)
+        const r = await c.ok(`/set?k=n&v=${++v}`)
+        const [sent] = cookiesNamed(r, 'session')
+        return { sent, expiresAt: (await store.inner.load(id))!.meta.expiresAt }
+      }
+      return { write, t0, id }
+    }
+
+    it('cookie.maxAge with the default deadlines: within touchAfter no Set-Cookie and the stored expiry stays; at touchAfter both move', async () => {
+      const { write, t0, id } = await writes({ idleTimeout: DAY, absoluteTimeout: 7 * DAY, touchAfter: 60, maxAge: DAY })
+      for (const ms of [1, 20 * SEC, 40 * SEC - 2]) {
+        const r = await write(ms)
+        expect(r.sent, 'a write within touchAfter').toBeUndefined()
+        expect(r.expiresAt).toBe(t0 + DAY * SEC)
+      }
+      // 60 s after the cookie was sent: the expiry moves by touchAfter and the cookie follows.
+      const moved = await write(1)
+      expect(idOf(moved.sent!.value)).toBe(id)
+      expect(moved.sent!.attrs.get('max-age')).toBe(String(DAY))
+      expect(moved.sent!.attrs.get('expires')).toBe(new Date(t0 + 60 * SEC + DAY * SEC).toUTCString())
+      expect(moved.expiresAt).toBe(t0 + 60 * SEC + DAY * SEC)
+      // Throttled again from there.
+      expect((await write(59 * SEC)).sent).toBeUndefined()
+      expect((await write(1 * SEC)).sent).toBeDefined()
+    })
+
+    it('no absolute deadline: the same rule', async () => {
+      const { write, t0 } = await writes({ idleTimeout: 3600, absoluteTimeout: 0, touchAfter: 60 })
+      expect((await write(59 * SEC)).sent).toBeUndefined()
+      const moved = await write(1 * SEC)
+      expect(moved.sent!.attrs.get('max-age')).toBe('3600')
+      expect(moved.expiresAt).toBe(t0 + 60 * SEC + 3600 * SEC)
+    })
+
+    it('touchAfter 0: every write re-sends the cookie and moves the expiry', async () => {
+      const { write, t0 } = await writes({ idleTimeout: DAY, absoluteTimeout: 7 * DAY, touchAfter: 0, maxAge: DAY })
+      for (let i = 1; i <= 3; i++) {
+        const r = await write(1)
+        expect(r.sent!.attrs.get('expires')).toBe(new Date(t0 + i + DAY * SEC).toUTCString())
+        expect(r.expiresAt).toBe(t0 + i + DAY * SEC)
+      }
+    })
+
+    it('no idle timeout: the stored expiry is the fixed deadline, so a capped cookie is re-sent by every write', async () => {
+      const { write, t0 } = await writes({ idleTimeout: 0, absoluteTimeout: 7 * DAY, touchAfter: 60, maxAge: DAY })
+      const r = await write(1)
+      expect(r.sent!.attrs.get('expires')).toBe(new Date(t0 + 1 + DAY * SEC).toUTCString())
+      expect(r.expiresAt).toBe(t0 + 7 * DAY * SEC)
+    })
+
+    it('a deadline-bound cookie (no maxAge) is not re-sent, whatever the interval', async () => {
+      const { write } = await writes({ idleTimeout: 3600, absoluteTimeout: DAY, touchAfter: 60 })
+      expect((await write(1)).sent).toBeUndefined()
+      expect((await write(120 * SEC)).sent).toBeUndefined()
+    })
   })
 
   it('a request that does not read the session never touches it', async () => {
