@@ -101,17 +101,24 @@ export class Slot<T extends SessionData = SessionData> {
   }
 }
 
-/** Where a request object keeps its slots: a symbol property, the newest first. */
-const SLOTS = Symbol('simplesessions.slots')
-type Holder = { [SLOTS]?: { manager: object; slot: Slot<any>; next: unknown } }
+/**
+ * The slots of each request object, the newest first. A WeakMap rather than a property of the
+ * request: adding a property to a framework's request object is far from free (Express gives every
+ * request a prototype of its own, and each added property then makes V8 build a new hidden class).
+ */
+const SLOTS = new WeakMap<object, SlotEntry>()
+interface SlotEntry {
+  manager: object
+  slot: Slot<any>
+  next: SlotEntry | undefined
+}
 
 /** The slot of `manager` on this request object (a second mount of a middleware finds the first one's). */
 export function slotOf(req: object, manager: object): Slot<any> | undefined {
-  for (let s = (req as Holder)[SLOTS]; s; s = s.next as Holder[typeof SLOTS]) if (s.manager === manager) return s.slot
+  for (let s = SLOTS.get(req); s; s = s.next) if (s.manager === manager) return s.slot
   return undefined
 }
 
 export function keepSlot(req: object, manager: object, slot: Slot<any>): void {
-  const h = req as Holder
-  h[SLOTS] = { manager, slot, next: h[SLOTS] }
+  SLOTS.set(req, { manager, slot, next: SLOTS.get(req) })
 }

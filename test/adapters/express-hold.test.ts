@@ -1,0 +1,160 @@
+// How the Express/connect middleware holds the response and exposes req.session, beyond the shared
+// scenarios (test/adapters/suite.ts): other middlewares that wrap the response's methods before or
+// after it, Express sub-apps, the first response of an Express copy (its response is wrapped
+// itself) against every later one (wrapped through Express's shared prototype), and a value
+// someone else assigns to req.session.
+
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import connect from 'connect'
+import express5 from 'express'
+import express4 from 'express4'
+import { afterEach, describe, expect, it } from 'vitest'
+import { Manager } from '../../src/manager'
+import { MemoryStore } from '../../src/stores/memory'
+import { session } from '../../src/adapters/express/index'
+import { SECRET } from './suite'
+
+type Handler = (req: IncomingMessage & { session?: any }, res: ServerResponse, next: (err?: unknown) => void) => void
+
+/** Wraps res.write and res.end on the response itself, as compression does: each chunk gets `mark` appended once. */
+function marker(mark: string): Handler {
+  return (_req, res, next) => {
+    const write = res.write as (...a: unknown[]) => boolean
+    const end = res.end as (...a: unknown[]) => ServerResponse
+    const tag = (chunk: unknown) => (typeof chunk === 'string' ? chunk + mark : chunk)
+    ;(res as { write: unknown }).write = function (this: ServerResponse, chunk: unknown, ...rest: unknown[]) {
+      return write.call(this, tag(chunk), ...rest)
+    }
+    ;(res as { end: unknown }).end = function (this: ServerResponse, chunk: unknown, ...rest: unknown[]) {
+      return end.call(this, tag(chunk), ...rest)
+    }
+    next()
+  }
+}
+
+/** Counts the session in `n`, writes the body in two chunks, ends with a third. */
+const counter: Handler = (req, res, next) => {
+  const s = req.session
+  s.get('n')
+    .then(async (n: number | undefined) => {
+      await s.set('n', (n ?? 0) + 1)
+      res.setHeader('content-type', 'text/plain')
+      res.write(`n=${n ?? 0};`)
+      res.write('more;')
+      res.end('end')
+    })
+    .catch(next)
+}
+
+const servers: Server[] = []
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))))
+})
+
+async function listen(app: (req: IncomingMessage, res: ServerResponse) => void): Promise<string> {
+  const server = createServer(app)
+  servers.push(server)
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+}
+
+/** Five requests of one client: the bodies, and whether each response set the session cookie. */
+async function five(url: string): Promise<{ bodies: string[]; cookies: boolean[] }> {
+  let cookie = ''
+  const bodies: string[] = []
+  const cookies: boolean[] = []
+  for (let i = 0; i < 5; i++) {
+    const r = await fetch(url, { headers: cookie ? { cookie } : {} })
+    expect(r.status).toBe(200)
+    bodies.push(await r.text())
+    const set = r.headers.getSetCookie().find((l) => l.startsWith('sid='))
+    cookies.push(set !== undefined)
+    if (set) cookie = set.split(';')[0]!
+  }
+  return { bodies, cookies }
+}
+
+const manager = () => new Manager({ store: new MemoryStore(), secrets: [SECRET], cookie: { name: 'sid', secure: false } })
+const expected = (mark: string) => [0, 1, 2, 3, 4].map((n) => `n=${n};${mark}more;${mark}end${mark}`)
+
+const frameworks = {
+  'Express 5': () => express5() as unknown as { use(...a: unknown[]): unknown; get(...a: unknown[]): unknown } & ((req: IncomingMessage, res: ServerResponse) => void),
+  'Express 4': () => express4() as unknown as { use(...a: unknown[]): unknown; get(...a: unknown[]): unknown } & ((req: IncomingMessage, res: ServerResponse) => void),
+}
+
+describe.each(Object.entries(frameworks))('%s: the middleware holds the response', (_name, make) => {
+  it('with a middleware after it that wraps write and end: each chunk passes that middleware once, after the commit', async () => {
+    const app = make()
+    app.use(session(manager()))
+    app.use(marker('!'))
+    app.get('/', counter)
+    const { bodies, cookies } = await five(await listen(app))
+    expect(bodies).toEqual(expected('!'))
+    expect(cookies[0]).toBe(true) // the first response carries the new session's cookie
+  })
+
+  it('with a middleware before it that wraps write and end: the same', async () => {
+    const app = make()
+    app.use(marker('?'))
+    app.use(session(manager()))
+    app.get('/', counter)
+    const { bodies, cookies } = await five(await listen(app))
+    expect(bodies).toEqual(expected('?'))
+    expect(cookies[0]).toBe(true)
+  })
+
+  it('adds no property to requests and responses after the first (Express gives each a prototype of its own)', async () => {
+    const app = make()
+    app.use(session(manager()))
+    const own: string[][] = []
+    app.get('/', (req: IncomingMessage & { session?: any }, res: ServerResponse, next: (err?: unknown) => void) => {
+      own.push(['session', 'startSession'].filter((k) => Object.hasOwn(req, k)).concat(['writeHead', 'write', 'end', 'flushHeaders'].filter((k) => Object.hasOwn(res, k))))
+      expect(typeof req.session.get).toBe('function')
+      counter(req, res, next)
+    })
+    const url = await listen(app)
+    const { bodies } = await five(url)
+    expect(bodies).toEqual(expected(''))
+    // The first response of this Express copy may have been wrapped itself; none after it.
+    expect(own.slice(1)).toEqual([[], [], [], []])
+  })
+
+  it('a value assigned to req.session by other code is what req.session reads, and the session is not committed through it', async () => {
+    const app = make()
+    app.use(session(manager()))
+    app.get('/', (req: IncomingMessage & { session?: any }, res: ServerResponse) => {
+      req.session = { mine: true }
+      res.end(JSON.stringify(req.session))
+    })
+    const url = await listen(app)
+    for (let i = 0; i < 3; i++) expect(await (await fetch(url)).text()).toBe('{"mine":true}')
+  })
+
+  it('in a sub-app: the session of the sub-app reaches a parent handler after it, and the response is held there too', async () => {
+    const parent = make()
+    const sub = make()
+    sub.use(session(manager()))
+    sub.use((req: IncomingMessage & { session?: any }, _res: ServerResponse, next: (err?: unknown) => void) => {
+      req.session.set('via', 'sub').then(() => next(), next)
+    })
+    parent.use('/s', sub)
+    parent.get('/s/x', counter)
+    const url = await listen(parent)
+    const { bodies, cookies } = await five(`${url}/s/x`)
+    expect(bodies).toEqual(expected(''))
+    expect(cookies[0]).toBe(true)
+  })
+})
+
+describe('connect: the middleware holds the response', () => {
+  it('with a middleware after it that wraps write and end: each chunk passes that middleware once, after the commit', async () => {
+    const app = connect()
+    app.use(session(manager()))
+    app.use(marker('!'))
+    app.use(counter)
+    const { bodies, cookies } = await five(await listen(app))
+    expect(bodies).toEqual(expected('!'))
+    expect(cookies[0]).toBe(true)
+  })
+})
