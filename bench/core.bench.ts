@@ -5,7 +5,8 @@ import cookieSignature from 'cookie-signature'
 import uidSafe from 'uid-safe'
 import { nanoid } from 'nanoid'
 import { createHmac, randomUUID } from 'node:crypto'
-import { Signer, generateId } from '../src/index'
+import { Manager, Signer, generateId } from '../src/index'
+import { MemoryStore } from '../src/stores/memory'
 import { assert, sink, type Suite } from './harness'
 
 /** Operations per timed call (see harness.ts). */
@@ -37,6 +38,19 @@ export function coreSuite(secret: string): Suite & { signer: Signer; sample: { i
   assert(theirs === `${id}.${mac.replace(/=+$/, '')}`, 'createHmac matches cookie-signature (same secret, same MAC)')
   assert(typeof randomUUID() === 'string' && nanoid().length === 21, 'randomUUID / nanoid')
 
+  // Manager.acquire with the cookie value handed to it already parsed (getCookie returns it): a
+  // value verified before (the verified-cookie cache hits), and values seen for the first time
+  // (the cache off, and a different value each call).
+  const hooks = { getCookie: (_name: string, value: string) => value, setCookie: () => {} }
+  const cached = new Manager({ store: new MemoryStore({ sweepInterval: 0 }), secrets: [secret] })
+  const uncached = new Manager({ store: new MemoryStore({ sweepInterval: 0 }), secrets: [secret], verifiedCookies: 0 })
+  const seen = Array.from({ length: 1024 }, () => signer.newSignedId().value)
+  let next = 0
+  // acquire awaits nothing unless autoCreate is off: its work is done when it returns.
+  const acquire = (m: Manager, value: string) => (m.acquire(value, undefined, undefined, hooks) === undefined ? 0 : 1)
+  void cached.acquire(ours, undefined, undefined, hooks).then((sess) => assert(sess.id === id && !sess.isNew, 'acquire (verified before) finds the ID'))
+  void uncached.acquire(seen[0]!, undefined, undefined, hooks).then((sess) => assert(sess.id === signer.verify(seen[0]!)?.id, 'acquire (first sight) finds the ID'))
+
   return {
     signer,
     sample: { id, value: ours },
@@ -51,6 +65,8 @@ export function coreSuite(secret: string): Suite & { signer: Signer; sample: { i
         name: 'cookie-signature unsign', batch: B,
         fn: () => { for (let i = 0; i < B; i++) { const r = csUnsign(theirs, secret); sink.n += r === false ? -1 : r.length } },
       },
+      { name: 'ours acquire, value verified before', batch: B, fn: () => { for (let i = 0; i < B; i++) sink.n += acquire(cached, ours) } },
+      { name: 'ours acquire, first sight', batch: B, fn: () => { for (let i = 0; i < B; i++) sink.n += acquire(uncached, seen[next++ & 1023]!) } },
       { name: 'ours newSignedId', batch: B, fn: () => { for (let i = 0; i < B; i++) sink.n += signer.newSignedId().value.length } },
       {
         name: 'uid-safe sync(24) + sign', batch: B,
@@ -67,6 +83,8 @@ export function coreSuite(secret: string): Suite & { signer: Signer; sample: { i
     rows: [
       { measure: 'sign a 32-char ID', ours: 'ours sign', theirs: 'cookie-signature sign', target: 4 },
       { measure: 'verify', ours: 'ours verify', theirs: 'cookie-signature unsign', target: 5 },
+      { measure: 'acquire, value verified before (already parsed)', ours: 'ours acquire, value verified before', theirs: 'cookie-signature unsign', target: 6 },
+      { measure: 'acquire, first sight of the value', ours: 'ours acquire, first sight', theirs: 'cookie-signature unsign' },
       { measure: 'new signed ID', ours: 'ours newSignedId', theirs: 'uid-safe sync(24) + sign', target: 8 },
     ],
     context: ['ours generateId()', 'crypto.randomUUID()', 'nanoid()', "createHmac('sha256').update(id).digest('base64url')"],

@@ -16,6 +16,7 @@
 
 import { SessionError, configError } from './errors.js'
 import { Signer, type Secret } from './signing.js'
+import { VerifiedCookies } from './verified.js'
 import { DEFAULT_ID_LENGTH } from './id.js'
 import { validateCookieOptions, type CookieAttributes } from './cookie.js'
 import { MemoryStore } from './stores/memory.js'
@@ -106,8 +107,13 @@ export interface ManagerOptions<Req = any, Res = any> {
   idleTimeout?: number
   /** Seconds after creation at which a session ends, active or not. Default 604800; 0 = off. */
   absoluteTimeout?: number
-  /** Seconds: an unchanged session's idle expiry is moved at most this often. Default 60. */
+  /** Seconds: a session's idle expiry (and a cookie that follows it) is moved at most this often. Default 60. */
   touchAfter?: number
+  /**
+   * How many signed cookie values to remember as verified, so that a repeat of one skips the
+   * HMAC (src/verified.ts says why that is safe). Default 10000; 0 turns it off.
+   */
+  verifiedCookies?: number
   /** Clock in ms since the epoch. Default Date.now. */
   now?: () => number
   /** Sees every cookie that did not lead to a session (for logging suspicious activity). */
@@ -134,6 +140,7 @@ export class Manager<T extends SessionData = SessionData, Req = any, Res = any> 
   readonly #canSetCookie: CanSetCookie<Res> | undefined
   readonly #onRead: OnRead<Res> | undefined
   readonly #signer: Signer
+  readonly #verified: VerifiedCookies
   readonly #ctx: MutableContext
   readonly #cookieName: string
   readonly #autoCreate: boolean
@@ -157,6 +164,8 @@ export class Manager<T extends SessionData = SessionData, Req = any, Res = any> 
     const absolute = seconds('absoluteTimeout', o.absoluteTimeout, 7 * 86400)
     if (idle === 0 && absolute === 0) throw configError('idleTimeout', 0, 'idleTimeout and absoluteTimeout cannot both be off')
     const touchAfter = seconds('touchAfter', o.touchAfter, Math.min(60, Math.floor(idle / 2)))
+    const verifiedCookies = o.verifiedCookies ?? 10_000
+    if (!Number.isInteger(verifiedCookies) || verifiedCookies < 0 || verifiedCookies > 2 ** 24) throw configError('verifiedCookies', verifiedCookies, 'an integer from 0 (off) to 16777216')
     const idLength = o.idLength ?? DEFAULT_ID_LENGTH
     if (!Number.isInteger(idLength) || idLength < 16 || idLength > 255) throw configError('idLength', idLength, 'an integer from 16 (96 bits) to 255')
 
@@ -179,6 +188,7 @@ export class Manager<T extends SessionData = SessionData, Req = any, Res = any> 
       ? new Signer(o.secrets, { idLength: 32, idMinLength: 1, idMaxLength: 255, strictAlphabet: false })
       : new Signer(o.secrets, { idLength })
     const signer = this.#signer
+    const verified = (this.#verified = new VerifiedCookies(verifiedCookies))
     this.#secrets = [...o.secrets]
     this.#store = o.store ?? new MemoryStore()
     this.#ownsStore = o.store === undefined
@@ -212,6 +222,7 @@ export class Manager<T extends SessionData = SessionData, Req = any, Res = any> 
           }
         : () => signer.newSignedId(),
       sign: (id) => signer.sign(id),
+      forget: (id) => verified.forget(id),
       invalid: (reason, value, req) => this.#onInvalid?.({ reason, cookie: value.slice(0, INVALID_COOKIE_SHOWN), req: req as Req }),
     }
     this.#hooks = {
@@ -284,7 +295,11 @@ export class Manager<T extends SessionData = SessionData, Req = any, Res = any> 
         from = { id: r.id, cookie: raw, resign: r.key > 0 }
       }
     } else if (typeof raw === 'string' && raw !== '') {
-      const v = this.#signer.check(raw)
+      let v: ReturnType<Signer['check']> | undefined = this.#verified.get(raw)
+      if (v === undefined) {
+        v = this.#signer.check(raw)
+        if (typeof v !== 'string') this.#verified.add(raw, v)
+      }
       if (typeof v === 'string') this.#ctx.invalid(v, raw, req)
       else if (this.#validateId && !this.#validateId(v.id)) this.#ctx.invalid('malformed', raw, req)
       else from = { id: v.id, cookie: raw, resign: v.key > 0 }

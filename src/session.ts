@@ -82,6 +82,8 @@ export interface SessionContext {
   readonly cookie: Omit<CookieAttributes, 'value' | 'maxAge' | 'expires'>
   newId(): { id: string; value: string | undefined }
   sign(id: string): string
+  /** The ID's cookie is no longer one to accept without verifying (see src/verified.ts). */
+  forget(id: string): void
   invalid(reason: InvalidCookieReason, cookie: string, req: unknown): void
 }
 
@@ -284,6 +286,7 @@ export class Session<T extends SessionData = SessionData> {
   /** The cookie named a session that is gone: start fresh, keeping this request's writes. */
   #lost(reason: InvalidCookieReason): void {
     if (this.#cookie !== undefined) this.#c.invalid(reason, this.#cookie, this.#req)
+    this.#c.forget(this.#id)
     const { id, value } = this.#c.newId()
     this.#id = id
     this.#signed = value
@@ -491,6 +494,7 @@ export class Session<T extends SessionData = SessionData> {
         this.#loaded = true
         this.#meta = undefined
         this.#fields = new Map()
+        this.#c.forget(id)
         this.#newId()
         this.#staleCookie = true
         return this.#drop()
@@ -628,6 +632,7 @@ export class Session<T extends SessionData = SessionData> {
         await storeCall('undo the regenerate', () => this.#c.store.regenerate(next.id, oldId, { expiresAt: batch.expiresAt }))
         this.#mustSetCookie('regenerate the session')
       }
+      this.#c.forget(oldId)
       this.#id = next.id
       this.#signed = next.value
       this.#resign = false
