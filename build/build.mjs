@@ -57,8 +57,10 @@ for (const target of ['debug', 'release']) generate(target, await compile(target
 // there: each subpath's `import` file names its source (./dist/X.js is built from src/X.ts), and a
 // subpath that is null under `workerd` (Node only: stores/redis needs Node's TCP sockets, the
 // Express and Fastify adapters need node:http) stays out of the workerd, Vercel Edge and browser
-// builds. The test of the exports map (test/package-builds.test.ts) checks the other direction:
-// every file the map names exists after a build.
+// builds; one null under `browser` alone stays out of the browser build (adapters/hono: a
+// browser drops Set-Cookie from every Response a script makes, so its cookie could never leave).
+// The test of the exports map (test/package-builds.test.ts) checks the other direction: every
+// file the map names exists after a build.
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
 const subpaths = Object.entries(pkg.exports).filter(([p]) => p !== './package.json')
 const entryOf = (file) => {
@@ -68,10 +70,13 @@ const entryOf = (file) => {
 }
 const entries = subpaths.map(([, c]) => entryOf(c.import?.default))
 const webEntries = subpaths.filter(([, c]) => c.workerd !== null).map(([, c]) => entryOf(c.import?.default))
+const browserEntries = subpaths.filter(([, c]) => c.browser !== null).map(([, c]) => entryOf(c.import?.default))
 for (const [subpath, c] of subpaths) {
   // The platform builds mirror the Node one under dist/<condition>/; the map must say the same.
   for (const cond of ['workerd', 'edge-light', 'browser']) {
-    if ((c[cond] === null) !== (c.workerd === null)) throw new Error(`package.json exports ${subpath}: ${cond} and workerd must both be null or both set`)
+    if (cond === 'browser' ? c.workerd === null && c.browser !== null : (c[cond] === null) !== (c.workerd === null)) {
+      throw new Error(`package.json exports ${subpath}: ${cond === 'browser' ? 'browser must be null where workerd is' : `${cond} and workerd must both be null or both set`}`)
+    }
     if (c[cond] !== null && c[cond]?.default !== `./dist/${cond}/${entryOf(c.import?.default)}.js`) throw new Error(`package.json exports ${subpath}: ${cond} must be ./dist/${cond}/${entryOf(c.import?.default)}.js`)
   }
   if (c.require?.default !== `./dist/${entryOf(c.import?.default)}.cjs`) throw new Error(`package.json exports ${subpath}: require must be the .cjs beside the import file`)
@@ -158,7 +163,7 @@ if (only === undefined) {
   copyFileSync(join(root, 'build/out/release.wasm'), join(root, 'dist/core.wasm'))
   await bundle({ entryPoints: webEntries, outdir: 'dist/workerd', plugins: [loader('module'), wasmImport] })
   await bundle({ entryPoints: webEntries, outdir: 'dist/edge-light', plugins: [loader('module'), wasmImport], wasmSuffix: '?module' })
-  await bundle({ entryPoints: webEntries, outdir: 'dist/browser', plugins: [loader('browser')] })
+  await bundle({ entryPoints: browserEntries, outdir: 'dist/browser', plugins: [loader('browser')] })
   // The CommonJS entries: the ESM build through require(esm) (see the module comment).
   const { engines } = pkg
   const needs =

@@ -7,6 +7,7 @@ const END = '<!-- end of runtimes table -->'
 /** What a note code from the suite means for a user. */
 const NOTES = {
   'cookie-header-forbidden': '`new Request` drops a `Cookie` header (a forbidden header name): build the request with a `Headers` of your own',
+  'hono-set-cookie-forbidden': 'a `Response` made by a script drops `Set-Cookie` (a forbidden response header), as a Hono app here shows: `adapters/hono` is deliberately not offered under `browser`, its cookie could never leave',
 }
 
 const cell = (s) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ')

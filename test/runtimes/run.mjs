@@ -1,6 +1,7 @@
 // The runtime matrix (npm run test:runtimes): packs the built package, installs the tarball into a
 // fresh consumer project, and runs one behaviour suite (suite.mjs), unchanged, on every runtime
-// the package supports, each importing the package the way its users do (hosts/). The runtimes
+// the package supports, each importing the package the way its users do (hosts/); `hono`, which
+// the suite's Hono app needs, is installed beside it as a user's app has it. The runtimes
 // themselves come from this folder's own package.json and lockfile, so a plain `npm install` of
 // the library never downloads them.
 //
@@ -32,7 +33,9 @@ const writeReadme = args.includes('--write-readme')
 const only = args.find((a) => a.startsWith('--only='))?.slice(7).split(',')
 /** Longest a runtime may take, start-up included: a hung runtime is a failure, not a hung CI. */
 const RUNTIME_TIMEOUT_MS = 120_000
-const SUBPATHS = { core: '.', fetchAdapter: './adapters/fetch', memory: './stores/memory', cookie: './stores/cookie' }
+const SUBPATHS = { core: '.', fetchAdapter: './adapters/fetch', memory: './stores/memory', cookie: './stores/cookie', honoAdapter: './adapters/hono' }
+/** Installed into the consumer project beside the package, at this folder's locked version: the suite's Hono app. */
+const APP_DEPENDENCIES = ['hono']
 
 /** The first of `paths` (under this folder's node_modules) that is an executable file. */
 function binary(...paths) {
@@ -315,15 +318,29 @@ async function runEdge(c) {
 }
 
 async function runChromium(c) {
-  // The import map resolves each subpath as a browser bundler would.
+  // The import map resolves each subpath as a browser bundler would; a subpath the exports map
+  // sets to null under `browser` is one the package does not offer there: it is left out of the
+  // map (an import of it fails, as a bundler's would) and the page is told which ones these are.
+  const conditions = ['browser', 'import', 'default']
   const imports = {}
+  const notOffered = []
   for (const [, subpath] of Object.entries(SUBPATHS)) {
-    const target = resolveExport(c.pkg, subpath, ['browser', 'import', 'default'])
-    imports[subpath === '.' ? 'simplesessions' : `simplesessions/${subpath.slice(2)}`] = `/node_modules/simplesessions/${target.replace(/^\.\//, '')}`
+    const specifier = subpath === '.' ? 'simplesessions' : `simplesessions/${subpath.slice(2)}`
+    if (c.pkg.exports[subpath]?.browser === null) {
+      notOffered.push(specifier)
+      continue
+    }
+    imports[specifier] = `/node_modules/simplesessions/${resolveExport(c.pkg, subpath, conditions).replace(/^\.\//, '')}`
+  }
+  for (const name of APP_DEPENDENCIES) {
+    const pkg = JSON.parse(readFileSync(join(c.consumer, 'node_modules', name, 'package.json'), 'utf8'))
+    imports[name] = `/node_modules/${name}/${resolveExport(pkg, '.', conditions).replace(/^\.\//, '')}`
   }
   writeFileSync(
     join(c.consumer, 'chromium.html'),
-    readFileSync(join(c.consumer, 'chromium.html'), 'utf8').replace('"IMPORTS"', JSON.stringify(imports)),
+    readFileSync(join(c.consumer, 'chromium.html'), 'utf8')
+      .replace('"IMPORTS"', JSON.stringify(imports))
+      .replace('"NOT_OFFERED"', JSON.stringify(notOffered)),
   )
   const result = parseResult(await exec(process.execPath, [join(here, 'hosts/chromium-driver.mjs'), c.consumer], { cwd: here }))
   if (result.version) chromiumVersion = result.version
@@ -342,7 +359,10 @@ function prepare() {
   const packed = JSON.parse(execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', tmp], { cwd: root, ...quiet }).toString())
   const tarball = join(tmp, packed[0].filename)
   writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }, null, 2))
-  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--loglevel=error', tarball], { cwd: consumer, ...quiet })
+  // The app's own dependencies at the versions this folder's lockfile holds (from npm's cache,
+  // where npm ci put them), so the hosts resolve them as a user's app does.
+  const appDependencies = APP_DEPENDENCIES.map((name) => `${name}@${installedVersion(name)}`)
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--prefer-offline', '--loglevel=error', tarball, ...appDependencies], { cwd: consumer, ...quiet })
   cpSync(join(here, 'suite.mjs'), join(consumer, 'suite.mjs'))
   for (const f of readdirSync(join(here, 'hosts'))) if (!f.endsWith('-driver.mjs')) cpSync(join(here, 'hosts', f), join(consumer, f))
   const pkg = JSON.parse(readFileSync(join(consumer, 'node_modules/simplesessions/package.json'), 'utf8'))

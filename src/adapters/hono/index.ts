@@ -1,5 +1,7 @@
 // Session middleware for Hono 4, on any runtime Hono runs on (its node server, Workers, Deno,
-// Bun, Vercel Edge): only the Request, Headers and Response of the fetch standard are used.
+// Bun, Vercel Edge): only the Request, Headers and Response of the fetch standard are used. Not
+// in browsers: a browser drops Set-Cookie from every Response a script makes, so the package
+// does not export this subpath under the `browser` condition (the runtime matrix checks both).
 //
 //   app.use(session(manager))                  // manager = new Manager({ store, secrets })
 //   app.get('/', async (c) => {

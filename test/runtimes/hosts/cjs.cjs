@@ -8,6 +8,9 @@ const load = async () => ({
   fetchAdapter: require('simplesessions/adapters/fetch'),
   memory: require('simplesessions/stores/memory'),
   cookie: require('simplesessions/stores/cookie'),
+  // The Hono app's requires: loaded when its check runs, outside the import -> first verify time.
+  hono: async () => require('hono'),
+  honoAdapter: async () => require('simplesessions/adapters/hono'),
 })
 
 import('./suite.mjs')

