@@ -91,6 +91,44 @@ async function commandsDuring(client: Redis, fn: () => Promise<void>): Promise<s
   return seen
 }
 
+/**
+ * The cap of the owner index, on a store with maxSessionsPerOwner 3: five logins whose expiries
+ * grow, but the first one's expires last of all; the two that expire soonest of the others end.
+ */
+async function expectCapped(store: RedisStore, client: Redis | Cluster): Promise<void> {
+  const ids = Array.from({ length: 5 }, () => newId())
+  for (const [i, id] of ids.entries()) await store.create(id, owned('ada', `h${i}`, i === 0 ? 10 * HOUR : HOUR + i * 1000))
+  expect((await store.listSessions('ada')).map((x) => x.handle).sort()).toEqual(['h0', 'h3', 'h4'])
+  expect(await store.load(ids[1]!)).toBeNull()
+  expect(await client.scard(store.prefix + 'owner.ada')).toBe(3)
+}
+
+/**
+ * Twenty sessions of one owner; then, at once, a destroy-all through `admin` and, through `app`,
+ * twenty logins and regenerates of ten of those sessions. Afterwards the sessions from before are
+ * gone, every live one of the owner is listed, and a second destroy-all ends them all.
+ */
+async function raceLoginsWithDestroyAll(app: RedisStore, admin: RedisStore): Promise<void> {
+  const before = Array.from({ length: 20 }, () => newId())
+  for (const [i, id] of before.entries()) await app.create(id, owned('ada', `old${i}`))
+  const logins = Array.from({ length: 20 }, () => newId())
+  const moved = before.slice(0, 10).map(() => newId())
+  await Promise.all([
+    admin.destroySessions('ada'),
+    ...logins.map((id, i) => app.create(id, owned('ada', `new${i}`))),
+    ...before.slice(0, 10).map((id, i) => app.regenerate(id, moved[i]!, { expiresAt: meta().expiresAt })),
+  ])
+  for (const id of before) expect(await app.load(id)).toBeNull()
+  const listed = new Set((await admin.listSessions('ada')).map((x) => x.handle))
+  for (const id of [...logins, ...moved]) {
+    const r = await app.load(id)
+    if (r) expect(listed.has(r.meta.handle!)).toBe(true)
+  }
+  await admin.destroySessions('ada')
+  for (const id of [...logins, ...moved]) expect(await app.load(id)).toBeNull()
+  expect(await admin.listSessions('ada')).toEqual([])
+}
+
 /** Reads a hash raw, names and values as bytes (HGETALL through EVAL: no reply transform). */
 async function rawHash(client: Redis, key: string): Promise<[string, Buffer][]> {
   const reply = (await client.callBuffer('EVAL', "return redis.call('HGETALL', KEYS[1])", 1, key)) as Buffer[]
@@ -159,13 +197,7 @@ describeRedis('RedisStore on one node', () => {
 
     it('bounded: an owner never has more than maxSessionsPerOwner; past it the one that expires soonest ends', async () => {
       const prefix = freshPrefix('owners')
-      const store = new RedisStore(client, { prefix, maxSessionsPerOwner: 3 })
-      const ids = Array.from({ length: 5 }, () => newId())
-      // Each later session expires later, but the first one expires last of all.
-      for (const [i, id] of ids.entries()) await store.create(id, owned('ada', `h${i}`, i === 0 ? 10 * HOUR : HOUR + i * 1000))
-      expect((await store.listSessions('ada')).map((x) => x.handle).sort()).toEqual(['h0', 'h3', 'h4'])
-      expect(await store.load(ids[1]!)).toBeNull()
-      expect(await client.scard(prefix + 'owner.ada')).toBe(3)
+      await expectCapped(new RedisStore(client, { prefix, maxSessionsPerOwner: 3 }), client)
       // A flood of logins of one owner keeps the set at the cap (what a request pays is bounded by it).
       const flood = new RedisStore(client, { prefix, maxSessionsPerOwner: 20 })
       for (let i = 0; i < 300; i++) await flood.create(newId(), owned('bot', `b${i}`))
@@ -192,25 +224,8 @@ describeRedis('RedisStore on one node', () => {
     })
 
     it('atomic on one node: logins and regenerates racing a destroy-all never leave a live session out of the index', async () => {
-      const prefix = freshPrefix('owners')
-      const store = new RedisStore(client, { prefix })
-      const before = Array.from({ length: 20 }, () => newId())
-      for (const [i, id] of before.entries()) await store.create(id, owned('ada', `old${i}`))
-      const logins = Array.from({ length: 20 }, () => newId())
-      const moved = before.slice(0, 10).map(() => newId())
-      await Promise.all([
-        store.destroySessions('ada'),
-        ...logins.map((id, i) => store.create(id, owned('ada', `new${i}`))),
-        ...before.slice(0, 10).map((id, i) => store.regenerate(id, moved[i]!, { expiresAt: meta().expiresAt })),
-      ])
-      for (const id of before) expect(await store.load(id)).toBeNull()
-      const listed = new Set((await store.listSessions('ada')).map((x) => x.handle))
-      for (const id of [...logins, ...moved]) {
-        const r = await store.load(id)
-        if (r) expect(listed.has(r.meta.handle!)).toBe(true)
-      }
-      await store.destroySessions('ada')
-      for (const id of [...logins, ...moved]) expect(await store.load(id)).toBeNull()
+      const store = new RedisStore(client, { prefix: freshPrefix('owners') })
+      await raceLoginsWithDestroyAll(store, store)
     })
   })
 
@@ -818,28 +833,7 @@ describeRedis(
       try {
         for (let round = 0; round < 5; round++) {
           const prefix = freshPrefix('race')
-          const app = new RedisStore(client, { prefix })
-          const admin = new RedisStore(other, { prefix })
-          const before = Array.from({ length: 20 }, () => newId())
-          for (const [i, id] of before.entries()) await app.create(id, owned('ada', `old${i}`))
-          const logins = Array.from({ length: 20 }, () => newId())
-          const kept = before.slice(10)
-          const moved = before.slice(0, 10).map(() => newId())
-          await Promise.all([
-            admin.destroySessions('ada'),
-            ...logins.map((id, i) => app.create(id, owned('ada', `new${i}`))),
-            ...before.slice(0, 10).map((id, i) => app.regenerate(id, moved[i]!, { expiresAt: meta().expiresAt })),
-          ])
-          for (const id of kept) expect(await app.load(id)).toBeNull()
-          for (const id of before.slice(0, 10)) expect(await app.load(id)).toBeNull()
-          const listed = new Set((await admin.listSessions('ada')).map((x) => x.handle))
-          for (const id of [...logins, ...moved]) {
-            const r = await app.load(id)
-            if (r) expect(listed.has(r.meta.handle!)).toBe(true)
-          }
-          await admin.destroySessions('ada')
-          for (const id of [...logins, ...moved]) expect(await app.load(id)).toBeNull()
-          expect(await admin.listSessions('ada')).toEqual([])
+          await raceLoginsWithDestroyAll(new RedisStore(client, { prefix }), new RedisStore(other, { prefix }))
           await deleteKeys(client, prefix)
         }
       } finally {
@@ -849,12 +843,7 @@ describeRedis(
 
     it('bounded on a Cluster too: past maxSessionsPerOwner the session that expires soonest ends', async () => {
       const prefix = freshPrefix('owners')
-      const store = new RedisStore(client, { prefix, maxSessionsPerOwner: 3 })
-      const ids = Array.from({ length: 5 }, () => newId())
-      for (const [i, id] of ids.entries()) await store.create(id, owned('ada', `h${i}`, i === 0 ? 10 * HOUR : HOUR + i * 1000))
-      expect((await store.listSessions('ada')).map((x) => x.handle).sort()).toEqual(['h0', 'h3', 'h4'])
-      expect(await store.load(ids[1]!)).toBeNull()
-      expect(await client.scard(prefix + 'owner.ada')).toBe(3)
+      await expectCapped(new RedisStore(client, { prefix, maxSessionsPerOwner: 3 }), client)
       await deleteKeys(client, prefix)
     })
 
