@@ -414,6 +414,9 @@ interface MetaArgs {
 
 const persistArg = (p: boolean | undefined): string => (p === undefined ? '' : p ? '1' : '0')
 
+/** For a call that cannot change the index (no owner given, not a move): nothing more on the wire. */
+const NO_INDEX: IndexArgs = { base: '', cp: '', member: '', oldMember: '', cap: '' }
+
 function checkMeta(owner: unknown, handle: unknown, persist: unknown, nullable: boolean): void {
   if (owner !== undefined && !(typeof owner === 'string' && owner !== '') && !(nullable && owner === null)) throw new TypeError(`owner must be a non-empty string${nullable ? ' or null' : ''}, got ${typeof owner}`)
   if (handle !== undefined && !(typeof handle === 'string' && handle !== '')) throw new TypeError(`handle must be a non-empty string, got ${typeof handle}`)
@@ -648,7 +651,7 @@ export class RedisStore implements Store {
       }
     }
     const m = { owner: meta.owner ?? '', handle: meta.handle ?? '', persist: persistArg(meta.persist) }
-    const args = createArgs(String(meta.createdAt), timeArg(meta.expiresAt), m, this.#ix(key), values)
+    const args = createArgs(String(meta.createdAt), timeArg(meta.expiresAt), m, meta.owner === undefined ? NO_INDEX : this.#ix(key), values)
     const made = (await this.#run('create', () => this.#scripts.simplesessionsCreate2(key, ...args))) === 1
     if (made && this.#cluster && meta.owner !== undefined) await this.#indexAdd(meta.owner, key)
     return made
@@ -698,7 +701,7 @@ export class RedisStore implements Store {
   async commit(id: string, batch: CommitBatch): Promise<boolean> {
     this.#open()
     const key = this.key(id)
-    const args = batchArgs(batch, this.#ix(key))
+    const args = batchArgs(batch, batch.owner === undefined ? NO_INDEX : this.#ix(key))
     // Cluster: the index is in another slot. A changed owner (rare: a login without regenerate)
     // reads the old one first, and moves the session between the sets after the commit.
     const moving = this.#cluster && batch.owner !== undefined

@@ -193,6 +193,7 @@ describeRedis('RedisStore on one node', () => {
         await store.commit(id, { set: one('a', Uint8Array.of(1)), expiresAt: meta().expiresAt })
       })
       expect(seen.map((c) => c[0]!.toLowerCase())).toEqual(['evalsha'])
+      expect(seen[0]!.filter((a) => a.includes('owner.') || a === prefix + id)).toEqual([prefix + id]) // the key only: no index arguments
     })
 
     it('bounded: an owner never has more than maxSessionsPerOwner; past it the one that expires soonest ends', async () => {
