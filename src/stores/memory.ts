@@ -404,7 +404,7 @@ export class MemoryStore implements Store {
   readonly #now: () => number
   /** Key → the session's metadata beyond its times (see the module comment). */
   readonly #extra = new Map<string, Extra>()
-  /** Owner → handle → key, in creation order (the first is the oldest). */
+  /** Owner → handle → key, in the order they were indexed (created, given the owner, regenerated): the first is the oldest. */
   readonly #owners = new Map<string, Map<string, string>>()
   /** Key (see keyOf) → packed session (see the module comment). */
   readonly #map = new Map<string, string>()
