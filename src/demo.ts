@@ -1,6 +1,8 @@
 // `npm start`: a small web app on node:http with the embedded memory store. It shows the
-// session and its typed values, counts visits, logs in (regenerating the ID), logs out
-// (destroying the session), and sets a value of each type from a form. Plain HTML, no build.
+// session and its typed values, counts visits, logs in (regenerating the ID; "keep me signed in"
+// is rememberMe), logs out (destroying the session), lists the user's devices and signs out the
+// others (ownerKey 'user'), and sets a value of each type from a form, with a flash notice on the
+// next page (set, then pop). Plain HTML, no build.
 // STORE=cookie runs it on the sealed cookie store instead: the same pages, nothing kept in the
 // process (restart it with the same SESSION_SECRET and the sessions are still there).
 //
@@ -28,8 +30,10 @@ const manager = new Manager<Record<string, Value>, IncomingMessage, ServerRespon
   store: storeOf(process.env.STORE),
   secrets: [secret],
   // The demo serves plain http on localhost; behind TLS keep the default (secure: true).
-  cookie: { name: 'demo_session', secure: false },
+  // Browser-session cookies unless the user ticks "keep me signed in" (rememberMe).
+  cookie: { name: 'demo_session', secure: false, persist: false },
   idleTimeout: 30 * 60,
+  ownerKey: 'user', // the devices list and "sign out other devices"
   getCookie,
   setCookie,
   onInvalidCookie: ({ reason }) => console.log(`ignored a session cookie (${reason})`),
@@ -92,6 +96,22 @@ function parseTyped(type: string, raw: string): Value {
   }
 }
 
+/** The user's devices, this one marked, with a button that signs out the others (none on the sealed store). */
+async function devices(sess: Session<Record<string, Value>>, user: string): Promise<string> {
+  let list
+  try {
+    list = await manager.listSessions(user)
+  } catch (e) {
+    if (isSessionError(e, 'UNSUPPORTED')) return '<p>(The sealed cookie store keeps nothing on the server, so it cannot list devices.)</p>'
+    throw e
+  }
+  const items = list
+    .sort((a, b) => a.createdAt - b.createdAt)
+    .map((d) => `<li>signed in ${new Date(d.createdAt).toISOString()}${d.handle === sess.handle ? ' <b>(this device)</b>' : ''}</li>`)
+    .join('')
+  return `<h2>Your devices</h2><ul>${items}</ul><form method="post" action="/logout-others"><button>Sign out all other devices</button></form>`
+}
+
 async function page(sess: Session<Record<string, Value>>, note = ''): Promise<string> {
   const all = await sess.getAll()
   const rows = Object.keys(all)
@@ -104,13 +124,14 @@ async function page(sess: Session<Record<string, Value>>, note = ''): Promise<st
 <h1>simplesessions demo</h1>
 ${note ? `<p><b>${esc(note)}</b></p>` : ''}
 <p>Session ID: <code>${esc(sess.id)}</code> ${sess.isNew ? '(new: not stored until something is set)' : ''}</p>
-<p>${user ? `Logged in as <b>${esc(user)}</b>. <form method="post" action="/logout" style="display:inline"><button>Log out</button></form>` : `<form method="post" action="/login" style="display:inline"><input name="user" placeholder="name" required> <button>Log in</button></form> (regenerates the session ID)`}</p>
+<p>${user ? `Logged in as <b>${esc(user)}</b>. <form method="post" action="/logout" style="display:inline"><button>Log out</button></form>` : `<form method="post" action="/login" style="display:inline"><input name="user" placeholder="name" required> <label><input type="checkbox" name="remember" value="1"> keep me signed in</label> <button>Log in</button></form> (regenerates the session ID)`}</p>
 <table><tr><th>key</th><th>type</th><th>value</th></tr>${rows || '<tr><td colspan=3>(empty)</td></tr>'}</table>
 <h2>Set a value</h2>
 <form method="post" action="/set"><input name="key" placeholder="key" required>
 <select name="type">${['string', 'int', 'float64', 'bigint', 'bool', 'null', 'bytes', 'Date', 'json'].map((t) => `<option>${t}</option>`).join('')}</select>
 <input name="value" placeholder="value"> <button>Set</button></form>
-<p><a href="/">Reload</a> (counts a visit) · <form method="post" action="/clear" style="display:inline"><button>Clear all values</button></form></p>`
+<p><a href="/">Reload</a> (counts a visit) · <form method="post" action="/clear" style="display:inline"><button>Clear all values</button></form></p>
+${user ? await devices(sess, user) : ''}`
 }
 
 async function body(req: IncomingMessage): Promise<URLSearchParams> {
@@ -137,8 +158,9 @@ const server = createServer(async (req, res) => {
     if (req.method === 'GET' && url.pathname === '/') {
       const visits = await sess.get('visits')
       await sess.set('visits', typeof visits === 'number' ? visits + 1 : 1)
+      const flash = await sess.pop('flash') // set by the previous request, shown once
       await sess.commit()
-      return send(res, 200, await page(sess))
+      return send(res, 200, await page(sess, typeof flash === 'string' ? flash : ''))
     }
     if (req.method === 'POST' && url.pathname === '/set') {
       const form = await body(req)
@@ -149,12 +171,13 @@ const server = createServer(async (req, res) => {
         return send(res, 400, await page(sess, e instanceof Error ? e.message : String(e)))
       }
       await sess.set(form.get('key') ?? '', value)
+      await sess.set('flash', `saved ${form.get('key') ?? ''}`)
       try {
         await sess.commit()
       } catch (e) {
         // The sealed cookie store refuses a session that no longer fits its cookie: say so.
         if (!isSessionError(e, 'TOO_LARGE')) throw e
-        await sess.delete(form.get('key') ?? '')
+        await sess.delete(form.get('key') ?? '', 'flash')
         return send(res, 413, await page(sess, e.message))
       }
       return redirect(res)
@@ -162,8 +185,18 @@ const server = createServer(async (req, res) => {
     if (req.method === 'POST' && url.pathname === '/login') {
       const form = await body(req)
       await sess.regenerate() // a new ID on privilege change: session fixation defence
-      await sess.setMulti({ user: (form.get('user') ?? '').slice(0, 64), loggedInAt: new Date() })
+      await sess.setMulti({ user: (form.get('user') ?? '').slice(0, 64) || 'anonymous', loggedInAt: new Date() })
+      await sess.rememberMe(form.get('remember') === '1') // a persistent cookie only when asked for
       await sess.commit()
+      return redirect(res)
+    }
+    if (req.method === 'POST' && url.pathname === '/logout-others') {
+      const user = await sess.get('user')
+      if (typeof user === 'string') {
+        const ended = await manager.destroySessions(user, { except: sess })
+        await sess.set('flash', `signed out ${ended} other device${ended === 1 ? '' : 's'}`)
+        await sess.commit()
+      }
       return redirect(res)
     }
     if (req.method === 'POST' && url.pathname === '/logout') {

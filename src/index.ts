@@ -5,7 +5,7 @@
 import type { Session, SessionData } from './session.js'
 
 export { Manager } from './manager.js'
-export type { ManagerOptions, CookieOptions, CookieHooks, GetCookie, SetCookie, CanSetCookie, OnRead, InvalidCookieEvent } from './manager.js'
+export type { ManagerOptions, DestroySessionsOptions, CookieOptions, CookieHooks, GetCookie, SetCookie, CanSetCookie, OnRead, InvalidCookieEvent } from './manager.js'
 export { Session } from './session.js'
 export type { SessionData, InvalidCookieReason } from './session.js'
 export { SessionError, ErrorCodes, isSessionError } from './errors.js'
@@ -18,7 +18,7 @@ export { generateId, isValidId, DEFAULT_ID_LENGTH } from './id.js'
 export { encodeValue, decodeValue, encodeFields, decodeFields } from './codec.js'
 export type { Value, CodecLimits } from './codec.js'
 export type { CookieAttributes } from './cookie.js'
-export type { Store, SessionMeta, SessionRecord, CommitBatch, FieldValues, RegenerateResult } from './stores/types.js'
+export type { Store, SessionMeta, SessionRecord, CommitBatch, FieldValues, RegenerateResult, OwnedSession, DestroyFilter } from './stores/types.js'
 
 /**
  * The types of the session that the framework adapters hand each request (`req.session`,

@@ -13,6 +13,13 @@
 // a sealed store (`kind: 'sealed'`, the cookie store), whose cookie is the record itself. For a
 // sealed store the Manager derives its keys from the same secrets (its own HKDF labels: they
 // never serve as the Signer's keys) and gives the cookie to them, never to the Signer.
+//
+// Owners (`ownerKey`): listSessions and destroySessions are the store's owner index behind a
+// checked boundary: the owner is a non-empty string or a safe integer (TYPE), the Manager must
+// have ownerKey (CONFIG: without it no session is indexed, so a listing would be silently
+// empty), and the store must keep an index (UNSUPPORTED: the sealed cookie store keeps nothing
+// on the server, see src/stores/types.ts). Handles are random (the ID generator's alphabet and
+// length), so they are unguessable and carry nothing of the ID.
 
 import { SessionError, configError } from './errors.js'
 import { Signer, type Secret } from './signing.js'
@@ -21,7 +28,9 @@ import { DEFAULT_ID_LENGTH } from './id.js'
 import { validateCookieOptions, type CookieAttributes } from './cookie.js'
 import { MemoryStore } from './stores/memory.js'
 import type { SealedStore, OpenedRecord, Store } from './stores/types.js'
-import { Session, type InvalidCookieReason, type ResponseHooks, type SessionContext, type SessionData } from './session.js'
+import { Session, ownerOf, storeCall, type InvalidCookieReason, type ResponseHooks, type SessionContext, type SessionData } from './session.js'
+import type { OwnedSession } from './stores/types.js'
+import { generateId } from './id.js'
 
 /** Reads the raw value of cookie `name` from a request; undefined when absent. */
 export type GetCookie<Req = any> = (name: string, req: Req) => string | undefined | null
@@ -61,6 +70,12 @@ export interface CookieOptions {
   maxAge?: number
   /** CHIPS; requires secure. */
   partitioned?: boolean
+  /**
+   * Default true: cookies with Max-Age and Expires. False: browser-session cookies, without
+   * either (gone when the browser closes), while the server still enforces the idle and absolute
+   * timeouts. A session's rememberMe(boolean) overrides it for that session.
+   */
+  persist?: boolean
 }
 
 export interface InvalidCookieEvent<Req = any> {
@@ -118,6 +133,20 @@ export interface ManagerOptions<Req = any, Res = any> {
   now?: () => number
   /** Sees every cookie that did not lead to a session (for logging suspicious activity). */
   onInvalidCookie?: (event: InvalidCookieEvent<Req>) => void
+  /**
+   * The session field naming its owner (e.g. 'userId'; its values non-empty strings or safe
+   * integers, else TYPE at set). With it, the store indexes sessions by owner, for listSessions
+   * and destroySessions ("log out everywhere"). Default: none, and nothing is indexed.
+   */
+  ownerKey?: string
+}
+
+/** What destroySessions ends: every session of the owner, or `only` those, never `except`. */
+export interface DestroySessionsOptions {
+  /** Keep this session (the current request's): "log out everywhere else". */
+  except?: Session<any> | undefined
+  /** End only the sessions with these handles (from listSessions): "sign out this device". */
+  only?: readonly string[] | undefined
 }
 
 function seconds(option: string, v: unknown, fallback: number, min = 0): number {
@@ -145,6 +174,7 @@ export class Manager<T extends SessionData = SessionData, Req = any, Res = any> 
   readonly #cookieName: string
   readonly #autoCreate: boolean
   readonly #validateId: ((id: string) => boolean) | undefined
+  readonly #ownerKey: string | undefined
   readonly #onInvalid: ((event: InvalidCookieEvent<Req>) => void) | undefined
   readonly #sessions = new WeakMap<object, Session<T>>()
   /** The Manager's own hooks, read at each call (they may be registered later). */
@@ -166,6 +196,8 @@ export class Manager<T extends SessionData = SessionData, Req = any, Res = any> 
     const touchAfter = seconds('touchAfter', o.touchAfter, Math.min(60, Math.floor(idle / 2)))
     const verifiedCookies = o.verifiedCookies ?? 10_000
     if (!Number.isInteger(verifiedCookies) || verifiedCookies < 0 || verifiedCookies > 2 ** 24) throw configError('verifiedCookies', verifiedCookies, 'an integer from 0 (off) to 16777216')
+    if (o.ownerKey !== undefined && (typeof o.ownerKey !== 'string' || o.ownerKey === '')) throw configError('ownerKey', o.ownerKey, 'the name of a session field')
+    if (o.cookie?.persist !== undefined && typeof o.cookie.persist !== 'boolean') throw configError('cookie.persist', o.cookie.persist, 'a boolean')
     const idLength = o.idLength ?? DEFAULT_ID_LENGTH
     if (!Number.isInteger(idLength) || idLength < 16 || idLength > 255) throw configError('idLength', idLength, 'an integer from 16 (96 bits) to 255')
 
@@ -199,6 +231,7 @@ export class Manager<T extends SessionData = SessionData, Req = any, Res = any> 
     this.#cookieName = cookie.name
     this.#autoCreate = o.autoCreate ?? true
     this.#validateId = o.validateId
+    this.#ownerKey = o.ownerKey
     this.#onInvalid = o.onInvalidCookie
     const clock = o.now ?? Date.now
     // Stores take integer milliseconds (Redis PEXPIREAT does).
@@ -214,6 +247,9 @@ export class Manager<T extends SessionData = SessionData, Req = any, Res = any> 
       absoluteTimeout: absolute * 1000,
       touchAfter: touchAfter * 1000,
       cookieMaxAge,
+      persist: c.persist ?? true,
+      ownerKey: o.ownerKey,
+      newHandle: () => generateId(HANDLE_LENGTH),
       cookie,
       newId: custom
         ? () => {
@@ -358,6 +394,48 @@ export class Manager<T extends SessionData = SessionData, Req = any, Res = any> 
     return [hooks.getCookie, h]
   }
 
+  /**
+   * The owner's live sessions: handle (opaque, not the ID: safe to render), createdAt and
+   * expiresAt (ms since the epoch), in no particular order, at most the store's per-owner cap
+   * of them. Compare a handle with `session.handle` to mark "this device". CONFIG without
+   * ownerKey, UNSUPPORTED on a store without an owner index (the sealed cookie store).
+   */
+  async listSessions(owner: string | number): Promise<OwnedSession[]> {
+    const [store, key] = this.#ownerIndex(owner)
+    return storeCall('list the sessions of an owner', () => store.listSessions!(key))
+  }
+
+  /**
+   * Ends sessions of the owner and resolves to how many it ended: all of them ("log out
+   * everywhere"), all but `except` (the current session: "everywhere else"), or `only` the
+   * handles given ("sign out this device"). Ended as by destroy(): a request of one of them that
+   * is still in flight cannot bring it back. Errors as for listSessions.
+   */
+  async destroySessions(owner: string | number, options: DestroySessionsOptions = {}): Promise<number> {
+    const [store, key] = this.#ownerIndex(owner)
+    if (typeof options !== 'object' || options === null) throw new SessionError('TYPE', `destroySessions options must be an object, got ${typeof options}`)
+    const { except, only } = options
+    if (except !== undefined && !(except instanceof Session)) throw new SessionError('TYPE', `destroySessions option except must be a Session, got ${typeof except}`)
+    if (only !== undefined && (!Array.isArray(only) || !only.every((h) => typeof h === 'string'))) {
+      throw new SessionError('TYPE', 'destroySessions option only must be an array of handles (strings)')
+    }
+    // The handle comes with the session's metadata: a session not read yet is read first.
+    if (except !== undefined && except.handle === undefined) await except.load()
+    const filter = { only, except: except?.handle }
+    return storeCall('destroy the sessions of an owner', () => store.destroySessions!(key, filter))
+  }
+
+  /** The store's owner index and the owner as stored, or the error that says why not. */
+  #ownerIndex(owner: unknown): [Store, string] {
+    const key = ownerOf(owner)
+    if (this.#ownerKey === undefined) throw configError('ownerKey', undefined, 'listSessions and destroySessions need it: without it no session is indexed by owner')
+    const store = this.#store
+    if (isSealedStore(store) || typeof store.listSessions !== 'function' || typeof store.destroySessions !== 'function') {
+      throw new SessionError('UNSUPPORTED', `${isSealedStore(store) ? 'the sealed cookie store keeps nothing on the server, so it' : 'this store'} cannot list or destroy the sessions of an owner`)
+    }
+    return [store, key]
+  }
+
   /** Releases what the manager owns: its signing keys, and the default store if it made one. */
   async close(): Promise<void> {
     this.#signer.close()
@@ -378,6 +456,9 @@ function isStore(s: unknown): s is Store {
   const o = s as Record<string, unknown> | null
   return typeof o === 'object' && o !== null && STORE_METHODS.every((m) => typeof o[m] === 'function')
 }
+
+/** Characters of a handle (6 bits each: 96 bits, unguessable, and shorter than an ID). */
+const HANDLE_LENGTH = 16
 
 /** How much of a rejected cookie onInvalidCookie sees: "1." and 10 characters of the ID. */
 const INVALID_COOKIE_SHOWN = 12

@@ -53,6 +53,17 @@
 //   is written afterwards; destroy sends the removal cookie. Neither can reach a copy of the old
 //   cookie that a client kept: it opens until its sealed expiry (see the README).
 // - The data races above are the client's: it keeps whichever Set-Cookie arrives last.
+//
+// Owners, cookie lifetime, read-once values (issue 13; docs/decisions/owner-index.md):
+// - With the Manager's `ownerKey`, the owner is that field's value (a string or a safe integer,
+//   kept as its decimal string), checked at set() (TYPE). The store never decodes values, so the
+//   Session passes the owner as metadata: in create's meta, and in a commit or regenerate batch
+//   only when this request set, deleted or cleared that field; with it a `handle` (random, made
+//   once, kept across regenerate) when the session has none. Without ownerKey none of this runs.
+// - rememberMe(v) is metadata too (`persist`), sent with the next commit; every cookie of the
+//   session then follows it (false: no Max-Age or Expires), and the server's timeouts stay.
+// - pop(key) is get then delete in this request's batch: two concurrent requests may both read
+//   the value before either commits (there is no read-and-delete across requests).
 
 import { SessionError, isSessionError } from './errors.js'
 import { decodeValue, encodeValue, type Value } from './codec.js'
@@ -79,6 +90,12 @@ export interface SessionContext {
   readonly touchAfter: number
   /** seconds, caps Max-Age; undefined = follow the session's expiry */
   readonly cookieMaxAge: number | undefined
+  /** cookie.persist: false sends browser-session cookies (no Max-Age/Expires) unless rememberMe says otherwise */
+  readonly persist: boolean
+  /** The field naming a session's owner (Manager option ownerKey), if any. */
+  readonly ownerKey: string | undefined
+  /** A fresh opaque handle for an owned session (random, unrelated to any ID). */
+  newHandle(): string
   readonly cookie: Omit<CookieAttributes, 'value' | 'maxAge' | 'expires'>
   newId(): { id: string; value: string | undefined }
   sign(id: string): string
@@ -108,18 +125,41 @@ function checkKey(key: unknown): asserts key is string {
   if (LONE_SURROGATE.test(key)) throw new SessionError('TYPE', 'session key must be a well-formed string (it has a lone surrogate, which UTF-8 cannot carry)')
 }
 
-/** Encodes one field for set/setMulti; undefined is refused (delete is explicit). */
-function encodeEntry(key: string, value: unknown): Uint8Array {
+/** Encodes one field for set/setMulti; undefined is refused (delete is explicit); the owner field must name an owner. */
+function encodeEntry(key: string, value: unknown, ownerKey: string | undefined): Uint8Array {
   checkKey(key)
   if (value === undefined) throw new SessionError('CODEC', `cannot set "${key}" to undefined: use delete("${key}")`)
+  if (key === ownerKey) ownerOf(value)
   return encodeValue(value as Value)
+}
+
+/**
+ * An owner as stores keep it: a non-empty string as it is, a safe integer as its decimal string
+ * (so 42 and '42' are one owner). Anything else is TYPE: an owner must be an exact, stable key.
+ */
+export function ownerOf(v: unknown): string {
+  if (typeof v === 'string' && v !== '') return v
+  if (typeof v === 'number' && Number.isSafeInteger(v)) return String(v)
+  throw new SessionError('TYPE', `a session owner must be a non-empty string or a safe integer, got ${typeof v === 'string' ? '""' : typeof v === 'number' ? String(v) : typeof v}`)
+}
+
+/** The metadata after a batch was applied to a session of `meta`. */
+function metaAfter(meta: SessionMeta, batch: CommitBatch): SessionMeta {
+  const next: SessionMeta = { createdAt: meta.createdAt, expiresAt: batch.expiresAt }
+  const owner = batch.owner === undefined ? meta.owner : (batch.owner ?? undefined)
+  if (owner !== undefined) next.owner = owner
+  const handle = batch.handle ?? meta.handle
+  if (handle !== undefined) next.handle = handle
+  const persist = batch.persist ?? meta.persist
+  if (persist !== undefined) next.persist = persist
+  return next
 }
 
 /**
  * Wraps what a store throws as STORE_UNAVAILABLE, keeping the cause; a SessionError (the store's
  * own code) and a TypeError (a caller bug by the store contract, not an outage) pass unchanged.
  */
-async function storeCall<R>(what: string, fn: () => Promise<R>): Promise<R> {
+export async function storeCall<R>(what: string, fn: () => Promise<R>): Promise<R> {
   try {
     return await fn()
   } catch (err) {
@@ -151,6 +191,8 @@ export class Session<T extends SessionData = SessionData> {
   #sets = new Map<string, Uint8Array>()
   #deletes = new Set<string>()
   #cleared = false
+  /** Pending rememberMe (undefined: unchanged). */
+  #remember: boolean | undefined
   /** The cookie was signed by an older secret: re-sign on the next response. */
   #resign: boolean
   /** The client holds a cookie this response should remove if nothing replaces it. */
@@ -204,6 +246,16 @@ export class Session<T extends SessionData = SessionData> {
    */
   get id(): string {
     return this.#id
+  }
+
+  /**
+   * The session's opaque handle in its owner's listing (Manager.listSessions): stable for the
+   * session's life, regenerate included, and never its ID, so a page may show it ("this
+   * device"). Undefined for a session without an owner, and until the session was read or
+   * committed (the handle comes with its metadata).
+   */
+  get handle(): string | undefined {
+    return this.#meta?.handle
   }
 
   /** True until the session has been written to the store. */
@@ -346,9 +398,12 @@ export class Session<T extends SessionData = SessionData> {
 
   // ---- writes (buffered until commit) -------------------------------------------------------
 
-  /** Sets `key`; the value is encoded now, so an unsupported value fails here (CODEC). */
+  /**
+   * Sets `key`; the value is encoded now, so an unsupported value fails here (CODEC), and so
+   * does an owner field (ownerKey) that is not a non-empty string or a safe integer (TYPE).
+   */
   async set<K extends keyof T & string>(key: K, value: T[K]): Promise<void> {
-    const b = encodeEntry(key, value)
+    const b = encodeEntry(key, value, this.#c.ownerKey)
     await this.#know()
     this.#sets.set(key, b)
     this.#deletes.delete(key)
@@ -356,7 +411,7 @@ export class Session<T extends SessionData = SessionData> {
 
   /** Sets several keys at once (one commit batch); one bad value leaves the batch untouched. */
   async setMulti(values: Partial<T>): Promise<void> {
-    const encoded = Object.entries(values).map(([k, v]) => [k, encodeEntry(k, v)] as const)
+    const encoded = Object.entries(values).map(([k, v]) => [k, encodeEntry(k, v, this.#c.ownerKey)] as const)
     await this.#know()
     for (const [k, b] of encoded) {
       this.#sets.set(k, b)
@@ -374,6 +429,33 @@ export class Session<T extends SessionData = SessionData> {
     }
   }
 
+  /**
+   * The value of `key`, and the key deleted in this request's next commit: a value read once
+   * (a flash message set on one request, popped on the next). Undefined, and nothing deleted,
+   * when the key is not set. Not atomic across requests: two concurrent requests may both read
+   * the value before either one's commit deletes it.
+   */
+  async pop<K extends keyof T & string>(key: K): Promise<T[K] | undefined> {
+    checkKey(key)
+    const value = await this.get(key)
+    if (value !== undefined) await this.delete(key)
+    return value
+  }
+
+  /**
+   * "Keep me signed in": true sends persistent cookies (Max-Age and Expires), false
+   * browser-session cookies (none: the browser drops it when it closes), whatever the Manager's
+   * cookie.persist says. Kept in the session's metadata and sent with the next commit, so every
+   * later response sends the same kind of cookie. The server's idle and absolute timeouts apply
+   * either way. Like a write, it needs something stored: on a fresh session with nothing set,
+   * the commit stores nothing.
+   */
+  async rememberMe(value: boolean): Promise<void> {
+    if (typeof value !== 'boolean') throw new SessionError('TYPE', `rememberMe takes a boolean, got ${typeof value}`)
+    await this.#know()
+    this.#remember = value
+  }
+
   /** Deletes every key; the session itself stays (use destroy to end it). */
   async clear(): Promise<void> {
     await this.#know()
@@ -383,13 +465,14 @@ export class Session<T extends SessionData = SessionData> {
   }
 
   #dirty(): boolean {
-    return this.#sets.size > 0 || this.#deletes.size > 0 || this.#cleared
+    return this.#sets.size > 0 || this.#deletes.size > 0 || this.#cleared || this.#remember !== undefined
   }
 
   #resetPending(): void {
     this.#sets = new Map()
     this.#deletes = new Set()
     this.#cleared = false
+    this.#remember = undefined
   }
 
   /** The fields after pending writes, as they would be stored. */
@@ -443,9 +526,32 @@ export class Session<T extends SessionData = SessionData> {
     }
   }
 
-  /** The pending writes as one store batch, with the session's next expiry. */
+  /** The pending writes as one store batch, with the session's next expiry and changed metadata. */
   #batch(createdAt: number, now: number): CommitBatch {
-    return { set: this.#sets, delete: [...this.#deletes], clear: this.#cleared, expiresAt: this.#expiry(createdAt, now) }
+    const batch: CommitBatch = { set: this.#sets, delete: [...this.#deletes], clear: this.#cleared, expiresAt: this.#expiry(createdAt, now) }
+    const key = this.#c.ownerKey
+    if (key !== undefined) {
+      const owner = this.#sets.get(key)
+      if (owner !== undefined) {
+        batch.owner = ownerOf(decodeValue(owner))
+        if (this.#meta?.handle === undefined) batch.handle = this.#c.newHandle()
+      } else if (this.#cleared || this.#deletes.has(key)) batch.owner = null
+    }
+    if (this.#remember !== undefined) batch.persist = this.#remember
+    return batch
+  }
+
+  /** The metadata of a session created now from this request's writes. */
+  #newMeta(now: number, fields: Map<string, Uint8Array>): SessionMeta {
+    const meta: SessionMeta = { createdAt: now, expiresAt: this.#expiry(now, now) }
+    const key = this.#c.ownerKey
+    const owner = key === undefined ? undefined : fields.get(key)
+    if (owner !== undefined) {
+      meta.owner = ownerOf(decodeValue(owner))
+      meta.handle = this.#c.newHandle()
+    }
+    if (this.#remember !== undefined) meta.persist = this.#remember
+    return meta
   }
 
   /**
@@ -463,7 +569,8 @@ export class Session<T extends SessionData = SessionData> {
     if (!this.#persisted) {
       if (this.#sets.size === 0) return this.#drop() // nothing to keep: lazy creation
       this.#mustSetCookie('create the session')
-      await this.#create({ createdAt: now, expiresAt: this.#expiry(now, now) }, this.#merged())
+      const fields = this.#merged()
+      await this.#create(this.#newMeta(now, fields), fields)
       if (!this.#h.canSetCookie(this.#res)) {
         // The headers left while the store call was in flight: a session no client can reach.
         await this.#undoCreate()
@@ -502,8 +609,10 @@ export class Session<T extends SessionData = SessionData> {
       // Stryker disable next-line ConditionalExpression: equivalent, an unloaded session's fields are replaced wholesale by its first load
       if (this.#loaded) this.#applyPending() // else a later read loads what the store has
       this.#resetPending()
-      this.#meta = { createdAt: meta.createdAt, expiresAt: batch.expiresAt }
-      if (moved || !this.#c.idleTimeout || this.#resign) this.#refreshCookie(now)
+      this.#meta = metaAfter(meta, batch)
+      // A changed cookie lifetime must reach the client: the cookie goes out again.
+      if (batch.persist !== undefined && this.#h.canSetCookie(this.#res)) this.#sendCookie(now)
+      else if (moved || !this.#c.idleTimeout || this.#resign) this.#refreshCookie(now)
       return
     }
     if (this.#c.idleTimeout) {
@@ -511,7 +620,7 @@ export class Session<T extends SessionData = SessionData> {
       if (expiresAt - meta.expiresAt >= this.#c.touchAfter) {
         const id = this.#id
         if (await storeCall('touch the session', () => this.#c.store.touch(id, expiresAt))) {
-          this.#meta = { createdAt: meta.createdAt, expiresAt }
+          this.#meta = { ...meta, expiresAt }
           this.#refreshCookie(now)
           return
         }
@@ -544,7 +653,9 @@ export class Session<T extends SessionData = SessionData> {
    * cookie. TOO_LARGE, having changed nothing, when the cookie would pass the size user agents keep.
    */
   #seal(sealer: Sealer, id: string, createdAt: number, now: number): void {
-    const meta = { createdAt, expiresAt: this.#expiry(createdAt, now) }
+    const meta: SessionMeta = { createdAt, expiresAt: this.#expiry(createdAt, now) }
+    const persist = this.#remember ?? this.#meta?.persist
+    if (persist !== undefined) meta.persist = persist
     const fields = this.#merged()
     const value = sealer.seal({ id, meta, fields })
     const bytes = this.#c.cookie.name.length + value.length
@@ -625,7 +736,7 @@ export class Session<T extends SessionData = SessionData> {
       // Stryker disable next-line ConditionalExpression: equivalent, an unloaded session's fields are replaced wholesale by its first load
       if (this.#loaded) this.#applyPending() // else a later read loads what the store moved
       this.#resetPending()
-      this.#meta = { createdAt, expiresAt: batch.expiresAt }
+      this.#meta = metaAfter(this.#meta!, batch)
       if (!this.#h.canSetCookie(this.#res)) {
         // The headers left while the store call was in flight: move the session back where the
         // client's cookie points (this request's writes stay committed there), then fail.
@@ -677,6 +788,8 @@ export class Session<T extends SessionData = SessionData> {
     const cap = c.cookieMaxAge
     // Stryker disable next-line ConditionalExpression: equivalent, maxAge is defined whenever a timeout is (the Manager refuses both off)
     if (cap !== undefined) maxAge = maxAge === undefined ? cap : Math.min(maxAge, cap)
+    // A browser-session cookie: no lifetime at all (the server's timeouts still end the session).
+    if (!(meta?.persist ?? c.persist)) maxAge = undefined
     const value = (this.#signed ??= c.sign(this.#id))
     // Object.assign, not spread plus added keys: measured ~10x cheaper on V8 here.
     const cookie: CookieAttributes = Object.assign({}, c.cookie, { value })

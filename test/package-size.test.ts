@@ -13,6 +13,10 @@
 // 48.8 kB. The sealed path of the Session and Manager is ~0.7 kB; the rest (~0.5 kB) is the codec
 // becoming a chunk of its own, shared with stores/cookie, so that it is gzipped apart from the
 // entry. The store itself (format, keys, base64url) is ~3 kB in its own entry, not in the root.
+//   Raised for issue 13 (log out everywhere, rememberMe, pop), from 50,000 to 54,000: the root
+// entry went from 48.9 to 52.0 kB. Session and Manager +1.9 kB (owner metadata, listSessions,
+// destroySessions, rememberMe, pop, their checks and messages); the memory store, the default
+// store and so part of the root, +1.2 kB for its owner index.
 // dist always carries the release wasm, so only the release project runs this.
 
 import { existsSync, readFileSync } from 'node:fs'
@@ -21,7 +25,7 @@ import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 
-const BUDGET = { wasm: 15_300, rootEntry: 50_000 }
+const BUDGET = { wasm: 15_300, rootEntry: 54_000 }
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const dist = join(root, 'dist')

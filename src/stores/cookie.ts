@@ -32,12 +32,13 @@
 // repeat under one key to worry about, draft §2.1), so sealing the same record twice gives two
 // unrelated values. The plaintext is the codec's encoding (src/codec.ts) of
 //
-//   [[metaVersion 1, createdAt, expiresAt, id, ...], { field name: the field's codec bytes }]
+//   [[metaVersion 2, createdAt, expiresAt, id, persist, ...], { field name: the field's codec bytes }]
 //
-// The metadata section is versioned and grows at its end: a later version appends entries (a
-// per-session cookie lifetime comes next) and raises its number; this version reads the four it
-// knows from any version >= 1 and ignores the rest (they are then lost when it re-seals), so a
-// rolling deploy does not log anyone out.
+// The metadata section is versioned and grows at its end: a later version appends entries and
+// raises its number; this version reads the entries it knows from any version >= 1 and ignores
+// the rest (they are then lost when it re-seals), so a rolling deploy does not log anyone out.
+// Version 2 appended `persist` (session.rememberMe): true, false, or null when never set; a
+// version 1 value has none. No owner is sealed: a sealed store has no owner index.
 //
 // ## Limits and failures
 //
@@ -66,8 +67,10 @@ import type { OpenedRecord, SealedRecord, SealedStore, Sealer, SessionMeta } fro
 
 /** The format's version byte. */
 export const SEALED_VERSION = 1
-/** The metadata section's version (see the module comment). */
-export const META_VERSION = 1
+/** The metadata section's version (see the module comment)… */
+export const META_VERSION = 2
+/** …and the oldest this one reads. */
+const MIN_META_VERSION = 1
 
 const KEY_ID_SIZE = 4
 const HEADER_SIZE = 1 + KEY_ID_SIZE
@@ -166,7 +169,7 @@ export function fromBase64url(s: string): Uint8Array | undefined {
 function plaintextOf(r: SealedRecord): Uint8Array {
   const fields = Object.create(null) as Record<string, Value>
   for (const [k, v] of r.fields) fields[k] = v
-  return encodeValue([[META_VERSION, r.meta.createdAt, r.meta.expiresAt, r.id], fields])
+  return encodeValue([[META_VERSION, r.meta.createdAt, r.meta.expiresAt, r.id, r.meta.persist ?? null], fields])
 }
 
 const isTime = (v: unknown): v is number => typeof v === 'number' && (Number.isSafeInteger(v) || v === Infinity)
@@ -182,8 +185,8 @@ function recordOf(plaintext: Uint8Array, key: number): OpenedRecord | undefined 
   if (!Array.isArray(v) || v.length !== 2) return undefined
   const [meta, fields] = v
   if (!Array.isArray(meta) || meta.length < 4) return undefined
-  const [version, createdAt, expiresAt, id] = meta
-  if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < META_VERSION) return undefined
+  const [version, createdAt, expiresAt, id, persist] = meta
+  if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < MIN_META_VERSION) return undefined
   if (!isTime(createdAt) || !isTime(expiresAt) || typeof id !== 'string' || id === '') return undefined
   if (typeof fields !== 'object' || fields === null || Array.isArray(fields) || fields instanceof Uint8Array || fields instanceof Date) return undefined
   const map = new Map<string, Uint8Array>()
@@ -193,6 +196,7 @@ function recordOf(plaintext: Uint8Array, key: number): OpenedRecord | undefined 
     map.set(k, b)
   }
   const m: SessionMeta = { createdAt, expiresAt }
+  if (typeof persist === 'boolean') m.persist = persist
   return { id, meta: m, fields: map, key }
 }
 

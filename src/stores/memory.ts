@@ -59,9 +59,16 @@
 //   section, so no other call sees both IDs live or neither in between.
 // - close() stops the timer and drops every session; later calls reject with
 //   SessionError 'STORE_UNAVAILABLE', and sweep() does nothing.
+// - Owners (types.ts, "Owners"): the metadata beyond the two times (owner, handle, persist) is
+//   kept beside the packed value, in a Map of its own that holds only sessions that have any, so
+//   sessions without them cost nothing more; its bytes are not counted (like the name table). The
+//   owner index is owner → (handle → key), updated in the same synchronous sections as the
+//   sessions (every removal goes through #forget), so it is exact: never a dead entry. At most
+//   `maxSessionsPerOwner` (default 1000) sessions per owner: one past the cap evicts the owner's
+//   oldest, so listSessions and destroySessions cost O(cap) whatever an owner (or a bot) does.
 
 import { SessionError, configError } from '../errors.js'
-import type { CommitBatch, FieldValues, RegenerateResult, SessionMeta, SessionRecord, Store } from './types.js'
+import type { CommitBatch, DestroyFilter, FieldValues, OwnedSession, RegenerateResult, SessionMeta, SessionRecord, Store } from './types.js'
 
 export interface MemoryStoreOptions {
   /** Most sessions kept; the least recently used are evicted beyond it. Default 100 000. */
@@ -72,6 +79,15 @@ export interface MemoryStoreOptions {
   sweepInterval?: number
   /** The clock expiry is checked against, in ms since the epoch. Default Date.now. */
   now?: () => number
+  /** Most sessions of one owner; a new one beyond it evicts the owner's oldest. Default 1000. */
+  maxSessionsPerOwner?: number
+}
+
+/** A session's metadata beyond its two times; only sessions that have some get an entry. */
+interface Extra {
+  owner?: string
+  handle?: string
+  persist?: boolean
 }
 
 /**
@@ -342,7 +358,15 @@ function checkTime(what: string, ms: unknown, infinite: boolean): asserts ms is 
 /** The batch's expiry and deleted names; the set values are checked as they are packed. */
 function checkBatch(batch: CommitBatch): void {
   checkTime('expiresAt', batch?.expiresAt, true)
+  checkExtra(batch.owner, batch.handle, batch.persist, true)
   if (batch.delete !== undefined) for (const name of batch.delete) checkName(name)
+}
+
+/** The batch's metadata entries, checked like the rest of the contract (TypeError: a caller bug). */
+function checkExtra(owner: unknown, handle: unknown, persist: unknown, nullable: boolean): void {
+  if (owner !== undefined && !(typeof owner === 'string' && owner !== '') && !(nullable && owner === null)) throw new TypeError(`owner must be a non-empty string${nullable ? ' or null' : ''}, got ${typeof owner}`)
+  if (handle !== undefined && !(typeof handle === 'string' && handle !== '')) throw new TypeError(`handle must be a non-empty string, got ${typeof handle}`)
+  if (persist !== undefined && typeof persist !== 'boolean') throw new TypeError(`persist must be a boolean, got ${typeof persist}`)
 }
 
 function limit(option: string, value: unknown, fallback: number): number {
@@ -376,7 +400,12 @@ export class MemoryStore implements Store {
   readonly maxBytes: number
   /** ms; 0 when there is no sweep timer. */
   readonly sweepInterval: number
+  readonly maxSessionsPerOwner: number
   readonly #now: () => number
+  /** Key → the session's metadata beyond its times (see the module comment). */
+  readonly #extra = new Map<string, Extra>()
+  /** Owner → handle → key, in the order they were indexed (created, given the owner, regenerated): the first is the oldest. */
+  readonly #owners = new Map<string, Map<string, string>>()
   /** Key (see keyOf) → packed session (see the module comment). */
   readonly #map = new Map<string, string>()
   /** Reads the LRU front; every entry it has passed was removed, so it is the front. */
@@ -402,6 +431,7 @@ export class MemoryStore implements Store {
     if (typeof options !== 'object' || options === null) throw configError('options', options, 'an object')
     this.maxSessions = limit('maxSessions', options.maxSessions, 100_000)
     this.maxBytes = limit('maxBytes', options.maxBytes, 64 * 1024 * 1024)
+    this.maxSessionsPerOwner = limit('maxSessionsPerOwner', options.maxSessionsPerOwner, 1000)
     const interval = options.sweepInterval ?? 60_000
     if (!Number.isSafeInteger(interval) || interval < 0 || interval > MAX_TIMER_MS) {
       throw configError('sweepInterval', interval, `integer milliseconds from 1 to ${MAX_TIMER_MS}, or 0 for no timer`)
@@ -438,6 +468,8 @@ export class MemoryStore implements Store {
     checkId(id)
     checkTime('createdAt', meta?.createdAt, false)
     checkTime('expiresAt', meta.expiresAt, true)
+    checkExtra(meta.owner, meta.handle, meta.persist, false)
+    if (meta.owner !== undefined && meta.handle === undefined) throw new TypeError('a session with an owner needs a handle')
     const now = this.#now()
     const key = keyOf(id)
     if (this.#live(key, now) !== undefined) return false
@@ -457,6 +489,13 @@ export class MemoryStore implements Store {
     if (meta.expiresAt <= now) return true // created and at once expired: nothing to keep
     this.#put(key, packed)
     this.#bytes += size
+    if (meta.owner !== undefined || meta.handle !== undefined || meta.persist !== undefined) {
+      const extra: Extra = {}
+      if (meta.owner !== undefined) extra.owner = meta.owner
+      if (meta.handle !== undefined) extra.handle = meta.handle
+      if (meta.persist !== undefined) extra.persist = meta.persist
+      this.#setExtra(key, extra)
+    }
     this.#evict()
     return true
   }
@@ -479,7 +518,7 @@ export class MemoryStore implements Store {
       i = at + len
       fields.set(name, bytesOf(packed, at, i))
     }
-    return { meta: { createdAt, expiresAt }, fields }
+    return { meta: this.#meta(key, createdAt, expiresAt), fields }
   }
 
   async getMulti(id: string, names: readonly string[]): Promise<FieldValues | null> {
@@ -509,7 +548,7 @@ export class MemoryStore implements Store {
         }
       }
     }
-    return { meta: { createdAt, expiresAt }, values }
+    return { meta: this.#meta(key, createdAt, expiresAt), values }
   }
 
   async commit(id: string, batch: CommitBatch): Promise<boolean> {
@@ -521,6 +560,7 @@ export class MemoryStore implements Store {
     const old = this.#live(key, now)
     if (old === undefined) return false
     this.#replace(key, old, this.#applied(old, batch), now)
+    if (this.#map.has(key)) this.#changeExtra(key, batch)
     return true
   }
 
@@ -538,12 +578,102 @@ export class MemoryStore implements Store {
     const packed = this.#applied(old, batch)
     const size = sizeOf(newKey, packed)
     this.#fits(size)
+    const extra = this.#extra.get(oldKey)
     this.#remove(oldKey, old)
     if (expiresOf(packed) <= now) return 'ok' // moved and at once expired: nothing to keep
     this.#put(newKey, packed)
     this.#bytes += size
+    if (extra !== undefined) this.#setExtra(newKey, { ...extra }) // the same handle, at the new key
+    this.#changeExtra(newKey, batch)
     this.#evict()
     return 'ok'
+  }
+
+  /**
+   * The owner's live sessions (see the module comment): O(the owner's sessions), at most
+   * maxSessionsPerOwner. Not a use: the LRU order stays as it was.
+   */
+  async listSessions(owner: string): Promise<OwnedSession[]> {
+    this.#open()
+    checkExtra(owner, undefined, undefined, false)
+    const now = this.#now()
+    const out: OwnedSession[] = []
+    for (const [handle, key] of [...(this.#owners.get(owner) ?? [])]) {
+      const packed = this.#live(key, now)
+      if (packed === undefined) continue
+      const expiresAt = readS(packed, 0)
+      out.push({ handle, createdAt: readS(packed, at), expiresAt })
+    }
+    return out
+  }
+
+  /** Ends the owner's sessions that `filter` selects, as destroy does; resolves to how many live ones it ended. */
+  async destroySessions(owner: string, filter: DestroyFilter = {}): Promise<number> {
+    this.#open()
+    checkExtra(owner, undefined, undefined, false)
+    const only = filter.only === undefined ? undefined : new Set(filter.only)
+    const now = this.#now()
+    let ended = 0
+    for (const [handle, key] of [...(this.#owners.get(owner) ?? [])]) {
+      if (handle === filter.except || (only !== undefined && !only.has(handle))) continue
+      const packed = this.#map.get(key)!
+      if (expiresOf(packed) > now) ended++
+      this.#remove(key, packed)
+    }
+    return ended
+  }
+
+  /** A session's metadata as load returns it: the times, and its extras when it has any. */
+  #meta(key: string, createdAt: number, expiresAt: number): SessionMeta {
+    const extra = this.#extra.get(key)
+    return extra === undefined ? { createdAt, expiresAt } : { createdAt, expiresAt, ...extra }
+  }
+
+  /** Applies a batch's metadata (owner, handle, persist) to the live session under `key`. */
+  #changeExtra(key: string, batch: CommitBatch): void {
+    const { owner, handle, persist } = batch
+    if (owner === undefined && handle === undefined && persist === undefined) return
+    const next: Extra = { ...this.#extra.get(key) }
+    if (owner === null) delete next.owner
+    else if (owner !== undefined) next.owner = owner
+    if (handle !== undefined && next.handle === undefined) next.handle = handle
+    if (persist !== undefined) next.persist = persist
+    this.#setExtra(key, next)
+  }
+
+  /** Replaces the extras of `key` and its place in the owner index; the owner's oldest goes past the cap. */
+  #setExtra(key: string, extra: Extra): void {
+    this.#unindex(key)
+    if (extra.owner === undefined && extra.handle === undefined && extra.persist === undefined) {
+      this.#extra.delete(key)
+      return
+    }
+    this.#extra.set(key, extra)
+    if (extra.owner === undefined || extra.handle === undefined) return
+    let index = this.#owners.get(extra.owner)
+    if (index === undefined) this.#owners.set(extra.owner, (index = new Map()))
+    index.set(extra.handle, key)
+    if (index.size > this.maxSessionsPerOwner) {
+      const oldest = index.values().next().value!
+      this.#remove(oldest, this.#map.get(oldest)!)
+    }
+  }
+
+  /** Takes `key` out of its owner's index, if it is in one. */
+  #unindex(key: string): void {
+    const extra = this.#extra.get(key)
+    if (extra?.owner === undefined || extra.handle === undefined) return
+    const index = this.#owners.get(extra.owner)
+    if (index?.get(extra.handle) !== key) return
+    index.delete(extra.handle)
+    if (index.size === 0) this.#owners.delete(extra.owner)
+  }
+
+  /** Drops the extras of a session that is gone (every removal but the LRU move comes here). */
+  #forget(key: string): void {
+    if (this.#extra.size === 0) return
+    this.#unindex(key)
+    this.#extra.delete(key)
   }
 
   /** The packed session `old` after `batch`; throws (writing nothing) on a bad value. */
@@ -650,6 +780,8 @@ export class MemoryStore implements Store {
     if (this.#timer !== undefined) clearInterval(this.#timer)
     this.#timer = undefined
     this.#map.clear()
+    this.#extra.clear()
+    this.#owners.clear()
     this.#cursor = undefined
     this.#last = undefined
     this.#recent?.clear()
@@ -734,6 +866,7 @@ export class MemoryStore implements Store {
     this.#bytes += size - sizeOf(key, old)
     if (expiresOf(packed) <= now) {
       this.#delete(key)
+      this.#forget(key)
       this.#bytes -= size
     } else {
       this.#use(key, packed)
@@ -791,6 +924,7 @@ export class MemoryStore implements Store {
 
   #remove(key: string, packed: string): void {
     this.#delete(key)
+    this.#forget(key)
     this.#bytes -= sizeOf(key, packed)
   }
 
@@ -808,6 +942,7 @@ export class MemoryStore implements Store {
       const key = r.value
       this.#bytes -= sizeOf(key, map.get(key)!)
       map.delete(key)
+      this.#forget(key)
       if (key === this.#last) this.#last = undefined
     }
     this.#stale = 0

@@ -23,6 +23,7 @@
 //   <field name>     the codec's bytes, binary safe; the name is the field's UTF-8 bytes, as is
 //   \xFFcreatedAt    metadata: integer ms since the epoch, in ASCII decimal
 //   \xFFexpiresAt    metadata: integer ms since the epoch in ASCII decimal, or "inf"
+//   \xFFowner, \xFFhandle, \xFFpersist   the optional metadata (owner index, rememberMe: '1'/'0')
 //
 // The metadata names start with the byte 0xFF, which never occurs in UTF-8, so no field name can
 // take them and field names need no escaping ('' and '__proto__' are ordinary fields). Field
@@ -59,6 +60,25 @@
 //   destroy  UNLINK
 // Scripts apply HSET/HDEL in chunks of 500 pairs (Lua's unpack has a stack limit). The store never
 // uses KEYS or SCAN: nothing it does needs a listing.
+//
+// ## Owners (listSessions, destroySessions; docs/decisions/owner-index.md)
+//
+// One set per owner, `prefix + 'owner.' + owner` (IDs never hold '.', so it is no session's key),
+// of the session keys as the store names them. Dead members (destroyed, expired, evicted) are
+// removed lazily, by listSessions, destroySessions and the cap: never listed, since each member's
+// hash is read. Bounded by a cap: past `maxSessionsPerOwner` (default 1000) members, adding one
+// drops the dead, then ends the live session that expires soonest, so a set holds at most
+// cap + 1 and no call reads more. A commit that does not change the owner never touches the set.
+//   Single node: the set is kept inside the session's own scripts (create, commit, regenerate:
+//   they name the set and the other sessions with the client's keyPrefix), and listing and
+//   destroying are one script each: all atomic, the index exact but for dead members.
+//   Cluster: the set is in another slot, so it is written by separate commands, always after
+//   the session (a member never names a key that may still appear, so removing a dead one is
+//   safe). Atomic per session: each session's create/commit/regenerate/UNLINK, so an ended
+//   session stays ended. Eventually consistent: a login, or a regenerate that moves a session,
+//   running while destroySessions runs may survive it; it is in the set by the time its call
+//   resolves (if the set cannot be written, the session is removed and the call fails), so the
+//   next listSessions shows it and the next destroySessions ends it.
 //
 // ## Failures
 //
@@ -109,7 +129,7 @@ import { Redis as IORedis } from 'ioredis'
 import type { Cluster, Redis, RedisOptions } from 'ioredis'
 import { SessionError, configError, isSessionError } from '../errors.js'
 import { core } from '../wasm/index.js'
-import type { CommitBatch, FieldValues, RegenerateResult, SessionMeta, SessionRecord, Store } from './types.js'
+import type { CommitBatch, DestroyFilter, FieldValues, OwnedSession, RegenerateResult, SessionMeta, SessionRecord, Store } from './types.js'
 
 export interface RedisStoreOptions {
   /** Prepended to every key. Default 'session:'. */
@@ -127,6 +147,8 @@ export interface RedisStoreOptions {
   timeout?: number
   /** Only with a URL: options for the client the store opens, over the recommended ones. */
   clientOptions?: RedisOptions
+  /** Most sessions of one owner; a new one beyond it ends the owner's one that expires soonest. Default 1000. */
+  maxSessionsPerOwner?: number
 }
 
 /** The ioredis settings this store is meant to run with; see the module comment. */
@@ -139,19 +161,54 @@ export const recommendedClientOptions = {
 /** The metadata field names (0xFF never occurs in UTF-8, so no field name can take them). */
 const CREATED = Buffer.from('\xffcreatedAt', 'latin1')
 const EXPIRES = Buffer.from('\xffexpiresAt', 'latin1')
+const OWNER = Buffer.from('\xffowner', 'latin1')
+const HANDLE = Buffer.from('\xffhandle', 'latin1')
+const PERSIST = Buffer.from('\xffpersist', 'latin1')
+const META_NAMES = [CREATED, EXPIRES, OWNER, HANDLE, PERSIST]
 const MAX_TIMER_MS = 2_147_483_647
 
 // Lua: "\255" is the byte 0xFF. Every script but the single-node regenerate takes the session
 // key as KEYS[1] (numberOfKeys 1, so a Cluster client routes by it).
-const LUA_CREATE = String.raw`-- ARGV: createdAt, expiresAt (ms or 'inf'), then name, value, ...
+
+// The owner index (single node only: see "Owners" in the module comment). Adds store-level key
+// `m` to the owner set `ix`; past `cap` members, drops the dead ones (their hash is gone), then
+// ends the live one that expires soonest. `cp` is the client's keyPrefix (a member is a key as
+// the store names it, without it). At most cap + 1 members are ever read.
+const LUA_INDEX = String.raw`local function index_add(ix, m, cp, cap)
+  redis.call('SADD', ix, m)
+  if redis.call('SCARD', ix) <= cap then return end
+  local victim, soonest = nil, nil
+  for _, o in ipairs(redis.call('SMEMBERS', ix)) do
+    local e = redis.call('HGET', cp .. o, '\255expiresAt')
+    if not e then
+      redis.call('SREM', ix, o)
+    elseif o ~= m then
+      local t = math.huge
+      if e ~= 'inf' then t = tonumber(e) end
+      if soonest == nil or t < soonest then victim, soonest = o, t end
+    end
+  end
+  if victim and redis.call('SCARD', ix) > cap then
+    redis.call('UNLINK', cp .. victim)
+    redis.call('SREM', ix, victim)
+  end
+end
+`
+
+const LUA_CREATE = LUA_INDEX + String.raw`-- ARGV: createdAt, expiresAt (ms or 'inf'), owner, handle, persist ('' for none), index base
+-- ('' : not in this script), client prefix, this key as the store names it, cap, then name, value, ...
 local k = KEYS[1]
 if redis.call('EXISTS', k) == 1 then return 0 end
 local n = #ARGV
 redis.call('HSET', k, '\255createdAt', ARGV[1], '\255expiresAt', ARGV[2])
-for i = 3, n, 1000 do
+if ARGV[3] ~= '' then redis.call('HSET', k, '\255owner', ARGV[3]) end
+if ARGV[4] ~= '' then redis.call('HSET', k, '\255handle', ARGV[4]) end
+if ARGV[5] ~= '' then redis.call('HSET', k, '\255persist', ARGV[5]) end
+for i = 10, n, 1000 do
   redis.call('HSET', k, unpack(ARGV, i, math.min(i + 999, n)))
 end
 if ARGV[2] ~= 'inf' then redis.call('PEXPIREAT', k, ARGV[2]) end
+if ARGV[3] ~= '' and ARGV[6] ~= '' then index_add(ARGV[6] .. ARGV[3], ARGV[8], ARGV[7], tonumber(ARGV[9])) end
 return 1
 `
 
@@ -159,25 +216,46 @@ const LUA_LOAD = String.raw`return redis.call('HGETALL', KEYS[1])
 `
 
 // The body of a commit, shared by the commit and the regenerate scripts: `k` is the session's
-// key and `created` its createdAt. ARGV: expiresAt (ms or 'inf'), clear ('1' or '0'), d, d names
-// to delete, then name, value, ...
-const LUA_APPLY = String.raw`local n = #ARGV
-local last = 3 + tonumber(ARGV[3])
+// key and `created` its createdAt. ARGV (see APPLY_HEADER): expiresAt (ms or 'inf'), clear ('1'
+// or '0'), owner change ('' none, 's' set, 'n' remove), owner, handle (kept if it has one),
+// persist ('' unchanged, '1', '0'), index base ('' : not in this script), client prefix, the
+// session's key and its key before (both as the store names them: they differ after a
+// regenerate), cap, d, d names to delete, then name, value, ... The metadata survives `clear`.
+const LUA_APPLY = LUA_INDEX + String.raw`local n = #ARGV
+local last = 12 + tonumber(ARGV[12])
+local moved = ARGV[9] ~= ARGV[10]
+local before = false
+if ARGV[2] == '1' or ARGV[3] ~= '' or moved then
+  before = redis.call('HMGET', k, '\255owner', '\255handle', '\255persist')
+end
 if ARGV[2] == '1' then
   redis.call('DEL', k)
   redis.call('HSET', k, '\255createdAt', created)
+  if before[1] then redis.call('HSET', k, '\255owner', before[1]) end
+  if before[2] then redis.call('HSET', k, '\255handle', before[2]) end
+  if before[3] then redis.call('HSET', k, '\255persist', before[3]) end
 else
-  for i = 4, last, 1000 do
+  for i = 13, last, 1000 do
     redis.call('HDEL', k, unpack(ARGV, i, math.min(i + 999, last)))
   end
 end
 for i = last + 1, n, 1000 do
   redis.call('HSET', k, unpack(ARGV, i, math.min(i + 999, n)))
 end
+if ARGV[3] == 's' then redis.call('HSET', k, '\255owner', ARGV[4]) elseif ARGV[3] == 'n' then redis.call('HDEL', k, '\255owner') end
+if ARGV[5] ~= '' then redis.call('HSETNX', k, '\255handle', ARGV[5]) end
+if ARGV[6] ~= '' then redis.call('HSET', k, '\255persist', ARGV[6]) end
 redis.call('HSET', k, '\255expiresAt', ARGV[1])
 if ARGV[1] == 'inf' then redis.call('PERSIST', k) else redis.call('PEXPIREAT', k, ARGV[1]) end
+if before and ARGV[7] ~= '' then
+  local owner = redis.call('HGET', k, '\255owner')
+  if before[1] and (before[1] ~= owner or moved) then redis.call('SREM', ARGV[7] .. before[1], ARGV[10]) end
+  if owner and (before[1] ~= owner or moved) then index_add(ARGV[7] .. owner, ARGV[9], ARGV[8], tonumber(ARGV[11])) end
+end
 return 1
 `
+/** Entries of LUA_APPLY's ARGV before the names to delete. */
+const APPLY_HEADER = 12
 
 const LUA_COMMIT = String.raw`-- ARGV: see LUA_APPLY
 local k = KEYS[1]
@@ -212,25 +290,66 @@ if ARGV[1] == 'inf' then redis.call('PERSIST', k) else redis.call('PEXPIREAT', k
 return 1
 `
 
+// Single node: the owner's live sessions, KEYS[1] its index; ARGV: client prefix, owner. Dead
+// members (and any whose session now has another owner) are removed on the way: the lazy cleanup.
+const LUA_LIST = String.raw`local out = {}
+for _, m in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local v = redis.call('HMGET', ARGV[1] .. m, '\255createdAt', '\255expiresAt', '\255handle', '\255owner')
+  if not v[1] or v[4] ~= ARGV[2] then
+    redis.call('SREM', KEYS[1], m)
+  elseif v[3] then
+    out[#out + 1] = v[3]
+    out[#out + 1] = v[1]
+    out[#out + 1] = v[2]
+  end
+end
+return out
+`
+
+// Single node: ends the owner's sessions, KEYS[1] its index; ARGV: client prefix, owner, the
+// handle to keep ('' none), '1' when only the handles that follow are to end, then handles.
+const LUA_DESTROY_OWNED = String.raw`local only = nil
+if ARGV[4] == '1' then
+  only = {}
+  for i = 5, #ARGV do only[ARGV[i]] = true end
+end
+local ended = 0
+for _, m in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local v = redis.call('HMGET', ARGV[1] .. m, '\255createdAt', '\255handle', '\255owner')
+  if not v[1] or v[3] ~= ARGV[2] then
+    redis.call('SREM', KEYS[1], m)
+  elseif v[2] ~= ARGV[3] and (only == nil or (v[2] and only[v[2]])) then
+    redis.call('UNLINK', ARGV[1] .. m)
+    redis.call('SREM', KEYS[1], m)
+    ended = ended + 1
+  end
+end
+return ended
+`
+
 /** Names of the scripts on the client (versioned: a changed script gets a new name). */
 const CMD = {
-  create: 'simplesessionsCreate1',
+  create: 'simplesessionsCreate2',
   load: 'simplesessionsLoad1',
-  commit: 'simplesessionsCommit1',
+  commit: 'simplesessionsCommit2',
   touch: 'simplesessionsTouch1',
-  regenerate: 'simplesessionsRegenerate1',
+  regenerate: 'simplesessionsRegenerate2',
   take: 'simplesessionsTake1',
+  list: 'simplesessionsList1',
+  destroyOwned: 'simplesessionsDestroyOwned1',
 } as const
 
 type Arg = string | Buffer
 /** The client with the store's scripts defined on it. */
 interface Scripted {
-  simplesessionsCreate1(key: string, ...args: Arg[]): Promise<number>
+  simplesessionsCreate2(key: string, ...args: Arg[]): Promise<number>
   simplesessionsLoad1Buffer(key: string): Promise<Buffer[]>
-  simplesessionsCommit1(key: string, ...args: Arg[]): Promise<number>
+  simplesessionsCommit2(key: string, ...args: Arg[]): Promise<number>
   simplesessionsTouch1(key: string, expiresAt: string): Promise<number>
-  simplesessionsRegenerate1(oldKey: string, newKey: string, ...args: Arg[]): Promise<number>
+  simplesessionsRegenerate2(oldKey: string, newKey: string, ...args: Arg[]): Promise<number>
   simplesessionsTake1Buffer(key: string): Promise<Buffer[]>
+  simplesessionsList1Buffer(index: string, clientPrefix: string, owner: string): Promise<Buffer[]>
+  simplesessionsDestroyOwned1(index: string, ...args: string[]): Promise<number>
 }
 
 type Client = Redis | Cluster
@@ -273,23 +392,68 @@ function valueArg(name: string, v: unknown): Buffer {
 
 const timeArg = (ms: number): string => (ms === Infinity ? 'inf' : String(ms))
 
+/** Where a script finds the owner index: `base` '' when it leaves the index to the caller (Cluster). */
+interface IndexArgs {
+  /** The owner sets' key prefix as the server sees it (client keyPrefix included), or ''. */
+  base: string
+  /** The client's keyPrefix. */
+  cp: string
+  /** The session's key as the store names it (a member of an owner set)… */
+  member: string
+  /** …and before this call (differs after a regenerate). */
+  oldMember: string
+  cap: string
+}
+
+/** The metadata entries of a create (the times apart), '' for none. */
+interface MetaArgs {
+  owner: string
+  handle: string
+  persist: string
+}
+
+const persistArg = (p: boolean | undefined): string => (p === undefined ? '' : p ? '1' : '0')
+
+/** For a call that cannot change the index (no owner given, not a move): nothing more on the wire. */
+const NO_INDEX: IndexArgs = { base: '', cp: '', member: '', oldMember: '', cap: '' }
+
+function checkMeta(owner: unknown, handle: unknown, persist: unknown, nullable: boolean): void {
+  if (owner !== undefined && !(typeof owner === 'string' && owner !== '') && !(nullable && owner === null)) throw new TypeError(`owner must be a non-empty string${nullable ? ' or null' : ''}, got ${typeof owner}`)
+  if (handle !== undefined && !(typeof handle === 'string' && handle !== '')) throw new TypeError(`handle must be a non-empty string, got ${typeof handle}`)
+  if (persist !== undefined && typeof persist !== 'boolean') throw new TypeError(`persist must be a boolean, got ${typeof persist}`)
+}
+
 /** The ARGV of the create script. */
-function createArgs(createdAt: string, expiresAt: string, fields: ReadonlyMap<string, Buffer>): Arg[] {
-  const args: Arg[] = [createdAt, expiresAt]
+function createArgs(createdAt: string, expiresAt: string, meta: MetaArgs, ix: IndexArgs, fields: ReadonlyMap<string, Buffer>): Arg[] {
+  const args: Arg[] = [createdAt, expiresAt, meta.owner, meta.handle, meta.persist, ix.base, ix.cp, ix.member, ix.cap]
   for (const [name, value] of fields) args.push(name, value)
   return args
 }
 
 /** The ARGV of the commit body (LUA_APPLY), every name and value checked first. */
-function batchArgs(batch: CommitBatch): Arg[] {
+function batchArgs(batch: CommitBatch, ix: IndexArgs): Arg[] {
   checkTime('expiresAt', batch?.expiresAt, true)
-  const { set, delete: deletes, clear } = batch
-  const args: Arg[] = [timeArg(batch.expiresAt), clear ? '1' : '0', '0']
+  checkMeta(batch.owner, batch.handle, batch.persist, true)
+  const { set, delete: deletes, clear, owner } = batch
+  const args: Arg[] = [
+    timeArg(batch.expiresAt),
+    clear ? '1' : '0',
+    owner === undefined ? '' : owner === null ? 'n' : 's',
+    owner ?? '',
+    batch.handle ?? '',
+    persistArg(batch.persist),
+    ix.base,
+    ix.cp,
+    ix.member,
+    ix.oldMember,
+    ix.cap,
+    '0',
+  ]
   if (deletes !== undefined) {
     for (const name of deletes) checkName(name)
     // With clear every field goes anyway.
     if (!clear) {
-      args[2] = String(deletes.length)
+      args[APPLY_HEADER - 1] = String(deletes.length)
       for (const name of deletes) args.push(name)
     }
   }
@@ -300,6 +464,31 @@ function batchArgs(batch: CommitBatch): Arg[] {
     }
   }
   return args
+}
+
+/** Session metadata from its stored fields (times required; the others when present). */
+function metaOf(created: Buffer, expires: Buffer | null | undefined, owner: Buffer | null | undefined, handle: Buffer | null | undefined, persist: Buffer | null | undefined): SessionMeta {
+  const meta: SessionMeta = { createdAt: parseTime(created, false), expiresAt: parseTime(expires, true) }
+  if (owner) meta.owner = owner.toString('utf8')
+  if (handle) meta.handle = handle.toString('utf8')
+  if (persist) meta.persist = persist[0] === 0x31
+  return meta
+}
+
+/** A session's HGETALL reply: its metadata (undefined when it has no createdAt: no session) and fields. */
+function parseHash(reply: Buffer[]): { meta: SessionMeta | undefined; fields: Map<string, Buffer> } {
+  const m: (Buffer | undefined)[] = []
+  const fields = new Map<string, Buffer>()
+  for (let i = 0; i + 1 < reply.length; i += 2) {
+    const name = reply[i]!
+    const value = reply[i + 1]!
+    if (name[0] !== 0xff) fields.set(name.toString('utf8'), value)
+    else {
+      const at = META_NAMES.findIndex((n) => sameBytes(name, n))
+      if (at >= 0) m[at] = value
+    }
+  }
+  return { meta: m[0] === undefined ? undefined : metaOf(m[0], m[1], m[2], m[3], m[4]), fields }
 }
 
 function sameBytes(a: Buffer, b: Buffer): boolean {
@@ -344,7 +533,12 @@ export class RedisStore implements Store {
   readonly hashKeys: boolean
   /** ms; 0 when the store sets no timer of its own. */
   readonly timeout: number
+  readonly maxSessionsPerOwner: number
   readonly #client: Client
+  /** A Cluster: the owner index is kept by separate commands, not inside the session's scripts. */
+  readonly #cluster: boolean
+  /** The client's keyPrefix (scripts name other keys than their KEYS with it). */
+  readonly #cp: string
   readonly #scripts: Scripted
   /** The store opened the client (from a URL) and closes it. */
   readonly #owned: boolean
@@ -371,9 +565,12 @@ export class RedisStore implements Store {
     if (options.clientOptions !== undefined && (typeof options.clientOptions !== 'object' || options.clientOptions === null)) {
       throw configError('clientOptions', options.clientOptions, 'an object of ioredis options')
     }
+    const cap = options.maxSessionsPerOwner ?? 1000
+    if (!Number.isSafeInteger(cap) || cap < 1) throw configError('maxSessionsPerOwner', cap, 'a positive integer')
     this.prefix = prefix
     this.hashKeys = hashKeys
     this.timeout = timeout
+    this.maxSessionsPerOwner = cap
 
     if (typeof client === 'string') {
       if (!/^rediss?:\/\//i.test(client)) throw configError('client', '(a string that is not a redis:// or rediss:// URL)', 'an ioredis Redis or Cluster, or a redis:// URL')
@@ -403,7 +600,12 @@ export class RedisStore implements Store {
     c.defineCommand(CMD.touch, { numberOfKeys: 1, lua: LUA_TOUCH })
     c.defineCommand(CMD.regenerate, { numberOfKeys: 2, lua: LUA_REGENERATE })
     c.defineCommand(CMD.take, { numberOfKeys: 1, lua: LUA_TAKE })
+    c.defineCommand(CMD.list, { numberOfKeys: 1, lua: LUA_LIST })
+    c.defineCommand(CMD.destroyOwned, { numberOfKeys: 1, lua: LUA_DESTROY_OWNED })
     this.#scripts = c as unknown as Scripted
+    this.#cluster = (c as { isCluster?: boolean }).isCluster === true
+    const keyPrefix = (c as { options?: { keyPrefix?: unknown } }).options?.keyPrefix
+    this.#cp = typeof keyPrefix === 'string' ? keyPrefix : ''
     // See the module comment ("Failures"). A Cluster's node connections always queue: not bounded.
     const o = (c as { isCluster?: boolean; options?: { commandTimeout?: unknown; enableOfflineQueue?: unknown } })
     const commandTimeout = typeof o.options?.commandTimeout === 'number' && o.options.commandTimeout > 0 ? o.options.commandTimeout : 0
@@ -423,19 +625,36 @@ export class RedisStore implements Store {
     return this.prefix + Buffer.from(core.sha256(Buffer.from(id, 'utf8'))).toString('base64url')
   }
 
+  /** The key of an owner's index (a set of session keys as the store names them). IDs never hold '.', so no session key is one. */
+  #indexKey(owner: string): string {
+    return this.prefix + 'owner.' + owner
+  }
+
+  /** Where the scripts of a call on `member` (moved from `oldMember`) keep the index: in them on a single node. */
+  #ix(member: string, oldMember: string = member): IndexArgs {
+    const base = this.#cluster ? '' : this.#cp + this.prefix + 'owner.'
+    return { base, cp: this.#cp, member, oldMember, cap: String(this.maxSessionsPerOwner) }
+  }
+
   async create(id: string, meta: SessionMeta, fields?: ReadonlyMap<string, Uint8Array>): Promise<boolean> {
     this.#open()
     const key = this.key(id)
     checkTime('createdAt', meta?.createdAt, false)
     checkTime('expiresAt', meta.expiresAt, true)
-    const args: Arg[] = [String(meta.createdAt), timeArg(meta.expiresAt)]
+    checkMeta(meta.owner, meta.handle, meta.persist, false)
+    if (meta.owner !== undefined && meta.handle === undefined) throw new TypeError('a session with an owner needs a handle')
+    const values = new Map<string, Buffer>()
     if (fields !== undefined) {
       for (const [name, value] of fields) {
         checkName(name)
-        args.push(name, valueArg(name, value))
+        values.set(name, valueArg(name, value))
       }
     }
-    return (await this.#run('create', () => this.#scripts.simplesessionsCreate1(key, ...args))) === 1
+    const m = { owner: meta.owner ?? '', handle: meta.handle ?? '', persist: persistArg(meta.persist) }
+    const args = createArgs(String(meta.createdAt), timeArg(meta.expiresAt), m, meta.owner === undefined ? NO_INDEX : this.#ix(key), values)
+    const made = (await this.#run('create', () => this.#scripts.simplesessionsCreate2(key, ...args))) === 1
+    if (made && this.#cluster && meta.owner !== undefined) await this.#indexAdd(meta.owner, key)
+    return made
   }
 
   async load(id: string): Promise<SessionRecord | null> {
@@ -455,35 +674,25 @@ export class RedisStore implements Store {
     if (!Array.isArray(reply) || !reply.every((b) => Buffer.isBuffer(b))) {
       throw new SessionError('STORE_UNAVAILABLE', 'unexpected reply from Redis to load')
     }
-    let created: Buffer | undefined
-    let expires: Buffer | undefined
-    const fields = new Map<string, Uint8Array>()
-    for (let i = 0; i + 1 < reply.length; i += 2) {
-      const name = reply[i]!
-      const value = reply[i + 1]!
-      if (name[0] === 0xff) {
-        if (sameBytes(name, CREATED)) created = value
-        else if (sameBytes(name, EXPIRES)) expires = value
-        continue
-      }
-      fields.set(name.toString('utf8'), own(value))
-    }
-    if (created === undefined) return null
-    return { meta: { createdAt: parseTime(created, false), expiresAt: parseTime(expires, true) }, fields }
+    const { meta, fields } = parseHash(reply)
+    if (meta === undefined) return null
+    const out = new Map<string, Uint8Array>()
+    for (const [name, value] of fields) out.set(name, own(value))
+    return { meta, fields: out }
   }
 
   async getMulti(id: string, names: readonly string[]): Promise<FieldValues | null> {
     this.#open()
     const key = this.key(id)
     for (const name of names) checkName(name)
-    const reply = await this.#run('getMulti', () => this.#client.hmgetBuffer(key, CREATED, EXPIRES, ...names))
-    if (!Array.isArray(reply) || reply.length !== names.length + 2) throw new SessionError('STORE_UNAVAILABLE', 'unexpected reply from Redis to getMulti')
+    const reply = await this.#run('getMulti', () => this.#client.hmgetBuffer(key, CREATED, EXPIRES, OWNER, HANDLE, PERSIST, ...names))
+    if (!Array.isArray(reply) || reply.length !== names.length + 5) throw new SessionError('STORE_UNAVAILABLE', 'unexpected reply from Redis to getMulti')
     const created = reply[0]
     if (created === null || created === undefined) return null
-    const meta = { createdAt: parseTime(created, false), expiresAt: parseTime(reply[1], true) }
+    const meta = metaOf(created, reply[1], reply[2], reply[3], reply[4])
     const values: (Uint8Array | undefined)[] = new Array(names.length)
     for (let i = 0; i < names.length; i++) {
-      const v = reply[i + 2]
+      const v = reply[i + 5]
       values[i] = v === null || v === undefined ? undefined : own(v)
     }
     return { meta, values }
@@ -492,8 +701,14 @@ export class RedisStore implements Store {
   async commit(id: string, batch: CommitBatch): Promise<boolean> {
     this.#open()
     const key = this.key(id)
-    const args = batchArgs(batch)
-    return (await this.#run('commit', () => this.#scripts.simplesessionsCommit1(key, ...args))) === 1
+    const args = batchArgs(batch, batch.owner === undefined ? NO_INDEX : this.#ix(key))
+    // Cluster: the index is in another slot. A changed owner (rare: a login without regenerate)
+    // reads the old one first, and moves the session between the sets after the commit.
+    const moving = this.#cluster && batch.owner !== undefined
+    const before = moving ? await this.#run('commit', () => this.#client.hgetBuffer(key, OWNER)) : null
+    const ok = (await this.#run('commit', () => this.#scripts.simplesessionsCommit2(key, ...args))) === 1
+    if (ok && moving) await this.#reindex(before?.toString('utf8'), key, batch.owner ?? undefined, key)
+    return ok
   }
 
   /**
@@ -509,10 +724,10 @@ export class RedisStore implements Store {
     this.#open()
     const oldKey = this.key(oldId)
     const newKey = this.key(newId)
-    const args = batchArgs(batch)
+    const args = batchArgs(batch, this.#ix(newKey, oldKey))
     if (oldKey === newKey) return (await this.load(oldId)) ? 'taken' : 'gone'
-    if ((this.#client as { isCluster?: boolean }).isCluster !== true) {
-      const r = await this.#run('regenerate', () => this.#scripts.simplesessionsRegenerate1(oldKey, newKey, ...args))
+    if (!this.#cluster) {
+      const r = await this.#run('regenerate', () => this.#scripts.simplesessionsRegenerate2(oldKey, newKey, ...args))
       return r === 1 ? 'ok' : r === 2 ? 'taken' : 'gone'
     }
     // A taken new ID needs a broken ID generator; checking first keeps the session in place then.
@@ -520,27 +735,25 @@ export class RedisStore implements Store {
     const reply = await this.#run('regenerate', () => this.#scripts.simplesessionsTake1Buffer(oldKey))
     if (!Array.isArray(reply) || !reply.every((b) => Buffer.isBuffer(b))) throw new SessionError('STORE_UNAVAILABLE', 'unexpected reply from Redis to regenerate')
     if (reply.length === 0) return 'gone'
-    // The taken hash as HSET arguments: createdAt, expiresAt, then name, value, ...
-    let created: Buffer | undefined
-    let expires: Buffer | undefined
-    const taken = new Map<string, Buffer>()
-    for (let i = 0; i + 1 < reply.length; i += 2) {
-      const name = reply[i]!
-      const value = reply[i + 1]!
-      if (name[0] !== 0xff) taken.set(name.toString('utf8'), value)
-      else if (sameBytes(name, CREATED)) created = value
-      else if (sameBytes(name, EXPIRES)) expires = value
-    }
-    const createdAt = String(parseTime(created, false))
+    const { meta, fields: taken } = parseHash(reply)
+    if (meta === undefined) throw new SessionError('STORE_UNAVAILABLE', 'malformed session in Redis (something else writes to the session keys?)')
+    const createdAt = String(meta.createdAt)
     const { set, delete: deletes, clear } = batch
     const fields = clear ? new Map<string, Buffer>() : new Map(taken)
     if (deletes !== undefined) for (const name of deletes) fields.delete(name)
     if (set !== undefined) for (const [name, value] of set) fields.set(name, valueArg(name, value))
-    const made = await this.#run('regenerate', () => this.#scripts.simplesessionsCreate1(newKey, ...createArgs(createdAt, timeArg(batch.expiresAt), fields)))
-    if (made === 1) return 'ok'
+    const owner = batch.owner === undefined ? meta.owner : (batch.owner ?? undefined)
+    const next = { owner: owner ?? '', handle: meta.handle ?? batch.handle ?? '', persist: persistArg(batch.persist ?? meta.persist) }
+    const made = await this.#run('regenerate', () => this.#scripts.simplesessionsCreate2(newKey, ...createArgs(createdAt, timeArg(batch.expiresAt), next, this.#ix(newKey), fields)))
+    if (made === 1) {
+      // Index after the session exists, so the set never points at a key that might yet appear.
+      await this.#reindex(meta.owner, oldKey, owner, newKey)
+      return 'ok'
+    }
     // Taken between the check and the create: put the session back as it was.
-    const oldExpiry = timeArg(parseTime(expires, true))
-    await this.#run('regenerate', () => this.#scripts.simplesessionsCreate1(oldKey, ...createArgs(createdAt, oldExpiry, taken)))
+    const was = { owner: meta.owner ?? '', handle: meta.handle ?? '', persist: persistArg(meta.persist) }
+    await this.#run('regenerate', () => this.#scripts.simplesessionsCreate2(oldKey, ...createArgs(createdAt, timeArg(meta.expiresAt), was, this.#ix(oldKey), taken)))
+    if (meta.owner !== undefined) await this.#indexAdd(meta.owner, oldKey)
     return 'taken'
   }
 
@@ -555,6 +768,91 @@ export class RedisStore implements Store {
     this.#open()
     const key = this.key(id)
     await this.#run('destroy', () => this.#client.unlink(key))
+  }
+
+  /**
+   * The owner's live sessions (see "Owners" in the module comment): one script on a single node,
+   * a read of each member on a Cluster; at most maxSessionsPerOwner (+1 while a create is past
+   * the cap). Dead members are removed on the way.
+   */
+  async listSessions(owner: string): Promise<OwnedSession[]> {
+    this.#open()
+    checkMeta(owner, undefined, undefined, false)
+    const ix = this.#indexKey(owner)
+    if (!this.#cluster) {
+      const reply = await this.#run('listSessions', () => this.#scripts.simplesessionsList1Buffer(ix, this.#cp, owner))
+      if (!Array.isArray(reply) || reply.length % 3 !== 0) throw new SessionError('STORE_UNAVAILABLE', 'unexpected reply from Redis to listSessions')
+      const out: OwnedSession[] = []
+      for (let i = 0; i < reply.length; i += 3) out.push({ handle: reply[i]!.toString('utf8'), createdAt: parseTime(reply[i + 1], false), expiresAt: parseTime(reply[i + 2], true) })
+      return out
+    }
+    return (await this.#members(owner)).map(({ meta }) => ({ handle: meta.handle!, createdAt: meta.createdAt, expiresAt: meta.expiresAt }))
+  }
+
+  /**
+   * Ends the owner's sessions that `filter` selects (UNLINK, as destroy): one script on a single
+   * node; on a Cluster, a read of each member, then an UNLINK of each one chosen.
+   */
+  async destroySessions(owner: string, filter: DestroyFilter = {}): Promise<number> {
+    this.#open()
+    checkMeta(owner, undefined, undefined, false)
+    const only = filter.only
+    if (!this.#cluster) {
+      const args = [this.#cp, owner, filter.except ?? '', only === undefined ? '0' : '1', ...(only ?? [])]
+      const ix = this.#indexKey(owner)
+      return Number(await this.#run('destroySessions', () => this.#scripts.simplesessionsDestroyOwned1(ix, ...args)))
+    }
+    const chosen = (await this.#members(owner)).filter(({ meta }) => meta.handle !== filter.except && (only === undefined || only.includes(meta.handle!)))
+    await Promise.all(chosen.map(({ key }) => this.#run('destroySessions', () => this.#client.unlink(key))))
+    if (chosen.length > 0) await this.#run('destroySessions', () => this.#client.srem(this.#indexKey(owner), ...chosen.map(({ key }) => key)))
+    return chosen.length
+  }
+
+  /** Cluster: the live, owned, listable members of an owner's set; dead ones are removed from it. */
+  async #members(owner: string): Promise<{ key: string; meta: SessionMeta }[]> {
+    const ix = this.#indexKey(owner)
+    const members = await this.#run('listSessions', () => this.#client.smembers(ix))
+    const read = await Promise.all(members.map((key) => this.#run('listSessions', () => this.#client.hmgetBuffer(key, CREATED, EXPIRES, OWNER, HANDLE, PERSIST))))
+    const live: { key: string; meta: SessionMeta }[] = []
+    const dead: string[] = []
+    read.forEach((v, i) => {
+      const key = members[i]!
+      if (!v[0] || v[2]?.toString('utf8') !== owner) return void dead.push(key)
+      const meta = metaOf(v[0], v[1], v[2], v[3], v[4])
+      if (meta.handle !== undefined) live.push({ key, meta })
+    })
+    if (dead.length > 0) await this.#run('listSessions', () => this.#client.srem(ix, ...dead))
+    return live
+  }
+
+  /** Cluster: moves session `key` (formerly `oldKey`) from the set of `before` to that of `after`. */
+  async #reindex(before: string | undefined, oldKey: string, after: string | undefined, key: string): Promise<void> {
+    if (before === after && oldKey === key) return
+    if (after !== undefined) await this.#indexAdd(after, key)
+    if (before !== undefined) await this.#run('index', () => this.#client.srem(this.#indexKey(before), oldKey))
+  }
+
+  /**
+   * Cluster: adds session `key` to the owner's set (after the session was written), then applies
+   * the cap as the scripts do. If the index cannot be written, the session is removed again and
+   * the call fails: never a live session that the index does not know.
+   */
+  async #indexAdd(owner: string, key: string): Promise<void> {
+    const ix = this.#indexKey(owner)
+    let size: number
+    try {
+      await this.#run('index', () => this.#client.sadd(ix, key))
+      size = await this.#run('index', () => this.#client.scard(ix))
+    } catch (err) {
+      await this.#run('index', () => this.#client.unlink(key)).catch(() => undefined)
+      throw err
+    }
+    if (size <= this.maxSessionsPerOwner) return
+    const live = (await this.#members(owner)).filter((m) => m.key !== key)
+    if (live.length + 1 <= this.maxSessionsPerOwner) return
+    const victim = live.reduce((a, b) => (b.meta.expiresAt < a.meta.expiresAt ? b : a))
+    await this.#run('index', () => this.#client.unlink(victim.key))
+    await this.#run('index', () => this.#client.srem(ix, victim.key))
   }
 
   /**

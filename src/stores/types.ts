@@ -78,13 +78,57 @@
 //     after this one read the session are kept.
 // There are no transactions across calls: a load followed by a commit may interleave with other
 // requests' commits, which is why a commit carries only what changed.
+//
+// ## Owners (optional: listSessions and destroySessions)
+//
+// A store never decodes values, so the Session hands it the owner (the Manager's `ownerKey`
+// field, a string) as metadata: in create's meta, and in a commit or regenerate batch only when
+// it changes (null: no owner any more), with a `handle`, an opaque random string the Session
+// makes once and the store keeps for the session's life, regenerate included. A store with an
+// owner index keeps owner → sessions so that:
+//   - listSessions(owner) gives each live session of the owner (handle, createdAt, expiresAt);
+//     never one that was destroyed, expired or evicted, never another owner's;
+//   - the index follows create, commit (a changed owner), regenerate (the same handle, the new
+//     ID), destroy, expiry and eviction; what a store cleans up lazily it must still never list;
+//   - destroySessions(owner, filter) ends the sessions as destroy does, so the commit guard
+//     above holds: a request of an ended session that is still in flight cannot bring it back;
+//   - it is bounded: a store caps the sessions of one owner (a new one past the cap evicts one
+//     of the owner's others), so no owner makes a call slower than the cap.
+// A store whose index cannot be updated atomically with the session (Redis Cluster: other slots)
+// says what is eventually consistent; it must never leave a live session out of the index once
+// the call that created or moved it has resolved.
 
-/** A session's metadata. Both are integer milliseconds since the epoch. */
+/**
+ * A session's metadata. The times are integer milliseconds since the epoch; the other entries are
+ * optional, absent on most sessions, and a store round-trips each one it was given (load and
+ * getMulti return them; a store leaves out what it never got, never writes `undefined`).
+ */
 export interface SessionMeta {
   /** When the session was created; the store keeps it unchanged for the session's life. */
   createdAt: number
   /** When the session stops existing (Infinity: never). Set by create, commit and touch. */
   expiresAt: number
+  /** Who the session belongs to (the Manager's `ownerKey` field, as a string): see "Owners". */
+  owner?: string | undefined
+  /** The session's opaque handle for owner listings (never its ID): see "Owners". */
+  handle?: string | undefined
+  /** The per-session cookie lifetime (session.rememberMe): true persistent, false browser-session. */
+  persist?: boolean | undefined
+}
+
+/** One of an owner's sessions, as listSessions returns it. Never carries the session ID. */
+export interface OwnedSession {
+  handle: string
+  createdAt: number
+  expiresAt: number
+}
+
+/** Which of an owner's sessions destroySessions ends: all, or only some, but never `except`. */
+export interface DestroyFilter {
+  /** Only the sessions with these handles. */
+  only?: readonly string[] | undefined
+  /** Not the session with this handle (the current one). */
+  except?: string | undefined
 }
 
 /** A whole session, as load returns it. Owned by the caller. */
@@ -115,6 +159,12 @@ export interface CommitBatch {
   clear?: boolean | undefined
   /** The session's expiry after the commit; the same as before when the write does not move it. */
   expiresAt: number
+  /** The session's new owner; null removes it; undefined (most commits) leaves it as it is. */
+  owner?: string | null | undefined
+  /** The session's handle, given when it gets an owner and has no handle yet; kept for its life. */
+  handle?: string | undefined
+  /** The new per-session cookie lifetime; undefined leaves it as it is. */
+  persist?: boolean | undefined
 }
 
 /** What Store.regenerate did; see there. */
@@ -176,6 +226,19 @@ export interface Store {
 
   /** Removes the session. Resolves (it is not an error) when there is no such session. */
   destroy(id: string): Promise<void>
+
+  /**
+   * The owner's live sessions (see "Owners"), at most the store's per-owner cap of them, in no
+   * particular order. Optional: a store without it has no owner index (the Manager then rejects
+   * with UNSUPPORTED).
+   */
+  listSessions?(owner: string): Promise<OwnedSession[]>
+
+  /**
+   * Ends the owner's sessions that `filter` selects, as destroy would, and resolves to how many
+   * live ones it ended. Optional, together with listSessions.
+   */
+  destroySessions?(owner: string, filter?: DestroyFilter): Promise<number>
 
   /**
    * Releases what the store holds (timers, connections it opened). Idempotent. Afterwards every

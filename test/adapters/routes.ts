@@ -25,11 +25,23 @@
 //                                                                                   {"ok":true}
 //   POST /late-commit?token=T       on the session kept under T (its response is gone), sets
 //                                   "late" and commits: the error code it got       {"code":"HEADERS_SENT"|null}
+//   POST /pop?key=K                 pop(K): a flash value, read once                {"value":V|null}
+//   POST /remember?value=true|false rememberMe(value)                               {"ok":true}
+//   POST /login?user=U              sets userId (the Manager's ownerKey), regenerates, commits
+//                                                                                   {"handle":H}
+//   GET  /devices                   the signed-in user's sessions (listSessions) and this one's
+//                                   handle                                          {"current":H|null,"handles":[H...]}
+//   POST /logout-others             destroySessions(user, { except: this session }) {"ended":N}
+//   POST /logout-device?handle=H    destroySessions(user, { only: [H] })            {"ended":N}
 //
 // The adapters commit for the handler; the node:http and fetch servers have no middleware and
 // commit explicitly after the handler (and not when it threw), as a user of the bare hooks does.
 
 import type { Session } from '../../src/session'
+import type { Manager } from '../../src/manager'
+
+/** The Manager of the server under test, for the routes that call it (the owner routes); the suite sets it. */
+export const app: { manager: Manager<any, any, any> | undefined } = { manager: undefined }
 
 export interface RouteContext {
   /** The request's session; null with autoCreate off and no valid cookie. */
@@ -56,6 +68,12 @@ export interface Route {
 const kept = new Map<string, Session | null>()
 
 const q = (ctx: RouteContext, name: string): string => ctx.query.get(name) ?? ''
+
+/** The signed-in user of the request's session (its userId), or undefined. */
+async function userOf(ctx: RouteContext): Promise<string | undefined> {
+  const user = await ctx.session?.get('userId')
+  return typeof user === 'string' ? user : undefined
+}
 
 export const routes: Route[] = [
   { method: 'GET', path: '/plain', handler: async () => ({ body: { ok: true } }) },
@@ -160,6 +178,58 @@ export const routes: Route[] = [
       } catch (err) {
         return { body: { code: (err as { code?: string }).code ?? String(err) } }
       }
+    },
+  },
+  {
+    method: 'POST',
+    path: '/pop',
+    handler: async (ctx) => ({ body: { value: (await ctx.session?.pop(q(ctx, 'key'))) ?? null } }),
+  },
+  {
+    method: 'POST',
+    path: '/remember',
+    handler: async (ctx) => {
+      await ctx.session?.rememberMe(q(ctx, 'value') === 'true')
+      return { body: { ok: true } }
+    },
+  },
+  {
+    method: 'POST',
+    path: '/login',
+    handler: async (ctx) => {
+      const s = ctx.session ?? (await ctx.startSession())
+      await s.set('userId', q(ctx, 'user'))
+      await s.regenerate()
+      await s.commit()
+      return { body: { handle: s.handle ?? null } }
+    },
+  },
+  {
+    method: 'GET',
+    path: '/devices',
+    handler: async (ctx) => {
+      const user = await userOf(ctx)
+      if (user === undefined) return { status: 401, body: null }
+      const list = await app.manager!.listSessions(user)
+      return { body: { current: ctx.session?.handle ?? null, handles: list.map((x) => x.handle).sort() } }
+    },
+  },
+  {
+    method: 'POST',
+    path: '/logout-others',
+    handler: async (ctx) => {
+      const user = await userOf(ctx)
+      if (user === undefined) return { status: 401, body: null }
+      return { body: { ended: await app.manager!.destroySessions(user, { except: ctx.session! }) } }
+    },
+  },
+  {
+    method: 'POST',
+    path: '/logout-device',
+    handler: async (ctx) => {
+      const user = await userOf(ctx)
+      if (user === undefined) return { status: 401, body: null }
+      return { body: { ended: await app.manager!.destroySessions(user, { only: [q(ctx, 'handle')] }) } }
     },
   },
 ]

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Manager } from '../../src/manager'
 import { MemoryStore } from '../../src/stores/memory'
 import type { Running, Start } from './servers'
+import { app } from './routes'
 
 export const SECRET = 'adapter-suite-secret-0123456789abcdef0123456789'
 
@@ -75,7 +76,8 @@ export function describeAdapter(name: string, start: Start, features: Features):
     const setup = (options?: { saveOnError?: boolean }, autoCreate = true) => {
       beforeAll(async () => {
         store = new MemoryStore({ sweepInterval: 0 })
-        manager = new Manager({ store, secrets: [SECRET], cookie: COOKIE, autoCreate })
+        manager = new Manager({ store, secrets: [SECRET], cookie: COOKIE, autoCreate, ownerKey: 'userId' })
+        app.manager = manager
         server = await start(manager, options)
       })
       afterAll(async () => {
@@ -243,6 +245,46 @@ export function describeAdapter(name: string, start: Start, features: Features):
         const r = await call('POST', '/fail?key=a&value=kept')
         expect(r.status).toBe(503)
         expect((await call('GET', '/get?key=a', cookieOf(r))).body).toEqual({ session: true, value: 'kept' })
+      })
+    })
+
+    describe('flash values, cookie lifetime, devices (issue 13)', () => {
+      setup()
+
+      it('a flash value: set on one request, popped on the next, gone on the one after', async () => {
+        const cookie = cookieOf(await call('POST', '/set?key=flash&value=saved'))
+        expect((await call('POST', '/pop?key=flash', cookie)).body).toEqual({ value: 'saved' })
+        expect((await call('POST', '/pop?key=flash', cookie)).body).toEqual({ value: null })
+        expect((await call('GET', '/get?key=flash', cookie)).body).toEqual({ session: true, value: null })
+      })
+
+      it('rememberMe(false): the cookie goes out at once without Max-Age or Expires, and later cookies follow it', async () => {
+        const cookie = await withSession()
+        const r = await call('POST', '/remember?value=false', cookie)
+        const c = parse(r.setCookie.find((l) => l.startsWith('sid=')) ?? '')
+        expect(c.value).not.toBe('')
+        expect(c.attrs).not.toHaveProperty('max-age')
+        expect(c.attrs).not.toHaveProperty('expires')
+        const again = parse((await call('POST', '/regenerate', `sid=${c.value}`)).setCookie.find((l) => l.startsWith('sid=')) ?? '')
+        expect(again.attrs).not.toHaveProperty('max-age')
+        const back = await call('POST', '/remember?value=true', `sid=${again.value}`)
+        expect(parse(back.setCookie.find((l) => l.startsWith('sid=')) ?? '').attrs['max-age']).toBe('3600')
+      })
+
+      it('devices: list by handle, sign out everywhere else, sign out one device; the current session stays', async () => {
+        const user = `u${Math.random()}`
+        const logins = await Promise.all([0, 1, 2].map(() => call('POST', `/login?user=${user}`)))
+        const [mine, other, third] = logins.map(cookieOf)
+        const handles = logins.map((r) => r.body.handle as string)
+        const devices = await call('GET', '/devices', mine)
+        expect(devices.body).toEqual({ current: handles[0], handles: [...handles].sort() })
+        for (const h of handles) expect(mine).not.toContain(h)
+        expect((await call('POST', `/logout-device?handle=${handles[2]}`, mine)).body).toEqual({ ended: 1 })
+        expect((await call('GET', '/get?key=userId', third)).body).toEqual({ session: true, value: null })
+        expect((await call('POST', '/logout-others', mine)).body).toEqual({ ended: 1 })
+        expect((await call('GET', '/get?key=userId', other)).body).toEqual({ session: true, value: null })
+        expect((await call('GET', '/get?key=userId', mine)).body).toEqual({ session: true, value: user })
+        expect((await call('GET', '/devices', mine)).body).toEqual({ current: handles[0], handles: [handles[0]] })
       })
     })
 

@@ -15,7 +15,7 @@ import { Manager, type ManagerOptions } from '../../src/manager'
 import type { Session, SessionData } from '../../src/session'
 import { getCookie, setCookie } from '../../src/adapters/node/index'
 import { MemoryStore, type MemoryStoreOptions } from '../../src/stores/memory'
-import type { CommitBatch, FieldValues, RegenerateResult, SessionMeta, SessionRecord, Store } from '../../src/stores/types'
+import type { CommitBatch, DestroyFilter, FieldValues, OwnedSession, RegenerateResult, SessionMeta, SessionRecord, Store } from '../../src/stores/types'
 import type { CookieAttributes } from '../../src/cookie'
 
 export { isDebugWasm } from '../helpers/bytes'
@@ -33,7 +33,7 @@ export { manualClock, type TestClock as ManualClock } from '../stores/conformanc
 // ---------------------------------------------------------------------------------------------
 // Spy store
 
-export type StoreOp = 'create' | 'load' | 'getMulti' | 'commit' | 'touch' | 'regenerate' | 'destroy'
+export type StoreOp = 'create' | 'load' | 'getMulti' | 'commit' | 'touch' | 'regenerate' | 'destroy' | 'listSessions' | 'destroySessions'
 
 /** A MemoryStore that records every call and the ID it was made with. */
 export class SpyStore implements Store {
@@ -43,6 +43,9 @@ export class SpyStore implements Store {
   constructor(options: MemoryStoreOptions = {}) {
     this.inner = new MemoryStore({ sweepInterval: 0, ...options })
   }
+
+  /** Every batch that commit and regenerate received, and the metadata create received, in order. */
+  readonly batches: (CommitBatch | SessionMeta)[] = []
 
   /** IDs passed to the given operations (all operations when none are given). */
   ids(...ops: StoreOp[]): string[] {
@@ -63,6 +66,7 @@ export class SpyStore implements Store {
 
   create(id: string, meta: SessionMeta, fields?: ReadonlyMap<string, Uint8Array>): Promise<boolean> {
     this.calls.push({ op: 'create', id })
+    this.batches.push(meta)
     return this.inner.create(id, meta, fields)
   }
   load(id: string): Promise<SessionRecord | null> {
@@ -75,6 +79,7 @@ export class SpyStore implements Store {
   }
   commit(id: string, batch: CommitBatch): Promise<boolean> {
     this.calls.push({ op: 'commit', id })
+    this.batches.push(batch)
     return this.inner.commit(id, batch)
   }
   touch(id: string, expiresAt: number): Promise<boolean> {
@@ -83,11 +88,20 @@ export class SpyStore implements Store {
   }
   regenerate(oldId: string, newId: string, batch: CommitBatch): Promise<RegenerateResult> {
     this.calls.push({ op: 'regenerate', id: oldId })
+    this.batches.push(batch)
     return this.inner.regenerate(oldId, newId, batch)
   }
   destroy(id: string): Promise<void> {
     this.calls.push({ op: 'destroy', id })
     return this.inner.destroy(id)
+  }
+  listSessions(owner: string): Promise<OwnedSession[]> {
+    this.calls.push({ op: 'listSessions', id: owner })
+    return this.inner.listSessions(owner)
+  }
+  destroySessions(owner: string, filter?: DestroyFilter): Promise<number> {
+    this.calls.push({ op: 'destroySessions', id: owner })
+    return this.inner.destroySessions(owner, filter)
   }
   close(): void {
     this.inner.close()

@@ -585,6 +585,163 @@ export function describeStore(name: string, make: () => Promise<StoreFixture> | 
       })
     })
 
+    describe('metadata beyond the times (owner, handle, persist)', () => {
+      it('create, load and getMulti round-trip them; a session without them has none', async () => {
+        const id = newId()
+        const m: SessionMeta = { ...meta(), owner: 'ada', handle: 'h-' + newId(), persist: false }
+        expect(await store.create(id, m, fields({ a: '1' }))).toBe(true)
+        expectRecord(await store.load(id), m, fields({ a: '1' }))
+        if (typeof store.getMulti === 'function') expect((await store.getMulti(id, ['a']))!.meta).toEqual(m)
+        const plain = await abc()
+        expect((await store.load(plain.id))!.meta).toStrictEqual(plain.m)
+      })
+
+      it('a commit changes only what its batch names: persist, owner (null removes it), and keeps the handle', async () => {
+        const id = newId()
+        const m: SessionMeta = { ...meta(), owner: 'ada', handle: 'h1', persist: true }
+        await store.create(id, m, fields({ a: '1' }))
+        expect(await store.commit(id, { set: fields({ b: '2' }), expiresAt: m.expiresAt })).toBe(true)
+        expect((await store.load(id))!.meta).toEqual(m)
+        expect(await store.commit(id, { persist: false, expiresAt: m.expiresAt })).toBe(true)
+        expect((await store.load(id))!.meta).toEqual({ ...m, persist: false })
+        expect(await store.commit(id, { owner: 'grace', handle: 'ignored: it has one', expiresAt: m.expiresAt })).toBe(true)
+        expect((await store.load(id))!.meta).toEqual({ ...m, persist: false, owner: 'grace' })
+        expect(await store.commit(id, { owner: null, expiresAt: m.expiresAt })).toBe(true)
+        expect((await store.load(id))!.meta).toEqual({ createdAt: m.createdAt, expiresAt: m.expiresAt, handle: 'h1', persist: false })
+        expectRecord(await store.load(id), (await store.load(id))!.meta, fields({ a: '1', b: '2' }))
+      })
+
+      it('regenerate keeps them, and applies the batch’s', async () => {
+        const id = newId()
+        const m: SessionMeta = { ...meta(), owner: 'ada', handle: 'h1', persist: true }
+        await store.create(id, m)
+        const next = newId()
+        expect(await store.regenerate(id, next, { persist: false, expiresAt: m.expiresAt + 1 })).toBe('ok')
+        expect((await store.load(next))!.meta).toEqual({ ...m, persist: false, expiresAt: m.expiresAt + 1 })
+      })
+    })
+
+    describe('owner index (listSessions, destroySessions)', () => {
+      /** The store's index methods, or a skip: they are optional (a store without them has no index). */
+      function index(ctx: TestContext): Required<Pick<Store, 'listSessions' | 'destroySessions'>> {
+        if (typeof store.listSessions !== 'function' || typeof store.destroySessions !== 'function') ctx.skip('this store has no owner index (optional)')
+        return { listSessions: store.listSessions.bind(store), destroySessions: store.destroySessions.bind(store) }
+      }
+      /** A session of `owner` with handle `handle`; its ID and metadata. */
+      async function owned(owner: string, handle: string, m: SessionMeta = meta()): Promise<{ id: string; m: SessionMeta }> {
+        const id = newId()
+        const full = { ...m, owner, handle }
+        expect(await store.create(id, full, fields({ a: '1' }))).toBe(true)
+        return { id, m: full }
+      }
+      const sorted = (list: { handle: string }[]) => [...list].sort((a, b) => (a.handle < b.handle ? -1 : 1))
+
+      it('lists the live sessions of one owner: handle, createdAt, expiresAt, and never an ID', async (ctx) => {
+        const { listSessions } = index(ctx)
+        const owner = 'owner-' + newId()
+        const a = await owned(owner, 'h-a')
+        const b = await owned(owner, 'h-b', { createdAt: now() - 5, expiresAt: now() + 2 * HOUR })
+        await owned('other-' + newId(), 'h-c')
+        await abc()
+        const list = await listSessions(owner)
+        expect(sorted(list)).toEqual([
+          { handle: 'h-a', createdAt: a.m.createdAt, expiresAt: a.m.expiresAt },
+          { handle: 'h-b', createdAt: b.m.createdAt, expiresAt: b.m.expiresAt },
+        ])
+        expect(JSON.stringify(list)).not.toContain(a.id)
+        expect(await listSessions('nobody-' + newId())).toEqual([])
+      })
+
+      it('follows destroy, expiry, commit (a new owner, no owner) and a moved expiry', async (ctx) => {
+        const { listSessions } = index(ctx)
+        const owner = 'owner-' + newId()
+        const other = 'other-' + newId()
+        const destroyed = await owned(owner, 'destroyed')
+        const expiring = await owned(owner, 'expiring', { createdAt: now(), expiresAt: now() + ttl() })
+        const moved = await owned(owner, 'moved')
+        const dropped = await owned(owner, 'dropped')
+        const extended = await owned(owner, 'extended', { createdAt: now(), expiresAt: now() + ttl() })
+        await store.destroy(destroyed.id)
+        expect(await store.commit(moved.id, { owner: other, expiresAt: moved.m.expiresAt })).toBe(true)
+        expect(await store.commit(dropped.id, { owner: null, expiresAt: dropped.m.expiresAt })).toBe(true)
+        expect(await store.touch(extended.id, now() + HOUR)).toBe(true)
+        await pass(ttl())
+        expect((await listSessions(owner)).map((s) => s.handle)).toEqual(['extended'])
+        expect((await listSessions(other)).map((s) => s.handle)).toEqual(['moved'])
+        expect(await store.load(expiring.id)).toBeNull()
+      })
+
+      it('follows regenerate: the same handle, now for the new ID only', async (ctx) => {
+        const { listSessions, destroySessions } = index(ctx)
+        const owner = 'owner-' + newId()
+        const s = await owned(owner, 'h')
+        const next = newId()
+        expect(await store.regenerate(s.id, next, { expiresAt: s.m.expiresAt + 7 })).toBe('ok')
+        expect(await listSessions(owner)).toEqual([{ handle: 'h', createdAt: s.m.createdAt, expiresAt: s.m.expiresAt + 7 }])
+        expect(await destroySessions(owner)).toBe(1)
+        expect(await store.load(next)).toBeNull()
+      })
+
+      it('a session gets an owner by commit or regenerate, and is listed from then on', async (ctx) => {
+        const { listSessions } = index(ctx)
+        const owner = 'owner-' + newId()
+        const a = await abc()
+        expect(await store.commit(a.id, { owner, handle: 'by-commit', expiresAt: a.m.expiresAt })).toBe(true)
+        const b = await abc()
+        const next = newId()
+        expect(await store.regenerate(b.id, next, { owner, handle: 'by-regenerate', expiresAt: b.m.expiresAt })).toBe('ok')
+        expect(sorted(await listSessions(owner)).map((s) => s.handle)).toEqual(['by-commit', 'by-regenerate'])
+        expect((await store.load(next))!.meta).toEqual({ ...b.m, owner, handle: 'by-regenerate' })
+      })
+
+      it('destroySessions ends all of them, or all but `except`, or `only` those; counts the live ones it ended', async (ctx) => {
+        const { listSessions, destroySessions } = index(ctx)
+        const owner = 'owner-' + newId()
+        const other = await owned('other-' + newId(), 'x')
+        const s = await Promise.all(['h1', 'h2', 'h3', 'h4', 'h5'].map((h) => owned(owner, h)))
+        expect(await destroySessions(owner, { only: ['h2', 'nope', other.m.handle!] })).toBe(1)
+        expect(await store.load(s[1]!.id)).toBeNull()
+        expect(await destroySessions(owner, { only: ['h3', 'h4'], except: 'h4' })).toBe(1)
+        expect(await destroySessions(owner, { except: 'h1' })).toBe(2)
+        expect((await listSessions(owner)).map((x) => x.handle)).toEqual(['h1'])
+        expect(await store.load(s[4]!.id)).toBeNull()
+        expect(await destroySessions(owner)).toBe(1)
+        expect(await listSessions(owner)).toEqual([])
+        expect(await store.load(s[0]!.id)).toBeNull()
+        expect(await destroySessions(owner)).toBe(0)
+        expect(await store.load(other.id)).not.toBeNull()
+      })
+
+      it('an ended session stays ended: commit, touch and regenerate of it in flight or after write nothing', async (ctx) => {
+        const { destroySessions } = index(ctx)
+        const owner = 'owner-' + newId()
+        const a = await owned(owner, 'a')
+        const b = await owned(owner, 'b')
+        const [, committed] = await Promise.all([
+          destroySessions(owner),
+          store.commit(a.id, { set: fields({ late: '1' }), expiresAt: a.m.expiresAt }),
+          store.regenerate(b.id, newId(), { expiresAt: b.m.expiresAt }),
+        ])
+        expect(await store.commit(a.id, { set: fields({ later: '1' }), expiresAt: a.m.expiresAt })).toBe(false)
+        expect(await store.touch(b.id, b.m.expiresAt)).toBe(false)
+        expect(await store.load(a.id)).toBeNull()
+        expect(await store.load(b.id)).toBeNull()
+        expect(typeof committed).toBe('boolean')
+        // Whatever order they ran in, nothing of the owner is live afterwards that a second call would not end.
+        await destroySessions(owner)
+        expect(await index(ctx).listSessions(owner)).toEqual([])
+      })
+
+      it('an owner is any non-empty string; an empty one is a TypeError (a caller bug)', async (ctx) => {
+        const { listSessions } = index(ctx)
+        const owner = '名前 ✓ 🙂 :{tag} ' + newId()
+        await owned(owner, 'h')
+        expect((await listSessions(owner)).map((x) => x.handle)).toEqual(['h'])
+        await expect(listSessions('')).rejects.toBeInstanceOf(TypeError)
+        await expect(store.create(newId(), { ...meta(), owner: 'x' })).rejects.toBeInstanceOf(TypeError) // an owner needs a handle
+      })
+    })
+
     describe('close', () => {
       it('is idempotent, and later calls reject with STORE_UNAVAILABLE', async (ctx) => {
         if (typeof store.close !== 'function') ctx.skip('this store has no close (optional)')

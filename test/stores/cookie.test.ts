@@ -47,7 +47,7 @@ describe('CookieStore format', () => {
     expect(decodeValue(opened.fields.get('a')!)).toBe(42)
   })
 
-  it('what it seals, the independent implementation opens: version 1, the key id, the codec plaintext', () => {
+  it('what it seals, the independent implementation opens: version 1, the key id, the codec plaintext (metadata version 2)', () => {
     const r: SealedRecord = { id: 'abc', meta: { createdAt: T0, expiresAt: T0 + 5 }, fields: new Map([['n', encodeValue(7n)]]) }
     const b = Buffer.from(sealer.seal(r), 'base64url')
     const { key, kid } = reference(SECRET)
@@ -55,8 +55,21 @@ describe('CookieStore format', () => {
     expect([...b.subarray(1, 5)]).toEqual([...kid])
     const plaintext = nobleXChaCha(key, b.subarray(5, 29), b.subarray(0, 5)).decrypt(b.subarray(29))
     const [meta, fields] = decodeValue(plaintext) as [Value[], Record<string, Uint8Array>]
-    expect(meta).toEqual([1, T0, T0 + 5, 'abc'])
+    expect(meta).toEqual([2, T0, T0 + 5, 'abc', null])
     expect(decodeValue(fields.n!)).toBe(7n)
+  })
+
+  it('metadata version 2 carries persist (rememberMe): sealed, opened; absent in a version 1 value', () => {
+    for (const persist of [true, false]) {
+      const r: SealedRecord = { id: 'abc', meta: { createdAt: T0, expiresAt: T0 + 5, persist }, fields: new Map() }
+      const b = Buffer.from(sealer.seal(r), 'base64url')
+      const plaintext = nobleXChaCha(reference(SECRET).key, b.subarray(5, 29), b.subarray(0, 5)).decrypt(b.subarray(29))
+      expect((decodeValue(plaintext) as Value[][])[0]).toEqual([2, T0, T0 + 5, 'abc', persist])
+      expect(sealer.open(sealer.seal(r))).toMatchObject({ meta: { persist } })
+    }
+    const v1 = sealer.open(referenceSeal(SECRET, plaintextOf([1, T0, T0 + 1000, 'x'], {})))
+    if (typeof v1 === 'string') throw new Error(v1)
+    expect(v1.meta).toEqual({ createdAt: T0, expiresAt: T0 + 1000 })
   })
 
   it('another format version is "malformed" even with a valid tag', () => {
@@ -64,8 +77,8 @@ describe('CookieStore format', () => {
   })
 
   it('the metadata section grows at its end: a later metadata version with more entries still opens', () => {
-    const value = referenceSeal(SECRET, plaintextOf([2, T0, T0 + 1000, 'x', 86400, 'more'], {}))
-    expect(sealer.open(value)).toMatchObject({ id: 'x', meta: { createdAt: T0, expiresAt: T0 + 1000 } })
+    const value = referenceSeal(SECRET, plaintextOf([3, T0, T0 + 1000, 'x', true, 'more'], {}))
+    expect(sealer.open(value)).toMatchObject({ id: 'x', meta: { createdAt: T0, expiresAt: T0 + 1000, persist: true } })
   })
 
   it('a plaintext that authenticates but is not a record is "malformed", never an exception', () => {
@@ -99,7 +112,9 @@ describe('CookieStore format', () => {
     // Find seals whose length leaves unused bits in the last character (n mod 3 != 0).
     let tried = 0
     for (let i = 0; i < 50 && tried < 6; i++) {
-      const value = sealer.seal(sampleRecord())
+      const record = sampleRecord()
+      record.fields.set('pad', new Uint8Array(i % 3)) // lengths that leave unused bits
+      const value = sealer.seal(record)
       const rest = value.length % 4
       if (rest === 0) continue
       tried++

@@ -117,6 +117,7 @@ describe('MemoryStore options', () => {
     [{ sweepInterval: 1.5 }, /^option sweepInterval is invalid: 1\.5 /],
     [{ sweepInterval: 2 ** 31 }, /^option sweepInterval is invalid: 2147483648 /],
     [{ sweepInterval: Infinity }, /^option sweepInterval is invalid: Infinity /],
+    [{ maxSessionsPerOwner: 0 }, /^option maxSessionsPerOwner is invalid: 0 \(a positive integer, or Infinity for no limit\)$/],
     [{ now: 1234 }, /^option now is invalid: "number" \(a function returning milliseconds since the epoch\)$/],
     [null, /^option options is invalid: null \(an object\)$/],
     [42, /^option options is invalid: 42 /],
@@ -590,6 +591,64 @@ describe('MemoryStore expiry', () => {
     } finally {
       await rm(dir, { recursive: true, force: true })
     }
+  })
+})
+
+describe('MemoryStore owner index', () => {
+  const owned = (m: SessionMeta, owner: string, handle: string): SessionMeta => ({ ...m, owner, handle })
+  const handles = async (store: MemoryStore, owner: string) => (await store.listSessions(owner)).map((s) => s.handle).sort()
+
+  it('follows LRU eviction: an evicted session is no longer listed nor counted', async () => {
+    const { store, meta } = clocked({ maxSessions: 3 })
+    const ids = [newId(), newId(), newId(), newId()]
+    for (const [i, id] of ids.entries()) await store.create(id, owned(meta(), 'ada', `h${i}`))
+    expect(store.size).toBe(3)
+    expect(await handles(store, 'ada')).toEqual(['h1', 'h2', 'h3'])
+    expect(await store.destroySessions('ada')).toBe(3)
+    expect(store.size).toBe(0)
+  })
+
+  it('follows sweep and close', async () => {
+    const { store, clock, meta } = clocked()
+    await store.create(newId(), owned(meta(1000), 'ada', 'short'))
+    await store.create(newId(), owned(meta(), 'ada', 'long'))
+    clock.advance(1000)
+    expect(store.sweep()).toBe(1)
+    expect(await handles(store, 'ada')).toEqual(['long'])
+    store.close()
+    const reopened = make()
+    expect(await reopened.listSessions('ada')).toEqual([])
+  })
+
+  it('caps the sessions of one owner: past maxSessionsPerOwner the owner’s oldest is evicted, no one else’s', async () => {
+    const { store, meta } = clocked({ maxSessionsPerOwner: 3 })
+    const other = newId()
+    await store.create(other, owned(meta(), 'grace', 'g'))
+    const ids = Array.from({ length: 5 }, () => newId())
+    for (const [i, id] of ids.entries()) await store.create(id, owned(meta(), 'ada', `h${i}`))
+    expect(await handles(store, 'ada')).toEqual(['h2', 'h3', 'h4'])
+    expect(await store.load(ids[0]!)).toBeNull()
+    expect(await store.load(ids[1]!)).toBeNull()
+    expect(await store.load(other)).not.toBeNull()
+    expect(store.size).toBe(4)
+  })
+
+  it('an owner with very many sessions costs a request no more: the index of one owner stays at the cap', async () => {
+    // 20 000 logins of one owner (a bot) under a cap of 1000: the owner never holds more, and a
+    // listing returns at most the cap. (Counted, not timed: see the flood test above.)
+    const { store, meta } = clocked({ maxSessions: Infinity })
+    for (let i = 0; i < 20_000; i++) await store.create(newId(), owned(meta(), 'bot', `h${i}`))
+    expect(store.size).toBe(1000)
+    const list = await store.listSessions('bot')
+    expect(list).toHaveLength(1000)
+    expect(list[0]!.handle).toBe('h19000')
+  })
+
+  it('sessions without extras have no entry beside their packed value', async () => {
+    const { store, meta } = clocked()
+    const id = newId()
+    await store.create(id, meta())
+    expect((await store.load(id))!.meta).toStrictEqual({ createdAt: meta().createdAt, expiresAt: meta().expiresAt })
   })
 })
 

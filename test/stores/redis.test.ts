@@ -40,6 +40,7 @@ const freshPrefix = (tag = 't') => {
 }
 const meta = (ttl = HOUR): SessionMeta => ({ createdAt: Date.now(), expiresAt: Date.now() + ttl })
 const one = (name: string, value: Uint8Array) => new Map([[name, value]])
+const owned = (owner: string, handle: string, ttl = HOUR): SessionMeta => ({ ...meta(ttl), owner, handle })
 const hex = (b: Uint8Array | null | undefined) => (b == null ? b : toHex(b))
 const sha256url = (id: string) => createHash('sha256').update(id, 'utf8').digest('base64url')
 
@@ -90,6 +91,44 @@ async function commandsDuring(client: Redis, fn: () => Promise<void>): Promise<s
   return seen
 }
 
+/**
+ * The cap of the owner index, on a store with maxSessionsPerOwner 3: five logins whose expiries
+ * grow, but the first one's expires last of all; the two that expire soonest of the others end.
+ */
+async function expectCapped(store: RedisStore, client: Redis | Cluster): Promise<void> {
+  const ids = Array.from({ length: 5 }, () => newId())
+  for (const [i, id] of ids.entries()) await store.create(id, owned('ada', `h${i}`, i === 0 ? 10 * HOUR : HOUR + i * 1000))
+  expect((await store.listSessions('ada')).map((x) => x.handle).sort()).toEqual(['h0', 'h3', 'h4'])
+  expect(await store.load(ids[1]!)).toBeNull()
+  expect(await client.scard(store.prefix + 'owner.ada')).toBe(3)
+}
+
+/**
+ * Twenty sessions of one owner; then, at once, a destroy-all through `admin` and, through `app`,
+ * twenty logins and regenerates of ten of those sessions. Afterwards the sessions from before are
+ * gone, every live one of the owner is listed, and a second destroy-all ends them all.
+ */
+async function raceLoginsWithDestroyAll(app: RedisStore, admin: RedisStore): Promise<void> {
+  const before = Array.from({ length: 20 }, () => newId())
+  for (const [i, id] of before.entries()) await app.create(id, owned('ada', `old${i}`))
+  const logins = Array.from({ length: 20 }, () => newId())
+  const moved = before.slice(0, 10).map(() => newId())
+  await Promise.all([
+    admin.destroySessions('ada'),
+    ...logins.map((id, i) => app.create(id, owned('ada', `new${i}`))),
+    ...before.slice(0, 10).map((id, i) => app.regenerate(id, moved[i]!, { expiresAt: meta().expiresAt })),
+  ])
+  for (const id of before) expect(await app.load(id)).toBeNull()
+  const listed = new Set((await admin.listSessions('ada')).map((x) => x.handle))
+  for (const id of [...logins, ...moved]) {
+    const r = await app.load(id)
+    if (r) expect(listed.has(r.meta.handle!)).toBe(true)
+  }
+  await admin.destroySessions('ada')
+  for (const id of [...logins, ...moved]) expect(await app.load(id)).toBeNull()
+  expect(await admin.listSessions('ada')).toEqual([])
+}
+
 /** Reads a hash raw, names and values as bytes (HGETALL through EVAL: no reply transform). */
 async function rawHash(client: Redis, key: string): Promise<[string, Buffer][]> {
   const reply = (await client.callBuffer('EVAL', "return redis.call('HGETALL', KEYS[1])", 1, key)) as Buffer[]
@@ -115,6 +154,81 @@ describeRedis('RedisStore on one node', () => {
 
   describeStore('RedisStore', () => fixture(client), { realTtl: REAL_TTL })
   describeStore('RedisStore (hashKeys)', () => fixture(client, { hashKeys: true }), { realTtl: REAL_TTL })
+
+  describe('owner index', () => {
+    it('layout: the owner, handle and persist under \\xff names in the hash; one set per owner of the session keys', async () => {
+      const prefix = freshPrefix('owners')
+      const store = new RedisStore(client, { prefix })
+      const [a, b] = [newId(), newId()]
+      await store.create(a, { ...owned('ada', 'ha'), persist: false })
+      await store.create(b, owned('ada', 'hb'))
+      const hash = await rawHash(client, prefix + a)
+      expect(hash.filter(([n]) => n.startsWith('\xff') && !n.endsWith('At')).map(([n, v]) => [n, v.toString()])).toEqual([
+        ['\xffhandle', 'ha'],
+        ['\xffowner', 'ada'],
+        ['\xffpersist', '0'],
+      ])
+      expect((await client.smembers(prefix + 'owner.ada')).sort()).toEqual([prefix + a, prefix + b].sort())
+    })
+
+    it('dead members (destroyed, expired) stay until a listing removes them; they are never listed', async () => {
+      const prefix = freshPrefix('owners')
+      const store = new RedisStore(client, { prefix })
+      const [a, b, c] = [newId(), newId(), newId()]
+      for (const [id, h] of [[a, 'a'], [b, 'b'], [c, 'c']] as const) await store.create(id, owned('ada', h))
+      await store.destroy(a)
+      expect(await store.commit(b, { expiresAt: Date.now() - 1 })).toBe(true) // expired at once
+      expect(await client.scard(prefix + 'owner.ada')).toBe(3)
+      expect((await store.listSessions('ada')).map((x) => x.handle)).toEqual(['c'])
+      expect(await client.smembers(prefix + 'owner.ada')).toEqual([prefix + c])
+    })
+
+    it('a commit that does not change the owner is still one command, and touches no index', async () => {
+      const prefix = freshPrefix('owners')
+      const store = new RedisStore(client, { prefix })
+      const id = newId()
+      await store.create(id, owned('ada', 'h'))
+      await store.commit(id, { set: one('warm', Uint8Array.of(1)), expiresAt: meta().expiresAt }) // the script is loaded now
+      const seen = await commandsDuring(client, async () => {
+        await store.commit(id, { set: one('a', Uint8Array.of(1)), expiresAt: meta().expiresAt })
+      })
+      expect(seen.map((c) => c[0]!.toLowerCase())).toEqual(['evalsha'])
+      expect(seen[0]!.filter((a) => a.includes('owner.') || a === prefix + id)).toEqual([prefix + id]) // the key only: no index arguments
+    })
+
+    it('bounded: an owner never has more than maxSessionsPerOwner; past it the one that expires soonest ends', async () => {
+      const prefix = freshPrefix('owners')
+      await expectCapped(new RedisStore(client, { prefix, maxSessionsPerOwner: 3 }), client)
+      // A flood of logins of one owner keeps the set at the cap (what a request pays is bounded by it).
+      const flood = new RedisStore(client, { prefix, maxSessionsPerOwner: 20 })
+      for (let i = 0; i < 300; i++) await flood.create(newId(), owned('bot', `b${i}`))
+      expect(await client.scard(prefix + 'owner.bot')).toBe(20)
+      expect(await flood.listSessions('bot')).toHaveLength(20)
+    })
+
+    it('works under a client keyPrefix: the scripts name the other sessions with it', async () => {
+      const prefix = freshPrefix('owners')
+      const prefixed = new Redis(server.url, { ...recommendedClientOptions, keyPrefix: 'kp:' })
+      try {
+        const store = new RedisStore(prefixed, { prefix, maxSessionsPerOwner: 2 })
+        const ids = [newId(), newId(), newId()]
+        for (const [i, id] of ids.entries()) await store.create(id, owned('ada', `h${i}`, HOUR + i))
+        expect(await client.exists('kp:' + prefix + ids[0])).toBe(0) // evicted past the cap
+        expect((await store.listSessions('ada')).map((x) => x.handle).sort()).toEqual(['h1', 'h2'])
+        expect(await store.destroySessions('ada', { except: 'h2' })).toBe(1)
+        expect(await client.exists('kp:' + prefix + ids[1])).toBe(0)
+        expect(await client.exists('kp:' + prefix + ids[2])).toBe(1)
+        await client.unlink('kp:' + prefix + ids[2], 'kp:' + prefix + 'owner.ada')
+      } finally {
+        prefixed.disconnect()
+      }
+    })
+
+    it('atomic on one node: logins and regenerates racing a destroy-all never leave a live session out of the index', async () => {
+      const store = new RedisStore(client, { prefix: freshPrefix('owners') })
+      await raceLoginsWithDestroyAll(store, store)
+    })
+  })
 
   describe('layout', () => {
     it('one hash per session: the fields under their own names, metadata under \\xff names; PEXPIREAT at expiresAt', async () => {
@@ -329,7 +443,7 @@ describeRedis('RedisStore on one node', () => {
         await store.getMulti(id, ['a', 'c', 'nope'])
       })
       // (MONITOR shows the byte 0xFF as \xff)
-      expect(gm).toEqual([['hmget', prefix + id, '\\xffcreatedAt', '\\xffexpiresAt', 'a', 'c', 'nope']])
+      expect(gm).toEqual([['hmget', prefix + id, '\\xffcreatedAt', '\\xffexpiresAt', '\\xffowner', '\\xffhandle', '\\xffpersist', 'a', 'c', 'nope']])
       const load = await commandsDuring(client, async () => {
         await store.load(id)
       })
@@ -706,6 +820,33 @@ describeRedis(
 
     describeStore('RedisStore on Cluster', () => fixture(client), { realTtl: REAL_TTL })
     describeStore('RedisStore on Cluster (hashKeys)', () => fixture(client, { hashKeys: true }), { realTtl: REAL_TTL })
+
+    it('a login on one node racing a destroy-all on another: the sessions from before end; every live one is listed, so a second call ends it', async () => {
+      // The index (one slot) and the sessions (others) are written by separate commands, the
+      // session first: a session that a login or a regenerate writes while the destroy-all runs
+      // may survive it, but it is in the index by the time its call resolved (see the module
+      // comment, "Owners"). Two clients: two connections, as two app servers would have.
+      const other = new Cluster(cluster.nodes, { enableOfflineQueue: false, redisOptions: { commandTimeout: 2000, maxRetriesPerRequest: 1 } })
+      await new Promise<void>((resolve, reject) => {
+        other.once('ready', resolve)
+        other.once('error', reject)
+      })
+      try {
+        for (let round = 0; round < 5; round++) {
+          const prefix = freshPrefix('race')
+          await raceLoginsWithDestroyAll(new RedisStore(client, { prefix }), new RedisStore(other, { prefix }))
+          await deleteKeys(client, prefix)
+        }
+      } finally {
+        other.disconnect()
+      }
+    })
+
+    it('bounded on a Cluster too: past maxSessionsPerOwner the session that expires soonest ends', async () => {
+      const prefix = freshPrefix('owners')
+      await expectCapped(new RedisStore(client, { prefix, maxSessionsPerOwner: 3 }), client)
+      await deleteKeys(client, prefix)
+    })
 
     it('sessions spread over the masters, each one whole in one key on one node', async () => {
       for (const hashKeys of [false, true]) {

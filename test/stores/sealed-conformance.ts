@@ -17,7 +17,10 @@
 //   - destroy and expiry by the store, touch, getMulti, close: there is nothing on the server to
 //     remove, move or read; expiry is checked by the Session from the sealed timestamps
 //     (test/manager/cookie-store.test.ts), and revoking or looking up a session by ID rejects
-//     with 'UNSUPPORTED'.
+//     with 'UNSUPPORTED';
+//   - the owner index (listSessions, destroySessions, handles): nothing on the server to index;
+//     the Manager rejects both with 'UNSUPPORTED' (test/manager/owners.test.ts). Of the optional
+//     metadata only `persist` (rememberMe) is sealed: an owner travels as the field it is.
 // Added for the sealed kind: a fresh nonce for every seal, key rotation (the newest seals, all
 // open, and open says which), and every tampering refused without an exception.
 
@@ -78,6 +81,16 @@ export function describeSealedStore(name: string, make: () => SealedStore): void
         expect(opened.meta).toEqual(r.meta)
         expect(opened.key).toBe(0)
         expect(shownFields(opened.fields)).toEqual(shownFields(r.fields))
+      })
+
+      it('the per-session cookie lifetime (persist) round-trips; a record without it opens without it', () => {
+        const s = keys()
+        for (const persist of [true, false]) {
+          const meta = { createdAt: T0, expiresAt: T0 + HOUR, persist }
+          expect(s.open(s.seal({ id: 'x', meta, fields: new Map() }))).toMatchObject({ meta })
+        }
+        const opened = s.open(s.seal({ id: 'x', meta: { createdAt: T0, expiresAt: T0 + HOUR }, fields: new Map() }))
+        expect((opened as { meta: object }).meta).toStrictEqual({ createdAt: T0, expiresAt: T0 + HOUR })
       })
 
       it('a record without fields opens to no fields; Infinity as an expiry survives', () => {

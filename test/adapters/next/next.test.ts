@@ -9,7 +9,8 @@
 // install step, and the app runs on the repository's own next and react.
 //   The scenarios are the adapter scenario list (no cookie, set, Vary on a read-only response,
 // bogus / malformed / tampered / unknown cookies, regenerate, destroy, a throwing handler, a 5xx,
-// one Session for two calls, 20 concurrent requests, a commit after the response) plus Next's own
+// one Session for two calls, 20 concurrent requests, a commit after the response, a flash value,
+// rememberMe's cookies, the devices list and "sign out the others") plus Next's own
 // places: a server component that reads, one that commits (HEADERS_SENT, nothing stored), a
 // server action that sets a value, and autoCreate: false with startSession.
 //   The built app does not depend on the wasm build under test, so only the release project runs it.
@@ -307,6 +308,32 @@ describe.skipIf(process.env.SIMPLESESSIONS_WASM === 'debug')('Next.js adapter on
     const c = theCookie(res)
     expect(jsonIn(await res.text(), 'remembered')).toBe('from an action')
     expect((await read(`sid=${c.value}`)).all).toEqual({ remembered: 'from an action' })
+  })
+
+  it('a flash value: set on one request, popped on the next, gone after', async () => {
+    const { cookie } = await sessionWith({ flash: 'saved' })
+    expect(await (await call('POST', '/api/pop?key=flash', cookie)).json()).toEqual({ value: 'saved' })
+    expect(await (await call('POST', '/api/pop?key=flash', cookie)).json()).toEqual({ value: null })
+  })
+
+  it('rememberMe(false) sends the cookie again without Max-Age or Expires; rememberMe(true) with them', async () => {
+    const { cookie } = await sessionWith({ a: '1' })
+    const off = theCookie(await call('POST', '/api/remember?value=false', cookie))
+    expect(off.attrs['max-age']).toBeUndefined()
+    expect(off.attrs.expires).toBeUndefined()
+    const on = theCookie(await call('POST', '/api/remember?value=true', `sid=${off.value}`))
+    expect(on.attrs['max-age']).toBe('3600')
+  })
+
+  it('devices: listSessions by handle with this one marked; destroySessions except this one signs out the others', async () => {
+    const user = `u${Math.random()}`
+    const logins = await Promise.all([0, 1].map(() => call('POST', `/api/login?user=${user}`)))
+    const [mine, other] = logins.map((r) => `sid=${theCookie(r).value}`)
+    const handles = (await Promise.all(logins.map((r) => r.json()))).map((b) => (b as { handle: string }).handle)
+    expect(await (await call('GET', '/api/devices', mine)).json()).toEqual({ current: handles[0], handles: [...handles].sort() })
+    expect(await (await call('POST', '/api/logout-others', mine)).json()).toEqual({ ended: 1 })
+    expect((await read(other)).all).toEqual({})
+    expect((await read(mine)).all).toEqual({ userId: user })
   })
 
   it('autoCreate: false: no valid cookie gives null and no cookie; startSession starts one', async () => {

@@ -13,6 +13,7 @@ export const manager = (g.nextTestManager ??= new Manager({
   store,
   secrets,
   cookie: { name: 'sid', path: '/', sameSite: 'strict', maxAge: 3600 },
+  ownerKey: 'userId', // /api/login, /api/devices, /api/logout-others
 }))
 
 /** autoCreate off: no valid cookie gives no session. */
