@@ -1,6 +1,6 @@
 // Static memory shared with JS. Nothing crosses the boundary as an allocation: JS writes its
 // input at IO_PTR, calls an export with lengths, and reads the result at OUT_PTR (or IO_PTR).
-// The sizes are part of the ABI; src/wasm/abi.ts mirrors them.
+// JS reads their addresses and sizes from the exports of assembly/index.ts (ioPtr(), ioSize(), …).
 
 /** Input/output scratch: cookie values, keys, hash input chunks, codec bytes. */
 export const IO_SIZE: i32 = 65536;

@@ -29,14 +29,15 @@
 import * as chacha from './chacha20';
 import * as poly from './poly1305';
 import { derive } from './xchacha20poly1305';
+import { AEAD_KEY_SIZE, AEAD_TAG_SIZE, AEAD_MISUSE, AEAD_FORGED, CHACHA_NONCE_SIZE } from './abi';
 
-export const KEY_SIZE: i32 = 32;
-export const TAG_SIZE: i32 = 16;
+export const KEY_SIZE: i32 = AEAD_KEY_SIZE;
+export const TAG_SIZE: i32 = AEAD_TAG_SIZE;
 
 /** A call out of order, a length out of range: nothing was done. */
-export const MISUSE: i32 = -1;
+export const MISUSE: i32 = AEAD_MISUSE;
 /** The tag did not match: nothing was decrypted, the context is wiped. */
-export const FORGED: i32 = -2;
+export const FORGED: i32 = AEAD_FORGED;
 
 const IDLE: i32 = 0;
 const AAD: i32 = 1;
@@ -51,7 +52,7 @@ let authLeft: u64 = 0;
 /** Block 0 of the keystream: its first 32 bytes are the one-time Poly1305 key. */
 const POLY_KEY: usize = memory.data(64, 16);
 const SUBKEY: usize = memory.data(32, 16);
-const NONCE12: usize = memory.data(12, 16);
+const NONCE12: usize = memory.data(CHACHA_NONCE_SIZE, 16);
 const LENGTHS: usize = memory.data(16, 16);
 const EXPECTED: usize = memory.data(16, 16);
 

@@ -100,6 +100,50 @@ import {
   ensureMemory,
 } from './buffers';
 import { keepAbove } from './hmac';
+import {
+  CODEC_K_NULL as K_NULL,
+  CODEC_K_FALSE as K_FALSE,
+  CODEC_K_TRUE as K_TRUE,
+  CODEC_K_NUMBER as K_NUMBER,
+  CODEC_K_DATE as K_DATE,
+  CODEC_K_BIG_I64 as K_BIG_I64,
+  CODEC_K_BIG_U64 as K_BIG_U64,
+  CODEC_K_BIG_NEG as K_BIG_NEG,
+  CODEC_K_STR16 as K_STR16,
+  CODEC_K_STR8 as K_STR8,
+  CODEC_K_BYTES as K_BYTES,
+  CODEC_K_ARRAY as K_ARRAY,
+  CODEC_K_OBJECT as K_OBJECT,
+  CODEC_K_KEY_HIT as K_KEY_HIT,
+  CODEC_K_KEY_MISS as K_KEY_MISS,
+  CODEC_K_CHECK as K_CHECK,
+  CODEC_TAPE_ENTRY,
+  CODEC_E_TRUNCATED as E_TRUNCATED,
+  CODEC_E_TAG as E_TAG,
+  CODEC_E_TRAILING as E_TRAILING,
+  CODEC_E_UTF8 as E_UTF8,
+  CODEC_E_DEPTH as E_DEPTH,
+  CODEC_E_VERSION as E_VERSION,
+  CODEC_E_VARINT as E_VARINT,
+  CODEC_E_RANGE as E_RANGE,
+  CODEC_E_FLOAT as E_FLOAT,
+  CODEC_E_NOT_OBJECT as E_NOT_OBJECT,
+  CODEC_E_TOO_LARGE as E_TOO_LARGE,
+  CODEC_E_SURROGATE as E_SURROGATE,
+  CODEC_E_NAN as E_NAN,
+  CODEC_E_INVALID_DATE as E_INVALID_DATE,
+  CODEC_E_STREAM as E_STREAM,
+  CODEC_E_ORDER as E_ORDER,
+  CODEC_DONE as DONE,
+  CODEC_ENC_FIRST as ENC_FIRST,
+  CODEC_ENC_LAST as ENC_LAST,
+  CODEC_ENC_FIELDS as ENC_FIELDS,
+  CODEC_KEY_SLOTS as KEY_SLOTS,
+  CODEC_MAX_DEPTH as MAX_DEPTH,
+  CODEC_STATE_ARENA,
+  CODEC_STATE_CAPACITY,
+  CODEC_STATE_ERR_AT,
+} from './abi';
 
 /** The version encode writes. */
 export const FORMAT_VERSION: u8 = 2;
@@ -120,75 +164,17 @@ const T_DATE: u32 = 0x09;
 const T_ARRAY: u32 = 0x0a;
 const T_OBJECT: u32 = 0x0b;
 
-// Entry kinds, shared by the decode tape and the encode stream (mirrored in src/wasm/abi.ts).
-export const K_NULL: i32 = 0;
-export const K_FALSE: i32 = 1;
-export const K_TRUE: i32 = 2;
-/** Number: f64 at +8. */
-export const K_NUMBER: i32 = 3;
-/** Date: time value (f64) at +8. */
-export const K_DATE: i32 = 4;
-/** Bigint in the int64 range: i64 at +8. */
-export const K_BIG_I64: i32 = 5;
-/** Bigint in [2^63, 2^64): u64 at +8. */
-export const K_BIG_U64: i32 = 6;
-/** Bigint in [-2^64, -2^63): u64 n at +8, the value is -1 - n. */
-export const K_BIG_NEG: i32 = 7;
-/** Short string: +4 UTF-16 code units, +8 index of the first unit (Uint16Array index). */
-export const K_STR16: i32 = 8;
-/** Long string: +4 UTF-8 byte length, +8 byte address (validated UTF-8). */
-export const K_STR8: i32 = 9;
-/** Bytes: +4 length, +8 byte address (decode); encode: +4 length then the bytes. */
-export const K_BYTES: i32 = 10;
-/** Array: +4 count. */
-export const K_ARRAY: i32 = 11;
-/** Object: +4 count (entries). */
-export const K_OBJECT: i32 = 12;
-/** Decode only: a cached key, +4 slot. */
-export const K_KEY_HIT: i32 = 13;
-/** Decode only: a key now cached: +4 units, +8 index of the first unit, +12 slot. */
-export const K_KEY_MISS: i32 = 14;
-/**
- * Decode only, or-ed into a key's kind: the key may equal an earlier key of the same object
- * (same cache slot, or too long to be cached), so JS must check before it adds it.
- */
-export const K_CHECK: i32 = 16;
+// Entry kinds (shared by the decode tape and the encode stream), errors, flags and limits: the
+// ABI constants of assembly/abi.ts (imported above under their short names).
 
-// Errors (negative results). errAt holds the byte offset (decode: into the input; encode: into
-// the stream, -1 for a placed entry).
-export const E_TRUNCATED: i32 = -1;
-export const E_TAG: i32 = -2;
-export const E_TRAILING: i32 = -3;
-export const E_UTF8: i32 = -4;
-export const E_DEPTH: i32 = -5;
-export const E_VERSION: i32 = -6;
-export const E_VARINT: i32 = -7;
-export const E_RANGE: i32 = -8;
-export const E_FLOAT: i32 = -9;
-export const E_NOT_OBJECT: i32 = -10;
-export const E_TOO_LARGE: i32 = -11;
-export const E_SURROGATE: i32 = -12;
-export const E_NAN: i32 = -13;
-export const E_INVALID_DATE: i32 = -14;
-/** The encode stream is malformed (a bug on the JS side, never a property of the value). */
-export const E_STREAM: i32 = -15;
-/** Format v2: an object key that does not come after the key before it (errAt: the key). */
-export const E_ORDER: i32 = -16;
-
-/** Set in a decode result when the value is complete (trailing bytes checked). */
-export const DONE: i32 = 0x40000000;
-
-/** Deepest nesting any caller may configure. */
-export const MAX_DEPTH: i32 = 256;
 /** Largest arena: input or output, plus room for a long string placed by JS. */
 const ARENA_MAX: usize = 1 << 30;
 /** Strings of at most this many UTF-8 bytes are decoded to UTF-16 here; longer ones by JS. */
 export const SHORT_MAX: i32 = 64;
 /** Key cache: slots of 32 bytes (length + 1, then up to 31 bytes). */
-export const KEY_SLOTS: i32 = 256; // keySlot takes the top 8 bits of a hash
 export const KEY_MAX: i32 = 31;
 
-const ENTRY: usize = 16;
+const ENTRY: usize = CODEC_TAPE_ENTRY;
 const TAPE_LAST: usize = CODEC_TAPE + <usize>CODEC_TAPE_SIZE - 2 * ENTRY; // room for key + value
 // Room for a key and a value of SHORT_MAX units each, plus the 14 bytes a widening may write past each.
 const UNITS_LAST: usize = CODEC_UNITS + <usize>CODEC_UNITS_SIZE - <usize>(4 * SHORT_MAX + 32);
@@ -206,7 +192,8 @@ const MAX_TIME: i64 = 8640000000000000;
 const STACK: usize = memory.data(MAX_DEPTH * 64, 16);
 const KEYS: usize = memory.data(KEY_SLOTS * 32, 16);
 
-// State read by JS through codecState(): arena address, arena capacity, errAt.
+// State read by JS through codecState(): arena address, arena capacity, errAt (offsets in
+// assembly/abi.ts).
 const STATE: usize = memory.data(16, 16);
 
 let arena: usize = 0;
@@ -214,7 +201,7 @@ let arenaCap: usize = 0;
 
 // @ts-ignore: decorator
 @inline function setErrAt(at: i32): void {
-  store<i32>(STATE, at, 8);
+  store<i32>(STATE, at, CODEC_STATE_ERR_AT);
 }
 
 /**
@@ -238,8 +225,8 @@ function ensureArena(size: usize): bool {
   const needed = arena + cap + 16;
   if (!keepAbove(needed) || !ensureMemory(needed)) return false;
   arenaCap = cap;
-  store<u32>(STATE, <u32>arena, 0);
-  store<u32>(STATE, <u32>arenaCap, 4);
+  store<u32>(STATE, <u32>arena, CODEC_STATE_ARENA);
+  store<u32>(STATE, <u32>arenaCap, CODEC_STATE_CAPACITY);
   return true;
 }
 
@@ -1003,11 +990,6 @@ function sortEntries(fr: usize, end: usize): i32 {
   return 0;
 }
 
-/** Flags of codecEncode. */
-export const ENC_FIRST: i32 = 1;
-export const ENC_LAST: i32 = 2;
-export const ENC_FIELDS: i32 = 4;
-
 function encodeError(code: i32, at: i32): i32 {
   setErrAt(at);
   return code;
@@ -1286,7 +1268,7 @@ export function codecEncodePlaced(kind: i32, n: i32): i32 {
   return <i32>eOut;
 }
 
-// Layout constants JS reads once (they are part of the ABI).
+// Layout JS reads once.
 export function codecTape(): usize {
   return CODEC_TAPE;
 }

@@ -1,4 +1,5 @@
-// The one ABI surface of the core. Everything exported here is mirrored by src/wasm/abi.ts.
+// The one ABI surface of the core: its functions here, typed for JS in src/wasm/abi.ts; its
+// constants in ./abi.ts, from which the build generates JS's copy (src/wasm/generated/abi.ts).
 // Conventions: inputs are written by JS at ioPtr(), results are read at outPtr(); functions
 // return a length or a status (negative = error), never a pointer to fresh memory.
 

@@ -18,7 +18,7 @@ export function chacha20Stream(key: Uint8Array, nonce: Uint8Array, counter = 0):
   if (!Number.isInteger(counter) || counter < 0 || counter > 0xffffffff) throw new RangeError(`counter must be a 32-bit unsigned integer, got ${counter}`)
   const u8 = core.mem()
   u8.set(key, core.io)
-  u8.set(nonce, core.io + 32)
+  u8.set(nonce, core.io + AEAD_KEY_SIZE)
   e.chacha20Init(counter)
   return {
     xor: (chunk) => {
@@ -42,9 +42,9 @@ export function hchacha20(key: Uint8Array, input: Uint8Array): Uint8Array {
   if (input.length !== 16) throw new RangeError(`input must be 16 bytes, got ${input.length}`)
   const u8 = core.mem()
   u8.set(key, core.io)
-  u8.set(input, core.io + 32)
+  u8.set(input, core.io + AEAD_KEY_SIZE)
   e.hchacha20()
-  const out = u8.slice(core.out, core.out + 32)
-  u8.fill(0, core.out, core.out + 32)
+  const out = u8.slice(core.out, core.out + AEAD_KEY_SIZE)
+  u8.fill(0, core.out, core.out + AEAD_KEY_SIZE)
   return out
 }

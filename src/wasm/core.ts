@@ -4,7 +4,7 @@
 // buffers: nothing is allocated inside the module per call.
 
 import type { CoreExports } from './abi.js'
-import { MAC_CHARS, POOL_SHORT } from './abi.js'
+import { MAC_CHARS, POOL_SHORT, SHA256_SIZE, SIGN_MALFORMED } from './abi.js'
 
 /** Reads the UTF-16 string AssemblyScript passes to abort (its byte length sits at ptr - 4). */
 function readAsString(memory: WebAssembly.Memory, ptr: number): string {
@@ -15,6 +15,8 @@ function readAsString(memory: WebAssembly.Memory, ptr: number): string {
 
 const utf8 = new TextEncoder()
 const fromCharCode = String.fromCharCode
+/** The length of IDs by default (src/id.ts), which readAscii makes without a loop. */
+const DEFAULT_ID_CHARS = 32
 
 export class WasmAbort extends Error {
   override name = 'WasmAbort'
@@ -85,8 +87,8 @@ export class Core {
   readAscii(ptr: number, n: number): string {
     const u = this.mem()
     const p = ptr
-    if (n === 43) return fromCharCode(u[p]!, u[p + 1]!, u[p + 2]!, u[p + 3]!, u[p + 4]!, u[p + 5]!, u[p + 6]!, u[p + 7]!, u[p + 8]!, u[p + 9]!, u[p + 10]!, u[p + 11]!, u[p + 12]!, u[p + 13]!, u[p + 14]!, u[p + 15]!, u[p + 16]!, u[p + 17]!, u[p + 18]!, u[p + 19]!, u[p + 20]!, u[p + 21]!, u[p + 22]!, u[p + 23]!, u[p + 24]!, u[p + 25]!, u[p + 26]!, u[p + 27]!, u[p + 28]!, u[p + 29]!, u[p + 30]!, u[p + 31]!, u[p + 32]!, u[p + 33]!, u[p + 34]!, u[p + 35]!, u[p + 36]!, u[p + 37]!, u[p + 38]!, u[p + 39]!, u[p + 40]!, u[p + 41]!, u[p + 42]!)
-    if (n === 32) return fromCharCode(u[p]!, u[p + 1]!, u[p + 2]!, u[p + 3]!, u[p + 4]!, u[p + 5]!, u[p + 6]!, u[p + 7]!, u[p + 8]!, u[p + 9]!, u[p + 10]!, u[p + 11]!, u[p + 12]!, u[p + 13]!, u[p + 14]!, u[p + 15]!, u[p + 16]!, u[p + 17]!, u[p + 18]!, u[p + 19]!, u[p + 20]!, u[p + 21]!, u[p + 22]!, u[p + 23]!, u[p + 24]!, u[p + 25]!, u[p + 26]!, u[p + 27]!, u[p + 28]!, u[p + 29]!, u[p + 30]!, u[p + 31]!)
+    if (n === MAC_CHARS) return fromCharCode(u[p]!, u[p + 1]!, u[p + 2]!, u[p + 3]!, u[p + 4]!, u[p + 5]!, u[p + 6]!, u[p + 7]!, u[p + 8]!, u[p + 9]!, u[p + 10]!, u[p + 11]!, u[p + 12]!, u[p + 13]!, u[p + 14]!, u[p + 15]!, u[p + 16]!, u[p + 17]!, u[p + 18]!, u[p + 19]!, u[p + 20]!, u[p + 21]!, u[p + 22]!, u[p + 23]!, u[p + 24]!, u[p + 25]!, u[p + 26]!, u[p + 27]!, u[p + 28]!, u[p + 29]!, u[p + 30]!, u[p + 31]!, u[p + 32]!, u[p + 33]!, u[p + 34]!, u[p + 35]!, u[p + 36]!, u[p + 37]!, u[p + 38]!, u[p + 39]!, u[p + 40]!, u[p + 41]!, u[p + 42]!)
+    if (n === DEFAULT_ID_CHARS) return fromCharCode(u[p]!, u[p + 1]!, u[p + 2]!, u[p + 3]!, u[p + 4]!, u[p + 5]!, u[p + 6]!, u[p + 7]!, u[p + 8]!, u[p + 9]!, u[p + 10]!, u[p + 11]!, u[p + 12]!, u[p + 13]!, u[p + 14]!, u[p + 15]!, u[p + 16]!, u[p + 17]!, u[p + 18]!, u[p + 19]!, u[p + 20]!, u[p + 21]!, u[p + 22]!, u[p + 23]!, u[p + 24]!, u[p + 25]!, u[p + 26]!, u[p + 27]!, u[p + 28]!, u[p + 29]!, u[p + 30]!, u[p + 31]!)
     return fromCharCode.apply(null, u.subarray(ptr, ptr + n) as unknown as number[])
   }
 
@@ -101,7 +103,7 @@ export class Core {
   }
 
   private digest(): Uint8Array {
-    return this.mem().slice(this.out, this.out + 32)
+    return this.mem().slice(this.out, this.out + SHA256_SIZE)
   }
 
   /** Streaming SHA-256 (the core has one context, so a stream must finish before another starts). */
@@ -134,7 +136,7 @@ export class Core {
       k = this.sha256(key)
       const u8 = this.mem()
       u8.fill(0, this.io, this.io + this.ioSize)
-      u8.fill(0, this.out, this.out + 32)
+      u8.fill(0, this.out, this.out + SHA256_SIZE)
       this.exports.sha256Wipe()
     }
     this.mem().set(k, this.io)
@@ -190,7 +192,7 @@ export class Core {
   /** Verifies a signed value; returns the key index within the run, or a negative status. */
   verify(value: string, first: number, count: number, idMin: number, idMax: number, strict: boolean): number {
     const n = this.writeAscii(value)
-    if (n < 0) return -1
+    if (n < 0) return SIGN_MALFORMED
     return this.exports.verify(n, first, count, idMin, idMax, strict ? 1 : 0)
   }
 
@@ -219,6 +221,7 @@ export class Core {
       n = this.exports.newSignedId(slot, len)
     }
     if (n < 0) throw new RangeError(`bad id length ${len}`)
+    // "1." before the ID, "." after it.
     const id = this.readAscii(this.out + 2, len)
     return { id, value: `1.${id}.${this.readAscii(this.out + 3 + len, MAC_CHARS)}` }
   }

@@ -2,11 +2,11 @@
 // then expand. Inputs go end to end into IO; the core wipes the IKM (and the PRK) from IO and
 // every intermediate state, and this wrapper zeroes the OKM in IO once it is copied out. Inputs
 // must fit IO together with the output (64 KiB: far more than keys and labels need), else
-// RangeError, as for a length over 255 · 32 bytes (RFC 5869 §2.3).
+// RangeError, as for a length over 255 · 32 bytes (HKDF_MAX_OKM, RFC 5869 §2.3).
 
 import { core, onCore } from './index.js'
 import type { CoreExports, CryptoExports } from './abi.js'
-import { HKDF_MAX_OKM } from './abi.js'
+import { HKDF_HASH_LEN, HKDF_MAX_OKM } from './abi.js'
 
 let e!: CoreExports & CryptoExports
 onCore((c) => {
@@ -41,11 +41,11 @@ export function hkdf(ikm: Uint8Array, salt: Uint8Array, info: Uint8Array, length
   return take(at, length)
 }
 
-/** HKDF-Extract (RFC 5869 §2.2): the 32-byte PRK. */
+/** HKDF-Extract (RFC 5869 §2.2): the 32-byte (HKDF_HASH_LEN) PRK. */
 export function hkdfExtract(salt: Uint8Array, ikm: Uint8Array): Uint8Array {
   put([salt, ikm], 0, 'hkdfExtract')
-  if (e.hkdfExtract(salt.length, ikm.length) !== 32) throw new Error('hkdfExtract: the core refused the call')
-  return take(core.out, 32)
+  if (e.hkdfExtract(salt.length, ikm.length) !== HKDF_HASH_LEN) throw new Error('hkdfExtract: the core refused the call')
+  return take(core.out, HKDF_HASH_LEN)
 }
 
 /** HKDF-Expand (RFC 5869 §2.3): `length` bytes of OKM from a PRK. */
