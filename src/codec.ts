@@ -113,29 +113,10 @@
 // with results in a slab and keys in any order; ~0.85x and ~0.8x since (run B above).
 
 import { SessionError, configError } from './errors.js'
-import { MAX_DEPTH_LIMIT, decode, encode } from './wasm/codec.js'
+import { decode, encode } from './wasm/codec.js'
+import { DEFAULT_CODEC_LIMITS, MAX_CODEC_BYTES, MAX_CODEC_DEPTH, type CodecLimits, type Value } from './value.js'
 
-/** What the codec stores. Objects are plain objects (own enumerable string keys). */
-export type Value = null | boolean | number | bigint | string | Uint8Array | Date | Value[] | { [key: string]: Value }
-
-/** Bounds of the codec; both apply to encode and decode alike. */
-export interface CodecLimits {
-  /**
-   * Most arrays and objects nested inside each other, the outermost included (the fields map of
-   * encodeFields counts as one). Default 32; at most 256.
-   */
-  maxDepth?: number
-  /** Largest encoding, in bytes: longer output is refused, longer input is not read. Default 1 MiB; at most 64 MiB. */
-  maxBytes?: number
-}
-
-export const DEFAULT_CODEC_LIMITS: Readonly<Required<CodecLimits>> = Object.freeze({
-  maxDepth: 32,
-  maxBytes: 1024 * 1024,
-})
-
-/** The largest maxBytes accepted. */
-export const MAX_CODEC_BYTES = 64 * 1024 * 1024
+export { DEFAULT_CODEC_LIMITS, MAX_CODEC_BYTES, type CodecLimits, type Value } from './value.js'
 
 let checkedLimits: CodecLimits | undefined
 let checkedDepth = DEFAULT_CODEC_LIMITS.maxDepth
@@ -146,8 +127,8 @@ function resolve(limits: CodecLimits): void {
   if (limits === checkedLimits) return
   const depth = limits.maxDepth ?? DEFAULT_CODEC_LIMITS.maxDepth
   const bytes = limits.maxBytes ?? DEFAULT_CODEC_LIMITS.maxBytes
-  if (!Number.isInteger(depth) || depth < 1 || depth > MAX_DEPTH_LIMIT) {
-    throw configError('maxDepth', depth, `an integer from 1 to ${MAX_DEPTH_LIMIT}`)
+  if (!Number.isInteger(depth) || depth < 1 || depth > MAX_CODEC_DEPTH) {
+    throw configError('maxDepth', depth, `an integer from 1 to ${MAX_CODEC_DEPTH}`)
   }
   if (!Number.isInteger(bytes) || bytes < 16 || bytes > MAX_CODEC_BYTES) {
     throw configError('maxBytes', bytes, `an integer from 16 to ${MAX_CODEC_BYTES}`)

@@ -14,7 +14,8 @@
 // Nothing here is re-entrant: a getter or proxy trap that calls the codec while it is encoding
 // gets a CODEC error (a flag guards every entry point).
 
-import { core, onCore } from './index.js'
+import { onCore } from './index.js'
+import { f64, i32, i64, refresh, u16, u64, u8 } from './memory.js'
 import type { CoreExports, CodecExports } from './abi.js'
 import {
   CODEC_K_NULL as K_NULL,
@@ -55,33 +56,10 @@ import {
   CODEC_KEY_SLOTS,
 } from './abi.js'
 import { SessionError } from '../errors.js'
-import type { Value } from '../codec.js'
+import type { Value } from '../value.js'
 
 // Set from the core once it is ready (at import, except in the browser build: ./index.ts).
 let e!: CoreExports & CodecExports
-let memory!: WebAssembly.Memory
-
-/** Most nesting the core supports (the ceiling of CodecLimits.maxDepth). */
-export let MAX_DEPTH_LIMIT = 0
-
-// Views of the whole memory, re-created when it grows (a grown memory detaches the old buffer).
-let u8 = new Uint8Array(0)
-let u16 = new Uint16Array(0)
-let i32 = new Int32Array(0)
-let f64 = new Float64Array(0)
-let i64 = new BigInt64Array(0)
-let u64 = new BigUint64Array(0)
-
-function refresh(): void {
-  // Before the core is ready (the browser build before init()), core's use throws the error that says so.
-  const buf = (memory === undefined ? core.exports.memory : memory).buffer
-  u8 = new Uint8Array(buf)
-  u16 = new Uint16Array(buf)
-  i32 = new Int32Array(buf)
-  f64 = new Float64Array(buf)
-  i64 = new BigInt64Array(buf)
-  u64 = new BigUint64Array(buf)
-}
 
 // State block: [0] arena address, [1] arena capacity, [2] errAt (i32 indexes).
 let STATE = 0
@@ -93,14 +71,11 @@ let STREAM_LIMIT = 0
 
 onCore((c) => {
   e = c.exports as CoreExports & CodecExports
-  memory = e.memory
-  MAX_DEPTH_LIMIT = e.codecMaxDepth()
   STATE = e.codecState() >> 2
   TAPE = e.codecTape() >> 2
   STREAM = e.codecStream()
   STREAM_END = STREAM + e.codecStreamSize()
   STREAM_LIMIT = STREAM_END - 16
-  refresh()
 })
 
 /**

@@ -7,6 +7,7 @@
 import { core, onCore } from './index.js'
 import type { CoreExports, CryptoExports } from './abi.js'
 import { HKDF_HASH_LEN, HKDF_MAX_OKM } from './abi.js'
+import { bytes } from './memory.js'
 
 let e!: CoreExports & CryptoExports
 onCore((c) => {
@@ -17,7 +18,7 @@ function put(parts: readonly Uint8Array[], outLen: number, what: string): number
   const total = parts.reduce((n, p) => n + p.length, 0)
   if (!Number.isInteger(outLen) || outLen < 0 || outLen > HKDF_MAX_OKM) throw new RangeError(`${what}: length must be 0..${HKDF_MAX_OKM}, got ${outLen}`)
   if (total + outLen > core.ioSize) throw new RangeError(`${what}: inputs of ${total} bytes and ${outLen} output bytes do not fit the core's ${core.ioSize}-byte buffer`)
-  const u8 = core.mem()
+  const u8 = bytes()
   let at = core.io
   for (const p of parts) {
     u8.set(p, at)
@@ -28,7 +29,7 @@ function put(parts: readonly Uint8Array[], outLen: number, what: string): number
 
 /** Copies `len` bytes at `at` out of WASM memory and zeroes them there. */
 function take(at: number, len: number): Uint8Array {
-  const u8 = core.mem()
+  const u8 = bytes()
   const out = u8.slice(at, at + len)
   u8.fill(0, at, at + len)
   return out
