@@ -14,7 +14,7 @@ export const OUT: usize = memory.data(OUT_SIZE, 16);
 export const POOL_SIZE: i32 = 4096;
 export const POOL: usize = memory.data(POOL_SIZE, 16);
 
-// The tagged codec (assembly/codec.ts). Values themselves (encode output, decode input) live in
+// The tagged codec (assembly/codec/). Values themselves (encode output, decode input) live in
 // the codec's arena: the memory past __heap_base (nothing in the core allocates), grown with
 // memory.grow on demand, up to what the configured maximum needs.
 

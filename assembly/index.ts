@@ -85,11 +85,10 @@ export function hmacFinal(slot: i32): void {
   hmac.end(slot, OUT);
 }
 
-// The tagged codec (format v2; v1 is still decoded): see assembly/codec.ts.
-export {
-  codecState, codecReserve, codecDecode, codecDecodeNext, codecKeysReset, codecEncode, codecEncodePlace,
-  codecEncodePlaced, codecTape, codecUnits, codecStream, codecStreamSize, codecMaxDepth,
-} from './codec';
+// The tagged codec (format v2; v1 is still decoded): see assembly/codec/format.ts.
+export { codecState, codecReserve, codecTape, codecUnits, codecStream, codecStreamSize, codecMaxDepth } from './codec/arena';
+export { codecDecode, codecDecodeNext, codecKeysReset } from './codec/decode';
+export { codecEncode, codecEncodePlace, codecEncodePlaced } from './codec/encode';
 
 // ChaCha20 (RFC 8439 §2.4), streaming: chacha20Init(counter) with the key at IO[0..32) and the
 // 12-byte nonce at IO[32..44) (the key is wiped from IO), chacha20Update(len) XORs the keystream

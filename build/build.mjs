@@ -26,6 +26,7 @@ import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { basename, dirname, join, relative } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { abiModule, readAbi } from './abi.mjs'
+import { stringsModule } from './strings.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const only = process.argv[2]
@@ -61,6 +62,7 @@ process.chdir(root)
 const abi = abiModule(readAbi(readFileSync(join(root, 'assembly/abi.ts'), 'utf8')))
 for (const target of ['debug', 'release']) generate(target, await compile(target))
 writeFileSync(join(root, 'src/wasm/generated/abi.ts'), abi)
+writeFileSync(join(root, 'src/wasm/generated/strings.ts'), stringsModule())
 // Public entry points, read from package.json `exports` so that a new store or adapter is one edit
 // there: each subpath's `import` file names its source (./dist/X.js is built from src/X.ts), and a
 // subpath that is null under `workerd` (Node only: stores/redis needs Node's TCP sockets, the

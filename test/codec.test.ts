@@ -541,7 +541,7 @@ describe('codec: results and the WASM boundary', () => {
   it('the debug build checks the core invariants with assert()', () => {
     const e = core.exports as unknown as { codecEncode(len: number, flags: number, maxBytes: number, maxDepth: number): number }
     if (process.env.SIMPLESESSIONS_WASM !== 'debug') return // release: noAssert, by design
-    expect(() => e.codecEncode(3, 0, 0, 0)).toThrow(/^codecEncode: bad stream length at assembly\/codec\.ts:\d+:\d+$/)
+    expect(() => e.codecEncode(3, 0, 0, 0)).toThrow(/^codecEncode: bad stream length at assembly\/codec\/encode\.ts:\d+:\d+$/)
     expect(() => e.codecEncode(0, 1, 100, 0)).toThrow(/^codecEncode: bad limits/)
     expectSame(roundTrip({ still: 'fine' }), { still: 'fine' })
   })

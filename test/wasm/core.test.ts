@@ -27,8 +27,8 @@ describe('wasm loader', () => {
       for (let i = 0; i < s.length; i++) new Uint16Array(memory.buffer, ptr, s.length)[i] = s.charCodeAt(i)
     }
     put(16, 'length out of range')
-    put(128, 'assembly/codec.ts')
+    put(128, 'assembly/codec/decode.ts')
     const abort = abortImport(() => memory)
-    expect(() => abort(16, 128, 12, 7)).toThrow(new WasmAbort('length out of range at assembly/codec.ts:12:7'))
+    expect(() => abort(16, 128, 12, 7)).toThrow(new WasmAbort('length out of range at assembly/codec/decode.ts:12:7'))
   })
 })
