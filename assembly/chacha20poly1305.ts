@@ -15,16 +15,7 @@
 // key and the subkey are wiped as soon as they are loaded; the ChaCha20 key state when the
 // message is done (final, a failed verify, or wipe).
 //
-// Measured (bench/crypto.bench.ts; Node 20, release wasm, through the TS wrappers of src/wasm/,
-// 300 bytes with 7 bytes of aad; median ns per operation, two runs, on a shared 2-core machine
-// whose noise shows in the first run's OpenSSL seal and XChaCha seal):
-//   ChaCha20-Poly1305 seal     1480 / 1588   node:crypto (OpenSSL) 6888 / 3823
-//   ChaCha20-Poly1305 open     1567 / 1551   node:crypto (OpenSSL) 3743 / 3275
-//   XChaCha20-Poly1305 seal    2854 / 1691   (node:crypto has none; one HChaCha20 more)
-//   XChaCha20-Poly1305 open    1771 / 1769
-//   HKDF-SHA256, 32-byte OKM   2241 / 2232   node:crypto hkdfSync 14326 / 8962
-// About 2x OpenSSL at this size, where per-call costs dominate on both sides: a ratio for
-// session-sized messages, not for bulk throughput.
+// What it costs against OpenSSL: docs/decisions/aead.md.
 
 import * as chacha from './chacha20';
 import * as poly from './poly1305';

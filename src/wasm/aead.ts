@@ -1,6 +1,6 @@
 // ChaCha20-Poly1305 (RFC 8439 §2.8) and XChaCha20-Poly1305 (draft-irtf-cfrg-xchacha §2) over
-// the core's IO buffer: the algorithms and their measured costs are in
-// assembly/chacha20poly1305.ts.
+// the core's IO buffer: the algorithms are in assembly/chacha20poly1305.ts, their measured costs
+// in docs/decisions/aead.md.
 //
 // `seal` returns ciphertext | tag; `open` takes the same and returns the plaintext, or undefined
 // when the input is shorter than a tag or the tag does not match (the core released nothing).
