@@ -1,6 +1,6 @@
 // Static memory shared with JS. Nothing crosses the boundary as an allocation: JS writes its
 // input at IO_PTR, calls an export with lengths, and reads the result at OUT_PTR (or IO_PTR).
-// The sizes are part of the ABI; src/wasm/abi.ts mirrors them.
+// JS reads their addresses and sizes from the exports of assembly/index.ts (ioPtr(), ioSize(), …).
 
 /** Input/output scratch: cookie values, keys, hash input chunks, codec bytes. */
 export const IO_SIZE: i32 = 65536;
@@ -14,7 +14,7 @@ export const OUT: usize = memory.data(OUT_SIZE, 16);
 export const POOL_SIZE: i32 = 4096;
 export const POOL: usize = memory.data(POOL_SIZE, 16);
 
-// The tagged codec (assembly/codec.ts). Values themselves (encode output, decode input) live in
+// The tagged codec (assembly/codec/). Values themselves (encode output, decode input) live in
 // the codec's arena: the memory past __heap_base (nothing in the core allocates), grown with
 // memory.grow on demand, up to what the configured maximum needs.
 

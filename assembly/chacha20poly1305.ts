@@ -15,28 +15,20 @@
 // key and the subkey are wiped as soon as they are loaded; the ChaCha20 key state when the
 // message is done (final, a failed verify, or wipe).
 //
-// Measured (bench/crypto.bench.ts; Node 20, release wasm, through the TS wrappers of src/wasm/,
-// 300 bytes with 7 bytes of aad; median ns per operation, two runs, on a shared 2-core machine
-// whose noise shows in the first run's OpenSSL seal and XChaCha seal):
-//   ChaCha20-Poly1305 seal     1480 / 1588   node:crypto (OpenSSL) 6888 / 3823
-//   ChaCha20-Poly1305 open     1567 / 1551   node:crypto (OpenSSL) 3743 / 3275
-//   XChaCha20-Poly1305 seal    2854 / 1691   (node:crypto has none; one HChaCha20 more)
-//   XChaCha20-Poly1305 open    1771 / 1769
-//   HKDF-SHA256, 32-byte OKM   2241 / 2232   node:crypto hkdfSync 14326 / 8962
-// About 2x OpenSSL at this size, where per-call costs dominate on both sides: a ratio for
-// session-sized messages, not for bulk throughput.
+// What it costs against OpenSSL: docs/decisions/aead.md.
 
 import * as chacha from './chacha20';
 import * as poly from './poly1305';
 import { derive } from './xchacha20poly1305';
+import { AEAD_KEY_SIZE, AEAD_TAG_SIZE, AEAD_MISUSE, AEAD_FORGED, CHACHA_NONCE_SIZE } from './abi';
 
-export const KEY_SIZE: i32 = 32;
-export const TAG_SIZE: i32 = 16;
+export const KEY_SIZE: i32 = AEAD_KEY_SIZE;
+export const TAG_SIZE: i32 = AEAD_TAG_SIZE;
 
 /** A call out of order, a length out of range: nothing was done. */
-export const MISUSE: i32 = -1;
+export const MISUSE: i32 = AEAD_MISUSE;
 /** The tag did not match: nothing was decrypted, the context is wiped. */
-export const FORGED: i32 = -2;
+export const FORGED: i32 = AEAD_FORGED;
 
 const IDLE: i32 = 0;
 const AAD: i32 = 1;
@@ -51,7 +43,7 @@ let authLeft: u64 = 0;
 /** Block 0 of the keystream: its first 32 bytes are the one-time Poly1305 key. */
 const POLY_KEY: usize = memory.data(64, 16);
 const SUBKEY: usize = memory.data(32, 16);
-const NONCE12: usize = memory.data(12, 16);
+const NONCE12: usize = memory.data(CHACHA_NONCE_SIZE, 16);
 const LENGTHS: usize = memory.data(16, 16);
 const EXPECTED: usize = memory.data(16, 16);
 

@@ -9,10 +9,11 @@
 
 import * as sha from './sha256';
 import { keyStates, beginAt, endAt, wipeInner } from './hmac';
+import { HKDF_HASH_LEN, HKDF_MAX_OKM } from './abi';
 
-export const HASH_LEN: i32 = 32;
+export const HASH_LEN: i32 = HKDF_HASH_LEN;
 /** RFC 5869 §2.3: L <= 255 * HashLen. */
-export const MAX_OKM: i32 = 255 * HASH_LEN;
+export const MAX_OKM: i32 = HKDF_MAX_OKM;
 
 const STATES: usize = memory.data(64, 16);
 const PRK: usize = memory.data(32, 16);

@@ -7,6 +7,7 @@ import { IO, OUT, POOL, POOL_SIZE } from './buffers';
 import { alphabetChar, isB64url } from './base64url';
 import { VERSION, MAC_CHARS, MAX_ID, ERR_MALFORMED, macFor } from './sign';
 import { inTable } from './hmac';
+import { POOL_SHORT } from './abi';
 
 let poolPos: i32 = POOL_SIZE; // empty until JS fills it
 
@@ -24,11 +25,11 @@ export function poolRemaining(): i32 {
   return ((chars + 3) >> 2) * 3;
 }
 
-/** Writes `len` ID characters at `dst`. Returns len, -1 for a bad length, -2 when POOL is short. */
+/** Writes `len` ID characters at `dst`. Returns len, ERR_MALFORMED for a bad length, POOL_SHORT when POOL is short. */
 function writeId(dst: usize, len: i32): i32 {
   if (len < 1 || len > MAX_ID) return ERR_MALFORMED;
   const need = bytesFor(len);
-  if (need > POOL_SIZE - poolPos) return -2;
+  if (need > POOL_SIZE - poolPos) return POOL_SHORT;
   const src = POOL + poolPos;
   let o = 0;
   for (let i = 0; o < len; i += 3) {

@@ -1,4 +1,5 @@
-// The one ABI surface of the core. Everything exported here is mirrored by src/wasm/abi.ts.
+// The one ABI surface of the core: its functions here, typed for JS in src/wasm/abi.ts; its
+// constants in ./abi.ts, from which the build generates JS's copy (src/wasm/generated/abi.ts).
 // Conventions: inputs are written by JS at ioPtr(), results are read at outPtr(); functions
 // return a length or a status (negative = error), never a pointer to fresh memory.
 
@@ -84,11 +85,10 @@ export function hmacFinal(slot: i32): void {
   hmac.end(slot, OUT);
 }
 
-// The tagged codec (format v2; v1 is still decoded): see assembly/codec.ts.
-export {
-  codecState, codecReserve, codecDecode, codecDecodeNext, codecKeysReset, codecEncode, codecEncodePlace,
-  codecEncodePlaced, codecTape, codecUnits, codecStream, codecStreamSize, codecMaxDepth,
-} from './codec';
+// The tagged codec (format v2; v1 is still decoded): see assembly/codec/format.ts.
+export { codecState, codecReserve, codecTape, codecUnits, codecStream, codecStreamSize, codecMaxDepth } from './codec/arena';
+export { codecDecode, codecDecodeNext, codecKeysReset } from './codec/decode';
+export { codecEncode, codecEncodePlace, codecEncodePlaced } from './codec/encode';
 
 // ChaCha20 (RFC 8439 §2.4), streaming: chacha20Init(counter) with the key at IO[0..32) and the
 // 12-byte nonce at IO[32..44) (the key is wiped from IO), chacha20Update(len) XORs the keystream

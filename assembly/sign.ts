@@ -12,14 +12,15 @@ import { IO, OUT } from './buffers';
 import * as sha from './sha256';
 import * as hmac from './hmac';
 import { encode, isB64url } from './base64url';
+import { SIGN_MALFORMED, SIGN_BAD_MAC, MAC_CHARS as MAC_LENGTH, ID_MAX } from './abi';
 
 export const VERSION: u8 = 0x31; // '1'
 const DOT: u8 = 0x2e;
-export const MAC_CHARS: i32 = 43; // ceil(32 * 8 / 6)
-export const MAX_ID: i32 = 255;
+export const MAC_CHARS: i32 = MAC_LENGTH;
+export const MAX_ID: i32 = ID_MAX;
 
-export const ERR_MALFORMED: i32 = -1;
-export const ERR_SIGNATURE: i32 = -2;
+export const ERR_MALFORMED: i32 = SIGN_MALFORMED;
+export const ERR_SIGNATURE: i32 = SIGN_BAD_MAC;
 
 const PREFIX: usize = memory.data<u8>([VERSION, DOT]);
 const PAYLOAD: usize = memory.data(64, 16);

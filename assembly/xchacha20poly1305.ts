@@ -6,8 +6,9 @@
 // bytes. The AEAD itself is assembly/chacha20poly1305.ts, which calls this for its X variant.
 
 import { subkey } from './hchacha20';
+import { XCHACHA_NONCE_SIZE } from './abi';
 
-export const NONCE_SIZE: i32 = 24;
+export const NONCE_SIZE: i32 = XCHACHA_NONCE_SIZE;
 
 /** The subkey (32 bytes at `keyOut`) and the 12-byte ChaCha20 nonce (at `nonceOut`) for `key` and `nonce24`. */
 export function derive(key: usize, nonce24: usize, keyOut: usize, nonceOut: usize): void {

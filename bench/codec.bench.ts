@@ -1,8 +1,7 @@
 // Codec rows: encode+decode of an 8-field session with our codec, JSON and msgpackr.
 //
-// src/codec.ts may not exist yet, so this file never imports it: build/bench.mjs passes the
-// module in (when the file exists) and the rows are skipped, with a reason, when it is missing
-// or lacks encodeFields/decodeFields. That keeps bench/ type-clean either way.
+// build/bench.mjs passes the codec module (src/codec.ts) in; the rows are skipped, with a reason,
+// when it lacks encodeFields/decodeFields or fails its round-trip self-check.
 
 import { isDeepStrictEqual } from 'node:util'
 import { Packr, pack, unpack, isNativeAccelerationEnabled } from 'msgpackr'

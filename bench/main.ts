@@ -1,5 +1,5 @@
-// Entry of `npm run bench` (bundled by build/bench.mjs, which passes src/codec.ts in when it
-// exists). Runs every contender BENCH_RUNS times (default 2) in this one process and prints one
+// Entry of `npm run bench` (bundled by build/bench.mjs, which passes the module src/codec.ts in).
+// Runs every contender BENCH_RUNS times (default 2) in this one process and prints one
 // markdown table per run.
 //
 //   BENCH_RUNS=2  BENCH_TIME_MS=700  BENCH_WARMUP_MS=200  BENCH_STARTUP_N=10

@@ -1,7 +1,6 @@
 // `npm run bench`: builds everything (node build/build.mjs), bundles bench/ with esbuild into
 // build/out/bench.mjs (src/ bundled in, node_modules packages left external) and runs it with
-// --expose-gc. The codec rows are included only when src/codec.ts exists; otherwise the bench
-// says so and runs the rest. Environment: BENCH_RUNS, BENCH_TIME_MS, BENCH_WARMUP_MS,
+// --expose-gc. Environment: BENCH_RUNS, BENCH_TIME_MS, BENCH_WARMUP_MS,
 // BENCH_STARTUP_N, BENCH_HTTP_*, BENCH_MEMORY_* (see bench/main.ts); BENCH_NO_BUILD=1 skips the
 // build step. bench/http-server.ts is bundled on its own into build/out/http-server.mjs: the HTTP
 // rows run it in child processes; bench/redis-server-child.ts likewise into
@@ -10,7 +9,6 @@
 // (BENCH_FRAMEWORK_*; BENCH_ONLY=frameworks runs them alone).
 import * as esbuild from 'esbuild'
 import { execFileSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -26,7 +24,6 @@ const run = (args) => {
 
 if (!process.env.BENCH_NO_BUILD) run([join(root, 'build/build.mjs')])
 
-const hasCodec = existsSync(join(root, 'src/codec.ts'))
 const distIndex = join(root, 'dist/index.js')
 const outfile = join(root, 'build/out/bench.mjs')
 // The HTTP rows' server, run by bench/http.bench.ts in child processes.
@@ -35,10 +32,10 @@ const httpServer = join(root, 'build/out/http-server.mjs')
 const redisServer = join(root, 'build/out/redis-server.mjs')
 // The framework rows' servers, run by bench/frameworks.bench.ts in child processes.
 const frameworksServer = join(root, 'build/out/frameworks-server.mjs')
-// A generated entry, so that no file under bench/ imports src/codec.ts (which may not exist yet).
+// A generated entry: bench/main.ts gets the codec as an argument (bench/codec.bench.ts compares it).
 const entry = [
   `import { main } from './bench/main'`,
-  hasCodec ? `import * as codec from './src/codec'` : `const codec = undefined`,
+  `import * as codec from './src/codec'`,
   `await main(codec, ${JSON.stringify(distIndex)}, { httpServer: ${JSON.stringify(httpServer)}, redisServer: ${JSON.stringify(redisServer)}, frameworksServer: ${JSON.stringify(frameworksServer)} })`,
 ].join('\n')
 

@@ -25,12 +25,17 @@ import { execFileSync } from 'node:child_process'
 import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { basename, dirname, join, relative } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { abiModule, readAbi } from './abi.mjs'
+import { stringsModule } from './strings.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const only = process.argv[2]
 
+// The debug build's entry adds the ABI constants as exported globals (assembly/debug.ts).
+const ENTRY = { debug: 'assembly/debug.ts', release: 'assembly/index.ts' }
+
 async function compile(target) {
-  const { error, stderr } = await asc.main(['assembly/index.ts', '--config', 'asconfig.json', '--target', target], {
+  const { error, stderr } = await asc.main([ENTRY[target], '--config', 'asconfig.json', '--target', target], {
     stdout: process.stdout,
   })
   if (error) {
@@ -52,7 +57,12 @@ function generate(target, bytes) {
 }
 
 process.chdir(root)
+// The ABI constants first: read before compiling, so a line the reader does not understand stops
+// the build before anything is written.
+const abi = abiModule(readAbi(readFileSync(join(root, 'assembly/abi.ts'), 'utf8')))
 for (const target of ['debug', 'release']) generate(target, await compile(target))
+writeFileSync(join(root, 'src/wasm/generated/abi.ts'), abi)
+writeFileSync(join(root, 'src/wasm/generated/strings.ts'), stringsModule())
 // Public entry points, read from package.json `exports` so that a new store or adapter is one edit
 // there: each subpath's `import` file names its source (./dist/X.js is built from src/X.ts), and a
 // subpath that is null under `workerd` (Node only: stores/redis needs Node's TCP sockets, the

@@ -3,10 +3,11 @@
 // asks for (https://cheatsheetseries.owasp.org/cheatsheets/Session_Management_Cheat_Sheet.html).
 
 import { core } from './wasm/index.js'
+import { ID_MAX } from './wasm/abi.js'
 import { SessionError } from './errors.js'
 
 export const DEFAULT_ID_LENGTH = 32
-export const MAX_ID_LENGTH = 255
+export const MAX_ID_LENGTH = ID_MAX
 
 function checkLength(length: number): void {
   if (!Number.isInteger(length) || length < 1 || length > MAX_ID_LENGTH) {

@@ -1,5 +1,5 @@
 // An independent, deliberately plain reference of the codec's formats v1 and v2, written from the
-// format description in assembly/codec.ts (BigInt arithmetic, DataView, the WHATWG UTF-8 coder
+// format description in assembly/codec/format.ts (BigInt arithmetic, DataView, the WHATWG UTF-8 coder
 // with fatal errors, keys ordered by comparing their UTF-8 bytes) and sharing no code with src/. The codec tests compare the real codec against it:
 // same bytes out of encode, same accept/reject and same values out of decode. Also here: the
 // typed JSON notation of the golden fixtures, a deep equality that checks types, and a seeded

@@ -1,15 +1,16 @@
 // The tagged codec, formats v1 and v2: golden bytes, round trips that keep types (fast-check),
 // agreement with the independent reference in codec-reference.ts, the number rules, the key
-// order of v2, limits, the splits across the core's buffers (stream, tape, unit scratch, arena),
-// and what must be refused.
+// order of v2, limits, and what must be refused. The boundary's own cases (the splits across the
+// core's buffers, the key cache, results and re-entrancy) are in test/wasm/encoder.test.ts and
+// test/wasm/decoder.test.ts.
 
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
 import { readFileSync } from 'node:fs'
 import { decodeFields, decodeValue, encodeFields, encodeValue, DEFAULT_CODEC_LIMITS, type Value } from '../src/codec'
-import { SessionError } from '../src/errors'
 import { core } from '../src/wasm/index'
-import { canonical, compareKeys, difference, fieldsArb, fromTyped, keyArb, refDecode, refEncode, refEntries, valueArb, type Typed } from './codec-reference'
+import { expectSame, hex, roundTrip, thrown, unhex } from './helpers/codec'
+import { canonical, compareKeys, fieldsArb, fromTyped, keyArb, refDecode, refEncode, refEntries, valueArb, type Typed } from './codec-reference'
 
 interface Fixtures {
   values: { name: string; value: Typed; hex: string }[]
@@ -21,29 +22,6 @@ const v1 = readFixtures('codec-v1.json')
 const v2 = readFixtures('codec-v2.json')
 /** v1 fixtures of invalid input that format v2 made valid: "0200" is now v2's null. */
 const V1_INVALID_NOW_V2 = new Set(['version 2'])
-
-const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex')
-const unhex = (h: string): Uint8Array => new Uint8Array(Buffer.from(h, 'hex'))
-
-/** The SessionError `f` throws (fails the test when it throws something else, or nothing). */
-function thrown(f: () => unknown): SessionError {
-  try {
-    f()
-  } catch (err) {
-    if (err instanceof SessionError) return err
-    throw err
-  }
-  throw new Error('expected a SessionError, nothing was thrown')
-}
-
-function expectSame(actual: unknown, expected: unknown): void {
-  const d = difference(actual, expected)
-  if (d !== undefined) expect.fail(d)
-}
-
-function roundTrip(v: Value): Value {
-  return decodeValue(encodeValue(v))
-}
 
 function expectInvalid(bad: string, fieldsOnly: boolean | undefined): void {
   const bytes = unhex(bad)
@@ -268,90 +246,7 @@ describe('codec format v2: one encoding per value (object keys in order)', () =>
   })
 })
 
-describe('codec: sizes and splits across the core buffers', () => {
-  // Strings of up to 64 units go through the stream and are written as ASCII optimistically;
-  // longer ones are placed straight into the arena. Decoding, up to 64 bytes arrive as UTF-16
-  // units, longer ones through TextDecoder. Every length around those edges, every kind of unit.
-  it('strings of every length around the thresholds, ASCII or not, as values and keys', () => {
-    const units = ['a', 'é', '日', '😀', '\u007f', '\u0080', '\u07ff', '\u0800']
-    for (const unit of units) {
-      for (let n = 0; n <= 140; n++) {
-        for (const s of [unit.repeat(n), 'a'.repeat(n) + unit, unit + 'b'.repeat(n), 'x'.repeat(n >> 1) + unit + 'y'.repeat(n >> 1)]) {
-          const bytes = encodeValue(s)
-          expect(hex(bytes)).toBe(hex(refEncode(s)))
-          expect(decodeValue(bytes)).toBe(s)
-          const o = { [s]: s }
-          expectSame(roundTrip(o), o)
-        }
-      }
-    }
-  })
-
-  it('a string whose UTF-8 length needs a longer varint than its unit count', () => {
-    // 64 units of U+65E5: 192 bytes, a 2-byte length where 64 needs 1.
-    for (const s of ['日'.repeat(64), 'a'.repeat(40) + '日'.repeat(24), '日'.repeat(43) + 'a']) {
-      expect(hex(encodeValue(s))).toBe(hex(refEncode(s)))
-      expect(roundTrip(s)).toBe(s)
-      expectSame(roundTrip({ [s]: 1 }), { [s]: 1 })
-    }
-  })
-
-  it('byte arrays of every length around the threshold', () => {
-    for (let n = 0; n <= 140; n++) {
-      const b = Uint8Array.from({ length: n }, (_, i) => (i * 7 + n) & 255)
-      expect(hex(encodeValue(b))).toBe(hex(refEncode(b)))
-      expectSame(roundTrip(b), b)
-    }
-  })
-
-  it('many items: the encode stream is flushed and the decode tape refilled many times', () => {
-    const numbers = Array.from({ length: 20_000 }, (_, i) => (i % 3 === 0 ? i * 1.5 : i - 10_000))
-    expectSame(roundTrip(numbers), numbers)
-    const nulls = new Array<Value>(10_000).fill(null)
-    expectSame(roundTrip(nulls), nulls)
-    const strings = Array.from({ length: 5_000 }, (_, i) => `${i}:${'é'.repeat(i % 70)}`)
-    expectSame(roundTrip(strings), strings)
-    expect(hex(encodeValue(strings))).toBe(hex(refEncode(strings)))
-    const objects = Array.from({ length: 3_000 }, (_, i) => ({ id: i, name: `n${i % 500}`, tags: [i % 7 === 0, null] }))
-    expectSame(roundTrip(objects), objects)
-  })
-
-  it('objects with hundreds of keys (key-cache slots shared, no false duplicates)', () => {
-    for (const count of [255, 256, 257, 300, 1000]) {
-      const o: Record<string, Value> = {}
-      for (let i = 0; i < count; i++) o[`k${i}`] = i
-      expectSame(roundTrip(o), o)
-      const f = decodeFields(encodeFields(o))
-      expectSame({ ...f }, o)
-    }
-  })
-
-  it('refuses a duplicate key among hundreds', () => {
-    const o: Record<string, Value> = {}
-    for (let i = 0; i < 300; i++) o[`k${i}`] = i
-    const bytes = encodeValue(o)
-    // Rename key k299 (the last entry: 04 6b 3239 39 03 ...) to k150, which is already there.
-    const h = hex(bytes)
-    const last = h.lastIndexOf(Buffer.from('k299').toString('hex'))
-    const dup = unhex(h.slice(0, last) + Buffer.from('k150').toString('hex') + h.slice(last + 8))
-    // In v2 a repeated key is also out of order; v1 finds it through the key cache's slots.
-    expect(thrown(() => decodeValue(dup)).message).toMatch(/^cannot decode: object keys out of order/)
-    dup[0] = 1
-    expect(thrown(() => decodeValue(dup)).message).toBe('cannot decode: duplicate key "k150"')
-    expect(thrown(() => decodeFields(dup)).code).toBe('CODEC')
-    // And the codec is still right afterwards.
-    expectSame(decodeValue(bytes), o)
-  })
-
-  it('values larger than the 64 KiB IO buffer, up to maxBytes', () => {
-    const s = 'x'.repeat(200_000) + 'é'.repeat(50_000)
-    expect(roundTrip(s)).toBe(s)
-    const b = new Uint8Array(300_000).map((_, i) => i & 255)
-    expectSame(roundTrip(b), b)
-    const fields = { a: s, b, c: Array.from({ length: 10_000 }, (_, i) => `v${i}`) }
-    expectSame({ ...decodeFields(encodeFields(fields)) }, fields)
-  })
-
+describe('codec: limits', () => {
   it('maxBytes: an encoding of exactly maxBytes passes, one byte more is TOO_LARGE, both ways', () => {
     const limits = { maxBytes: 1000 }
     const fits = 'a'.repeat(1000 - 4) // version, tag, 2-byte length
@@ -453,145 +348,5 @@ describe('codec: refused values', () => {
     for (const [, v] of cases) thrown(() => encodeValue({ k: [v] } as Value))
     const s = { id: 1, name: 'Ada', tags: ['a', 'b'] }
     expectSame(roundTrip(s), s)
-  })
-})
-
-describe('codec: untrusted input', () => {
-  it('a __proto__ key is an own property and pollutes nothing', () => {
-    const bytes = unhex('010b02095f5f70726f746f5f5f0b0108706f6c6c75746564020b636f6e7374727563746f72070163')
-    const v = decodeValue(bytes) as Record<string, Value>
-    expect(Object.getPrototypeOf(v)).toBe(Object.prototype)
-    expect(Object.keys(v)).toEqual(['__proto__', 'constructor'])
-    expect(Object.getOwnPropertyDescriptor(v, '__proto__')?.value).toEqual({ polluted: true })
-    expect(({} as Record<string, unknown>).polluted).toBeUndefined()
-    expect((v as { polluted?: unknown }).polluted).toBeUndefined()
-    const f = decodeFields(bytes)
-    expect(Object.getPrototypeOf(f)).toBe(null)
-    expect(Object.keys(f)).toEqual(['__proto__', 'constructor'])
-    expect(({} as Record<string, unknown>).polluted).toBeUndefined()
-    // And it round-trips as a key like any other (into v2: the same keys, already in order).
-    expect(hex(encodeValue(v))).toBe('02' + hex(bytes).slice(2))
-  })
-
-  it('a __proto__ key nested in a fields map', () => {
-    const f = decodeFields(encodeFields(JSON.parse('{"a": {"__proto__": {"x": 1}}}') as Record<string, Value>))
-    const a = f.a as Record<string, Value>
-    expect(Object.getPrototypeOf(a)).toBe(Object.prototype)
-    expect(Object.hasOwn(a, '__proto__')).toBe(true)
-    expect((a as { x?: unknown }).x).toBeUndefined()
-  })
-
-  it('the key cache stays right when a decode fails halfway through new keys', () => {
-    const good = { alpha: 1, beta: 2, gamma: 3, delta: [4] }
-    const goodBytes = encodeValue(good)
-    for (let cut = 1; cut < goodBytes.length; cut++) {
-      // New keys in the failing input take slots; the next decode must not trust them.
-      const o: Record<string, Value> = {}
-      for (let i = 0; i < 40; i++) o[`fresh${cut}_${i}`] = i
-      const bytes = encodeValue(o)
-      thrown(() => decodeValue(bytes.subarray(0, bytes.length - cut)))
-      expectSame(decodeValue(goodBytes), canonical(good))
-      expectSame(decodeValue(bytes), canonical(o))
-    }
-  })
-
-  it('never trusts a cached key across a failure in JS (duplicate key)', () => {
-    const dup = unhex('010b02' + '0178' + '00' + '0178' + '00') // {x: null, x: null}
-    for (let i = 0; i < 3; i++) {
-      thrown(() => decodeValue(dup))
-      expectSame(decodeValue(encodeValue({ x: 1, y: 2 })), { x: 1, y: 2 })
-    }
-  })
-})
-
-describe('codec: results and the WASM boundary', () => {
-  it('returns fresh bytes the caller owns, never a view into WASM memory', () => {
-    const memory = core.exports.memory
-    const results = [1, 'x'.repeat(100), 'y'.repeat(2000), 'z'.repeat(10_000), { a: 'b'.repeat(70) }].map((v) => encodeValue(v as Value))
-    const copies = results.map((r) => hex(r))
-    for (const r of results) {
-      expect(r.constructor).toBe(Uint8Array)
-      expect(r.buffer).not.toBe(memory.buffer)
-      // A buffer of its own, exactly the value: a store may keep or transfer `.buffer`.
-      expect(r.byteOffset).toBe(0)
-      expect(r.buffer.byteLength).toBe(r.length)
-    }
-    expect(new Set(results.map((r) => r.buffer)).size).toBe(results.length)
-    // Later encodes leave earlier results alone, and results never overlap.
-    for (let i = 0; i < 50; i++) encodeValue({ n: i, s: 'q'.repeat(i * 20) })
-    expect(results.map((r) => hex(r))).toEqual(copies)
-    for (const r of results) r.fill(0xee)
-    expect(hex(encodeValue('x'.repeat(100)))).toBe(copies[1])
-    const a = encodeValue('a'.repeat(100))
-    const b = encodeValue('b'.repeat(100))
-    a.fill(0)
-    expect(decodeValue(b)).toBe('b'.repeat(100))
-  })
-
-  it('decodes from any view (offset, shared buffer) without touching it', () => {
-    const bytes = encodeValue({ a: [1, 'two', 3n] })
-    const big = new Uint8Array(bytes.length + 20)
-    big.set(bytes, 7)
-    const view = big.subarray(7, 7 + bytes.length)
-    const before = hex(big)
-    expectSame(decodeValue(view), { a: [1, 'two', 3n] })
-    expect(hex(big)).toBe(before)
-  })
-
-  it('the debug build checks the core invariants with assert()', () => {
-    const e = core.exports as unknown as { codecEncode(len: number, flags: number, maxBytes: number, maxDepth: number): number }
-    if (process.env.SIMPLESESSIONS_WASM !== 'debug') return // release: noAssert, by design
-    expect(() => e.codecEncode(3, 0, 0, 0)).toThrow(/^codecEncode: bad stream length at assembly\/codec\.ts:\d+:\d+$/)
-    expect(() => e.codecEncode(0, 1, 100, 0)).toThrow(/^codecEncode: bad limits/)
-    expectSame(roundTrip({ still: 'fine' }), { still: 'fine' })
-  })
-
-  it('keeps working when WASM memory grows under it', () => {
-    const before = encodeValue({ s: 'x'.repeat(100), n: [1, 2, 3] })
-    core.exports.memory.grow(1)
-    expect(hex(encodeValue({ s: 'x'.repeat(100), n: [1, 2, 3] }))).toBe(hex(before))
-    expectSame(decodeValue(before), { n: [1, 2, 3], s: 'x'.repeat(100) })
-  })
-
-  it('refuses re-entrant use from a getter, and recovers', () => {
-    const sneaky = {
-      get inner(): Value {
-        return encodeValue('nested') as unknown as Value
-      },
-    }
-    const err = thrown(() => encodeValue(sneaky as unknown as Value))
-    expect(err.code).toBe('CODEC')
-    expect(err.message).toMatch(/re-entrantly/)
-    expectSame(roundTrip({ ok: true }), { ok: true })
-  })
-
-  it('ignores enumerable keys someone added to Object.prototype', () => {
-    const proto = Object.prototype as Record<string, unknown>
-    proto.injected = 1
-    try {
-      expect(hex(encodeValue({ a: 1 }))).toBe(hex(refEncode({ a: 1 })))
-      expect(Object.keys(decodeFields(encodeFields({ a: 1 })))).toEqual(['a'])
-    } finally {
-      delete proto.injected
-    }
-  })
-
-  it('handles getters that change the object they belong to', () => {
-    const o: Record<string, unknown> = { a: 1 }
-    Object.defineProperty(o, 'b', {
-      enumerable: true,
-      get() {
-        o.c = 3
-        return 2
-      },
-    })
-    // for-in may or may not visit the added key; either way the count written must match.
-    try {
-      const back = roundTrip(o as Value) as Record<string, Value>
-      expect(back.a).toBe(1)
-      expect(back.b).toBe(2)
-    } catch (err) {
-      expect(err).toBeInstanceOf(SessionError)
-    }
   })
 })

@@ -1,5 +1,9 @@
-// Typed mirror of assembly/index.ts: every export of the core, with what it reads and writes.
-// Lengths and statuses are i32; negative values are errors (see each function).
+// The core's exports, typed: every function of assembly/index.ts, with what it reads and writes.
+// Lengths and statuses are i32; negative values are errors (see each function). The constants
+// they return or take (error codes, entry kinds, flags, sizes) are not written here: they are
+// generated from assembly/abi.ts at build time and re-exported here.
+
+export * from './generated/abi.js'
 
 export interface CoreExports {
   readonly memory: WebAssembly.Memory
@@ -33,14 +37,14 @@ export interface CoreExports {
   /** 32-byte MAC at OUT. */
   hmacFinal(slot: number): void
 
-  /** Id at IO[0..idLen): 43 MAC characters at OUT; returns 43, or -1 for a bad id. */
+  /** Id at IO[0..idLen): MAC_CHARS characters at OUT; returns MAC_CHARS, or SIGN_MALFORMED for a bad id or slot. */
   sign(slot: number, idLen: number, strict: number): number
-  /** Signed value at IO[0..len): key index within [first, first+count), -1 malformed, -2 bad MAC. */
+  /** Signed value at IO[0..len): key index within [first, first+count), SIGN_MALFORMED or SIGN_BAD_MAC. */
   verify(len: number, first: number, count: number, idMin: number, idMax: number, strict: number): number
 
-  /** `len` id characters at OUT; -1 bad length, -2 pool short. */
+  /** `len` id characters at OUT; SIGN_MALFORMED (bad length) or POOL_SHORT. */
   newId(len: number): number
-  /** "1.<id>.<mac>" at OUT; returns its length, -1 bad length or slot, -2 pool short. */
+  /** "1.<id>.<mac>" at OUT; returns its length, SIGN_MALFORMED (bad length or slot) or POOL_SHORT. */
   newSignedId(slot: number, len: number): number
   /** 1 when IO[0..len) is `expected` base64url characters. */
   validateId(len: number, expected: number): number
@@ -49,12 +53,8 @@ export interface CoreExports {
   poolRemaining(): number
 }
 
-export const SIGN_MALFORMED = -1
-export const SIGN_BAD_MAC = -2
-export const POOL_SHORT = -2
-export const MAC_CHARS = 43
 
-// The tagged codec (assembly/codec.ts). Results >= 0 are lengths or counts; negative results are
+// The tagged codec (assembly/codec/). Results >= 0 are lengths or counts; negative results are
 // the CODEC_E_* errors, with the byte offset of the problem in the state block (see codecState).
 export interface CodecExports {
   /** Address of the state block: u32 arena address, u32 arena capacity, i32 errAt. */
@@ -79,47 +79,6 @@ export interface CodecExports {
   codecMaxDepth(): number
 }
 
-export const CODEC_K_NULL = 0
-export const CODEC_K_FALSE = 1
-export const CODEC_K_TRUE = 2
-export const CODEC_K_NUMBER = 3
-export const CODEC_K_DATE = 4
-export const CODEC_K_BIG_I64 = 5
-export const CODEC_K_BIG_U64 = 6
-export const CODEC_K_BIG_NEG = 7
-export const CODEC_K_STR16 = 8
-export const CODEC_K_STR8 = 9
-export const CODEC_K_BYTES = 10
-export const CODEC_K_ARRAY = 11
-export const CODEC_K_OBJECT = 12
-export const CODEC_K_KEY_HIT = 13
-export const CODEC_K_KEY_MISS = 14
-/** Or-ed into a key kind: the key may repeat an earlier one of its object; check before adding. */
-export const CODEC_K_CHECK = 16
-
-export const CODEC_E_TRUNCATED = -1
-export const CODEC_E_TAG = -2
-export const CODEC_E_TRAILING = -3
-export const CODEC_E_UTF8 = -4
-export const CODEC_E_DEPTH = -5
-export const CODEC_E_VERSION = -6
-export const CODEC_E_VARINT = -7
-export const CODEC_E_RANGE = -8
-export const CODEC_E_FLOAT = -9
-export const CODEC_E_NOT_OBJECT = -10
-export const CODEC_E_TOO_LARGE = -11
-export const CODEC_E_SURROGATE = -12
-export const CODEC_E_NAN = -13
-export const CODEC_E_INVALID_DATE = -14
-export const CODEC_E_STREAM = -15
-export const CODEC_E_ORDER = -16
-
-export const CODEC_DONE = 0x40000000
-export const CODEC_ENC_FIRST = 1
-export const CODEC_ENC_LAST = 2
-export const CODEC_ENC_FIELDS = 4
-/** Key slots of the decode key cache. */
-export const CODEC_KEY_SLOTS = 256
 
 // ChaCha20, HChaCha20, Poly1305, (X)ChaCha20-Poly1305 and HKDF-SHA256 (assembly/chacha20.ts,
 // hchacha20.ts, poly1305.ts, chacha20poly1305.ts, xchacha20poly1305.ts, hkdf.ts). Keys are
@@ -165,14 +124,3 @@ export interface CryptoExports {
   /** IO: prk | info, then the OKM: len, or -1. */
   hkdfExpand(prkLen: number, infoLen: number, len: number): number
 }
-
-/** A call out of order or a length that does not fit: nothing was done. */
-export const AEAD_MISUSE = -1
-/** The tag did not match: nothing was decrypted. */
-export const AEAD_FORGED = -2
-export const AEAD_KEY_SIZE = 32
-export const AEAD_TAG_SIZE = 16
-export const CHACHA_NONCE_SIZE = 12
-export const XCHACHA_NONCE_SIZE = 24
-/** RFC 5869 §2.3: L <= 255 * HashLen. */
-export const HKDF_MAX_OKM = 255 * 32

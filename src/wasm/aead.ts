@@ -1,6 +1,6 @@
 // ChaCha20-Poly1305 (RFC 8439 §2.8) and XChaCha20-Poly1305 (draft-irtf-cfrg-xchacha §2) over
-// the core's IO buffer: the algorithms and their measured costs are in
-// assembly/chacha20poly1305.ts.
+// the core's IO buffer: the algorithms are in assembly/chacha20poly1305.ts, their measured costs
+// in docs/decisions/aead.md.
 //
 // `seal` returns ciphertext | tag; `open` takes the same and returns the plaintext, or undefined
 // when the input is shorter than a tag or the tag does not match (the core released nothing).
@@ -15,6 +15,7 @@
 import { core, onCore } from './index.js'
 import type { CoreExports, CryptoExports } from './abi.js'
 import { AEAD_FORGED, AEAD_KEY_SIZE, AEAD_TAG_SIZE, CHACHA_NONCE_SIZE, XCHACHA_NONCE_SIZE } from './abi.js'
+import { bytes } from './memory.js'
 
 let e!: CoreExports & CryptoExports
 let nonceAt = 0
@@ -51,7 +52,7 @@ export function xchachaOpen(key: Uint8Array, nonce: Uint8Array, aad: Uint8Array,
  * into WASM memory; 192 random bits make a repeat under one key negligible (draft §2.1).
  */
 export function xchachaSealRandom(key: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array {
-  const u8 = core.mem()
+  const u8 = bytes()
   const at = core.io + nonceAt
   globalThis.crypto.getRandomValues(u8.subarray(at, at + XCHACHA_NONCE_SIZE))
   const nonce = u8.slice(at, at + XCHACHA_NONCE_SIZE)
@@ -82,7 +83,7 @@ function fail(what: string, r: number): never {
 function seal(x: boolean, key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, plaintext: Uint8Array): Uint8Array {
   checkKeyNonce(x, key, nonce)
   if (dataAt + aad.length + plaintext.length + AEAD_TAG_SIZE > core.ioSize) return sealStreamed(x, key, nonce, aad, plaintext)
-  const u8 = core.mem()
+  const u8 = bytes()
   putKeyNonce(u8, key, nonce)
   const at = core.io + dataAt
   u8.set(aad, at)
@@ -96,7 +97,7 @@ function open(x: boolean, key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, s
   checkKeyNonce(x, key, nonce)
   if (sealed.length < AEAD_TAG_SIZE) return undefined
   if (dataAt + aad.length + sealed.length > core.ioSize) return openStreamed(x, key, nonce, aad, sealed)
-  const u8 = core.mem()
+  const u8 = bytes()
   putKeyNonce(u8, key, nonce)
   const at = core.io + dataAt + aad.length
   u8.set(aad, core.io + dataAt)
@@ -113,7 +114,7 @@ function open(x: boolean, key: Uint8Array, nonce: Uint8Array, aad: Uint8Array, s
 function feed(data: Uint8Array, step: (len: number) => number, what: string, out?: Uint8Array): void {
   for (let off = 0; off < data.length; off += core.ioSize) {
     const chunk = data.subarray(off, off + core.ioSize)
-    const u8 = core.mem()
+    const u8 = bytes()
     u8.set(chunk, core.io)
     const r = step(chunk.length)
     if (r < 0) fail(what, r)
@@ -150,7 +151,7 @@ export interface OpenStream {
 
 function start(x: boolean, key: Uint8Array, nonce: Uint8Array): void {
   checkKeyNonce(x, key, nonce)
-  putKeyNonce(core.mem(), key, nonce)
+  putKeyNonce(bytes(), key, nonce)
   e.aeadInit(x ? 1 : 0)
 }
 
@@ -167,7 +168,7 @@ export function sealStream(x: boolean, key: Uint8Array, nonce: Uint8Array): Seal
     final: () => {
       const r = e.aeadSealFinal()
       if (r < 0) fail('final', r)
-      return core.mem().slice(core.out, core.out + AEAD_TAG_SIZE)
+      return bytes().slice(core.out, core.out + AEAD_TAG_SIZE)
     },
     wipe: () => e.aeadWipe(),
   }
@@ -184,7 +185,7 @@ export function openStream(x: boolean, key: Uint8Array, nonce: Uint8Array): Open
         e.aeadWipe()
         return false
       }
-      core.mem().set(tag, core.io)
+      bytes().set(tag, core.io)
       const r = e.aeadVerify()
       if (r === AEAD_FORGED) return false
       if (r < 0) fail('verify', r)

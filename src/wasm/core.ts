@@ -1,10 +1,11 @@
-// The only code that touches WASM memory. It instantiates the core synchronously from bytes
-// (no fs, no top-level await, so it loads under both require() and import), keeps byte views
-// that are re-created if memory grows, and moves strings and bytes through the static IO/OUT
-// buffers: nothing is allocated inside the module per call.
+// The core: instantiated synchronously from a compiled module (no fs, no top-level await, so it
+// loads under both require() and import), with the hashing, signing and ID calls that move
+// strings and bytes through the static IO/OUT buffers: nothing is allocated inside the module per
+// call. Its memory's views belong to ./memory.ts.
 
 import type { CoreExports } from './abi.js'
-import { MAC_CHARS, POOL_SHORT } from './abi.js'
+import { MAC_CHARS, POOL_SHORT, SHA256_SIZE, SIGN_MALFORMED } from './abi.js'
+import { bytes, ioBytes, useMemory } from './memory.js'
 
 /** Reads the UTF-16 string AssemblyScript passes to abort (its byte length sits at ptr - 4). */
 function readAsString(memory: WebAssembly.Memory, ptr: number): string {
@@ -15,6 +16,8 @@ function readAsString(memory: WebAssembly.Memory, ptr: number): string {
 
 const utf8 = new TextEncoder()
 const fromCharCode = String.fromCharCode
+/** The length of IDs by default (src/id.ts), which readAscii makes without a loop. */
+const DEFAULT_ID_CHARS = 32
 
 export class WasmAbort extends Error {
   override name = 'WasmAbort'
@@ -36,35 +39,25 @@ export class Core {
   readonly maxSlots: number
   private readonly pool: number
   private readonly poolSize: number
-  private u8: Uint8Array
-  private io8: Uint8Array
 
+  /** Instantiates `module`; its memory becomes the one ./memory.ts makes views of (one core a process). */
   constructor(readonly module: WebAssembly.Module) {
     let memory: WebAssembly.Memory | undefined
     const instance = new WebAssembly.Instance(module, { env: { abort: abortImport(() => memory) } })
     this.exports = instance.exports as unknown as CoreExports
     memory = this.exports.memory
-    this.u8 = new Uint8Array(memory.buffer)
     this.io = this.exports.ioPtr()
     this.ioSize = this.exports.ioSize()
-    this.io8 = this.u8.subarray(this.io, this.io + this.ioSize)
+    useMemory(memory, this.io, this.ioSize)
     this.out = this.exports.outPtr()
     this.pool = this.exports.poolPtr()
     this.poolSize = this.exports.poolSize()
     this.maxSlots = this.exports.maxSlots()
   }
 
-  /** The current byte view of memory (a grown memory detaches the old buffer). */
+  /** The current byte view of memory (./memory.ts). */
   mem(): Uint8Array {
-    let u8 = this.u8
-    if (u8.byteLength === 0) u8 = this.u8 = new Uint8Array(this.exports.memory.buffer)
-    return u8
-  }
-
-  /** The IO buffer as a view, re-created with the memory view. */
-  private ioView(): Uint8Array {
-    if (this.io8.byteLength === 0) this.io8 = this.mem().subarray(this.io, this.io + this.ioSize)
-    return this.io8
+    return bytes()
   }
 
   /**
@@ -73,7 +66,7 @@ export class Core {
    * makes it write more bytes than characters, which is how those are refused.
    */
   writeAscii(s: string): number {
-    const r = utf8.encodeInto(s, this.ioView())
+    const r = utf8.encodeInto(s, ioBytes())
     return r.read === s.length && r.written === s.length ? s.length : -1
   }
 
@@ -83,10 +76,10 @@ export class Core {
    * TextDecoder, so the two lengths of the hot path (a MAC, a default-length ID) get their own.
    */
   readAscii(ptr: number, n: number): string {
-    const u = this.mem()
+    const u = bytes()
     const p = ptr
-    if (n === 43) return fromCharCode(u[p]!, u[p + 1]!, u[p + 2]!, u[p + 3]!, u[p + 4]!, u[p + 5]!, u[p + 6]!, u[p + 7]!, u[p + 8]!, u[p + 9]!, u[p + 10]!, u[p + 11]!, u[p + 12]!, u[p + 13]!, u[p + 14]!, u[p + 15]!, u[p + 16]!, u[p + 17]!, u[p + 18]!, u[p + 19]!, u[p + 20]!, u[p + 21]!, u[p + 22]!, u[p + 23]!, u[p + 24]!, u[p + 25]!, u[p + 26]!, u[p + 27]!, u[p + 28]!, u[p + 29]!, u[p + 30]!, u[p + 31]!, u[p + 32]!, u[p + 33]!, u[p + 34]!, u[p + 35]!, u[p + 36]!, u[p + 37]!, u[p + 38]!, u[p + 39]!, u[p + 40]!, u[p + 41]!, u[p + 42]!)
-    if (n === 32) return fromCharCode(u[p]!, u[p + 1]!, u[p + 2]!, u[p + 3]!, u[p + 4]!, u[p + 5]!, u[p + 6]!, u[p + 7]!, u[p + 8]!, u[p + 9]!, u[p + 10]!, u[p + 11]!, u[p + 12]!, u[p + 13]!, u[p + 14]!, u[p + 15]!, u[p + 16]!, u[p + 17]!, u[p + 18]!, u[p + 19]!, u[p + 20]!, u[p + 21]!, u[p + 22]!, u[p + 23]!, u[p + 24]!, u[p + 25]!, u[p + 26]!, u[p + 27]!, u[p + 28]!, u[p + 29]!, u[p + 30]!, u[p + 31]!)
+    if (n === MAC_CHARS) return fromCharCode(u[p]!, u[p + 1]!, u[p + 2]!, u[p + 3]!, u[p + 4]!, u[p + 5]!, u[p + 6]!, u[p + 7]!, u[p + 8]!, u[p + 9]!, u[p + 10]!, u[p + 11]!, u[p + 12]!, u[p + 13]!, u[p + 14]!, u[p + 15]!, u[p + 16]!, u[p + 17]!, u[p + 18]!, u[p + 19]!, u[p + 20]!, u[p + 21]!, u[p + 22]!, u[p + 23]!, u[p + 24]!, u[p + 25]!, u[p + 26]!, u[p + 27]!, u[p + 28]!, u[p + 29]!, u[p + 30]!, u[p + 31]!, u[p + 32]!, u[p + 33]!, u[p + 34]!, u[p + 35]!, u[p + 36]!, u[p + 37]!, u[p + 38]!, u[p + 39]!, u[p + 40]!, u[p + 41]!, u[p + 42]!)
+    if (n === DEFAULT_ID_CHARS) return fromCharCode(u[p]!, u[p + 1]!, u[p + 2]!, u[p + 3]!, u[p + 4]!, u[p + 5]!, u[p + 6]!, u[p + 7]!, u[p + 8]!, u[p + 9]!, u[p + 10]!, u[p + 11]!, u[p + 12]!, u[p + 13]!, u[p + 14]!, u[p + 15]!, u[p + 16]!, u[p + 17]!, u[p + 18]!, u[p + 19]!, u[p + 20]!, u[p + 21]!, u[p + 22]!, u[p + 23]!, u[p + 24]!, u[p + 25]!, u[p + 26]!, u[p + 27]!, u[p + 28]!, u[p + 29]!, u[p + 30]!, u[p + 31]!)
     return fromCharCode.apply(null, u.subarray(ptr, ptr + n) as unknown as number[])
   }
 
@@ -95,13 +88,13 @@ export class Core {
     const e = this.exports
     for (let off = 0; off < data.length; off += this.ioSize) {
       const chunk = data.subarray(off, off + this.ioSize)
-      this.mem().set(chunk, this.io)
+      bytes().set(chunk, this.io)
       e.sha256Update(chunk.length)
     }
   }
 
   private digest(): Uint8Array {
-    return this.mem().slice(this.out, this.out + 32)
+    return bytes().slice(this.out, this.out + SHA256_SIZE)
   }
 
   /** Streaming SHA-256 (the core has one context, so a stream must finish before another starts). */
@@ -132,14 +125,14 @@ export class Core {
     let k = key
     if (key.length > this.ioSize) {
       k = this.sha256(key)
-      const u8 = this.mem()
+      const u8 = bytes()
       u8.fill(0, this.io, this.io + this.ioSize)
-      u8.fill(0, this.out, this.out + 32)
+      u8.fill(0, this.out, this.out + SHA256_SIZE)
       this.exports.sha256Wipe()
     }
-    this.mem().set(k, this.io)
+    bytes().set(k, this.io)
     const r = use(k.length)
-    this.mem().fill(0, this.io, this.io + k.length)
+    bytes().fill(0, this.io, this.io + k.length)
     if (k !== key) k.fill(0)
     return r
   }
@@ -190,14 +183,14 @@ export class Core {
   /** Verifies a signed value; returns the key index within the run, or a negative status. */
   verify(value: string, first: number, count: number, idMin: number, idMax: number, strict: boolean): number {
     const n = this.writeAscii(value)
-    if (n < 0) return -1
+    if (n < 0) return SIGN_MALFORMED
     return this.exports.verify(n, first, count, idMin, idMax, strict ? 1 : 0)
   }
 
   /** Refills the entropy pool from the host's CSPRNG, straight into WASM memory. */
   private refill(): void {
     // Looked up at call time (not cached) so a test can observe every read of entropy.
-    globalThis.crypto.getRandomValues(this.mem().subarray(this.pool, this.pool + this.poolSize))
+    globalThis.crypto.getRandomValues(bytes().subarray(this.pool, this.pool + this.poolSize))
     this.exports.poolFilled()
   }
 
@@ -219,6 +212,7 @@ export class Core {
       n = this.exports.newSignedId(slot, len)
     }
     if (n < 0) throw new RangeError(`bad id length ${len}`)
+    // "1." before the ID, "." after it.
     const id = this.readAscii(this.out + 2, len)
     return { id, value: `1.${id}.${this.readAscii(this.out + 3 + len, MAC_CHARS)}` }
   }

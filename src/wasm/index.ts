@@ -11,7 +11,7 @@
 
 import { loadModule } from './load.js'
 import { Core } from './core.js'
-import { SessionError } from '../errors.js'
+import { notCompiled } from './memory.js'
 
 /** The key slot the signers' allocator never hands out: the warm-up below uses it. */
 export const RESERVED_SLOT = 0
@@ -19,7 +19,7 @@ export const RESERVED_SLOT = 0
 /** A core that throws on any use: what `core` is until an asynchronously compiled module is ready. */
 const notReady = new Proxy({} as Core, {
   get() {
-    throw new SessionError('CONFIG', 'the WebAssembly core is not compiled yet: `await init()` (from simplesessions) before the first use')
+    throw notCompiled()
   },
 })
 

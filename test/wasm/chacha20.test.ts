@@ -6,9 +6,9 @@
 import { createCipheriv, randomBytes } from 'node:crypto'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { chacha20Stream, hchacha20 } from '../src/wasm/chacha20'
-import { byteChunks, chunksAtCuts, concat, fromHex, isDebugWasm, patternBytes, straddlingChunks, toHex, variableLengthChunks } from './helpers/bytes'
-import { ietfText, jabberwocky, sunscreen } from './helpers/rfc8439'
+import { chacha20Stream, hchacha20 } from '../../src/wasm/chacha20'
+import { byteChunks, chunksAtCuts, concat, fromHex, isDebugWasm, patternBytes, straddlingChunks, toHex, variableLengthChunks } from '../helpers/bytes'
+import { ietfText, jabberwocky, sunscreen } from '../helpers/rfc8439'
 
 /** chunks ^ the keystream of (key, nonce) from block `counter`, through the streaming API. */
 function xorChunks(key: Uint8Array, nonce: Uint8Array, counter: number, chunks: readonly Uint8Array[]): Uint8Array {

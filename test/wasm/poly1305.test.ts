@@ -5,9 +5,9 @@
 import { poly1305 as noblePoly1305 } from '@noble/ciphers/_poly1305.js'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { poly1305Stream } from '../src/wasm/poly1305'
-import { byteChunks, chunksAtCuts, fromHex, isDebugWasm, straddlingChunks, toHex, utf8, variableLengthChunks } from './helpers/bytes'
-import { ietfText, jabberwocky } from './helpers/rfc8439'
+import { poly1305Stream } from '../../src/wasm/poly1305'
+import { byteChunks, chunksAtCuts, fromHex, isDebugWasm, straddlingChunks, toHex, utf8, variableLengthChunks } from '../helpers/bytes'
+import { ietfText, jabberwocky } from '../helpers/rfc8439'
 
 function mac(key: Uint8Array, chunks: readonly Uint8Array[]): string {
   const p = poly1305Stream(key)

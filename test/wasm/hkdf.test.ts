@@ -4,10 +4,10 @@
 import { createHmac, hkdfSync, randomBytes } from 'node:crypto'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { hkdf, hkdfExpand, hkdfExtract } from '../src/wasm/hkdf'
-import { core } from '../src/wasm/index'
-import { fromHex, isDebugWasm, toHex } from './helpers/bytes'
-import { type HkdfTestFile, wycheproof } from './helpers/wycheproof'
+import { hkdf, hkdfExpand, hkdfExtract } from '../../src/wasm/hkdf'
+import { core } from '../../src/wasm/index'
+import { fromHex, isDebugWasm, toHex } from '../helpers/bytes'
+import { type HkdfTestFile, wycheproof } from '../helpers/wycheproof'
 
 const range = (from: number, to: number): Uint8Array => Uint8Array.from({ length: to - from + 1 }, (_, i) => from + i)
 

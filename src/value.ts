@@ -1,0 +1,29 @@
+// What the codec stores, and the bounds it keeps: a leaf module, so that the public codec
+// (./codec.ts) and the boundary code under ./wasm/ both import it without importing each other.
+
+import { CODEC_MAX_DEPTH } from './wasm/generated/abi.js'
+
+/** What the codec stores. Objects are plain objects (own enumerable string keys). */
+export type Value = null | boolean | number | bigint | string | Uint8Array | Date | Value[] | { [key: string]: Value }
+
+/** Bounds of the codec; both apply to encode and decode alike. */
+export interface CodecLimits {
+  /**
+   * Most arrays and objects nested inside each other, the outermost included (the fields map of
+   * encodeFields counts as one). Default 32; at most 256.
+   */
+  maxDepth?: number
+  /** Largest encoding, in bytes: longer output is refused, longer input is not read. Default 1 MiB; at most 64 MiB. */
+  maxBytes?: number
+}
+
+export const DEFAULT_CODEC_LIMITS: Readonly<Required<CodecLimits>> = Object.freeze({
+  maxDepth: 32,
+  maxBytes: 1024 * 1024,
+})
+
+/** The largest maxDepth accepted: the deepest nesting the core supports. */
+export const MAX_CODEC_DEPTH = CODEC_MAX_DEPTH
+
+/** The largest maxBytes accepted. */
+export const MAX_CODEC_BYTES = 64 * 1024 * 1024
