@@ -37,7 +37,7 @@
 // in the automatic commit goes to next(err) before anything was written, so the app's error
 // handler answers it as it answers any other error.
 
-import { IncomingMessage, ServerResponse } from 'node:http'
+import { ServerResponse, type IncomingMessage } from 'node:http'
 import type { AdapterData, AdapterSession } from '../../index.js'
 import type { Manager } from '../../manager.js'
 import type { Session as SimpleSession } from '../../session.js'
@@ -74,14 +74,18 @@ type Methods = Record<HeadMethod, (...args: unknown[]) => unknown>
 export function session(manager: Manager<any, any, any>, options?: AdapterOptions): (req: IncomingMessage, res: ServerResponse, next: Next) => void {
   const opts = checkOptions(options)
   const sessions = hooked<any, IncomingMessage, ServerResponse>(manager, { getCookie, setCookie, canSetCookie, onRead })
+  wrapResponses()
   return function simplesessions(req, res, next) {
+    const r = req as IncomingMessage & { session: AdapterSession; startSession: Start }
     const known = slotOf(req, manager)
     if (known) {
-      expose(req, known.session as AdapterSession, known.start)
+      r.session = known.session as AdapterSession
+      r.startSession = known.start
       return next()
     }
-    const slot: Slot<AdapterData> = new Slot<AdapterData>(sessions, req, res, opts, (s) => expose(req, s as AdapterSession, slot.start))
+    const slot = new Slot<AdapterData>(sessions, req, res, opts, (s) => (r.session = s as AdapterSession))
     keepSlot(req, manager, slot)
+    r.startSession = slot.start
     slot.open().then(() => {
       hold(res, slot, next)
       next()
@@ -89,81 +93,23 @@ export function session(manager: Manager<any, any, any>, options?: AdapterOption
   }
 }
 
-// ---- req.session and req.startSession -------------------------------------------------------
-//
-// Express gives each request and response a prototype of its own (app.request, app.response), and
-// V8 then builds a new hidden class for every property added to the object, which measured several
-// µs each. So where Express's shared request object sits between the request and IncomingMessage,
-// `session` and `startSession` are accessors on it reading a WeakMap, and the response's head
-// methods are held by wrappers on Express's shared response object: no property is added to
-// either object. A value someone else assigns to req.session becomes the request's own property,
-// as it would without us. On plain connect (node's own classes), they are own properties.
-
-/** What req.session and req.startSession show, for requests whose accessors are on a prototype. */
-const EXPOSED = new WeakMap<object, { session: AdapterSession; start: Start }>()
-
-/**
- * The object a framework placed right above node's `core` prototype in `obj`'s chain (Express's
- * request or response object, shared by every app of that Express copy), if any.
- */
-function frameworkProto(obj: object, core: object): object | undefined {
-  let below: object | undefined
-  for (let p = Object.getPrototypeOf(obj) as object | null; p !== null; p = Object.getPrototypeOf(p) as object | null) {
-    if (p === core) return below
-    below = p
-  }
-  return undefined
-}
-
-/** Request prototypes that carry the accessors; `false` when they could not be added (a name in use). */
-const ACCESSORS = new WeakMap<object, boolean>()
-
-function accessorsOn(proto: object): boolean {
-  let ok = ACCESSORS.get(proto)
-  if (ok !== undefined) return ok
-  ok = !('session' in proto) && !('startSession' in proto)
-  if (ok) {
-    for (const [name, pick] of [
-      ['session', (e: { session: AdapterSession }) => e.session],
-      ['startSession', (e: { start: Start }) => e.start],
-    ] as const) {
-      Object.defineProperty(proto, name, {
-        configurable: true,
-        get(this: object) {
-          const e = EXPOSED.get(this)
-          return e === undefined ? undefined : pick(e as { session: AdapterSession; start: Start })
-        },
-        set(this: object, value: unknown) {
-          Object.defineProperty(this, name, { value, writable: true, enumerable: true, configurable: true })
-        },
-      })
-    }
-  }
-  ACCESSORS.set(proto, ok)
-  return ok
-}
-
-function expose(req: IncomingMessage, s: AdapterSession, start: Start): void {
-  const proto = frameworkProto(req, IncomingMessage.prototype)
-  if (proto !== undefined && accessorsOn(proto) && !Object.hasOwn(req, 'session') && !Object.hasOwn(req, 'startSession')) {
-    EXPOSED.set(req, { session: s, start })
-  } else {
-    const r = req as IncomingMessage & { session: AdapterSession; startSession: Start }
-    r.session = s
-    r.startSession = start
-  }
-}
-
 // ---- holding the response until the commit ----------------------------------------------------
+//
+// The head methods are wrapped once, on ServerResponse.prototype, and each wrapper looks its
+// response up in a WeakMap: a response no session holds passes straight through. Not on each
+// response: Express gives every response a prototype of its own, and each property added to such
+// an object makes V8 build a new hidden class (measured at several µs apiece). Not on Express's
+// response object either: a request that enters an app of another Express copy is given that
+// copy's prototypes, and would leave the wrappers behind. Every chain ends in ServerResponse's.
 
-/** The method under this middleware's wrapper: what a held call runs once released. */
-type Below = (m: HeadMethod) => (...args: unknown[]) => unknown
+/** The method under the wrapper: what a held call runs once released. */
+const BELOW = {} as Methods
 
 /** A response's held calls, and what releases them. */
 interface Held {
-  slot: Slot<AdapterData>
+  /** One per session middleware (each Manager's) that held this response. */
+  slots: Slot<AdapterData>[]
   next: Next
-  below: Below
   calls: [HeadMethod, unknown[]][] | undefined
   released: boolean
 }
@@ -171,13 +117,43 @@ interface Held {
 const HELD = new WeakMap<object, Held>()
 
 /**
- * The first head-writing call is held until the session committed, then the held calls run in
- * their order, each by the method under this middleware's wrapper: a middleware that wrapped
- * the response's methods in turn (compression, after or before this one) has done its part on
- * the way in, and must not see the chunk twice.
+ * Set once the wrappers are in place. Per copy of this module: a second copy wraps the first
+ * one's wrappers, and each passes through the responses the other holds.
+ */
+let wrapped = false
+
+function wrapResponses(): void {
+  if (wrapped) return
+  wrapped = true
+  const proto = ServerResponse.prototype as unknown as Methods
+  for (const m of HEAD_METHODS) {
+    const below = proto[m]
+    BELOW[m] = below
+    proto[m] = function (this: ServerResponse, ...args: unknown[]): unknown {
+      const h = HELD.get(this)
+      if (h === undefined || h.released) return below.apply(this, args)
+      return holdCall(this, h, m, args)
+    }
+  }
+}
+
+function hold(res: ServerResponse, slot: Slot<AdapterData>, next: Next): void {
+  const h = HELD.get(res)
+  // A second session middleware (another Manager) in the same request: its session commits too.
+  if (h !== undefined && !h.released) h.slots.push(slot)
+  else HELD.set(res, { slots: [slot], next, calls: undefined, released: false })
+}
+
+/**
+ * The first head-writing call is held until every session of the response committed, then the
+ * held calls run in their order, each by the method under the wrapper: a middleware that wrapped
+ * the response's methods in turn (compression, mounted after or before this one) has done its part
+ * on the way in, and must not see a chunk twice.
  */
 function holdCall(res: ServerResponse, h: Held, m: HeadMethod, args: unknown[]): unknown {
-  const ret = m === 'write' ? true : m === 'flushHeaders' ? undefined : res
+  if (m === 'writeHead') args = headersNow(res, args)
+  // A held write reports a full buffer, so a piped body waits for 'drain' instead of piling up.
+  const ret = m === 'write' ? false : m === 'flushHeaders' ? undefined : res
   if (h.calls) {
     h.calls.push([m, args])
     return ret
@@ -185,11 +161,8 @@ function holdCall(res: ServerResponse, h: Held, m: HeadMethod, args: unknown[]):
   h.calls = [[m, args]]
   // writeHead(status) sets the status as it sends it.
   const status = m === 'writeHead' && typeof args[0] === 'number' ? args[0] : res.statusCode
-  h.slot.end(status >= 500).then(
-    () => {
-      h.released = true
-      for (const [method, a] of h.calls ?? []) h.below(method).apply(res, a)
-    },
+  Promise.all(h.slots.map((slot) => slot.end(status >= 500))).then(
+    () => replay(res, h),
     (err: unknown) => {
       h.released = true
       h.calls = undefined
@@ -199,59 +172,38 @@ function holdCall(res: ServerResponse, h: Held, m: HeadMethod, args: unknown[]):
   return ret
 }
 
-/** Wrappers set on a response itself (plain connect, and the first response of an Express copy). */
-const instanceWrappers = Object.fromEntries(
-  HEAD_METHODS.map((m) => [
-    m,
-    function (this: ServerResponse, ...args: unknown[]): unknown {
-      const h = HELD.get(this)!
-      if (h.released) return h.below(m).apply(this, args)
-      return holdCall(this, h, m, args)
-    },
-  ]),
-) as Methods
-
-/** Response prototypes that carry the wrappers, with what is under them. */
-const WRAPPED = new WeakMap<object, Below>()
-
 /**
- * Wraps the head methods on `proto` once; each passes through for a response that is not held.
- * Under each: a method `proto` had of its own, else the one above it, looked up at the call (so
- * a later patch of ServerResponse.prototype is honoured).
+ * writeHead(status, [message], headers): the headers go on the response now, as writeHead would
+ * set them, so that the session's Set-Cookie and Vary, added by the commit, are merged with them
+ * rather than replaced when the call runs. The call keeps its status and message.
  */
-function wrapProto(proto: object): Below {
-  const p = proto as Methods
-  const above = Object.getPrototypeOf(proto) as Methods
-  const own: Partial<Methods> = {}
-  for (const m of HEAD_METHODS) if (Object.hasOwn(proto, m)) own[m] = p[m]
-  const below: Below = (m) => own[m] ?? above[m]
-  for (const m of HEAD_METHODS) {
-    p[m] = function (this: ServerResponse, ...args: unknown[]): unknown {
-      const h = HELD.get(this)
-      if (h === undefined || h.released) return below(m).apply(this, args)
-      return holdCall(this, h, m, args)
-    }
-  }
-  WRAPPED.set(proto, below)
-  return below
+function headersNow(res: ServerResponse, args: unknown[]): unknown[] {
+  const at = typeof args[1] === 'string' ? 2 : 1
+  const headers = args[at]
+  if (headers === null || typeof headers !== 'object' || Array.isArray(headers)) return args
+  for (const [k, v] of Object.entries(headers)) if (v !== undefined) res.setHeader(k, v as string | string[] | number)
+  return args.slice(0, at)
 }
 
-function hold(res: ServerResponse, slot: Slot<AdapterData>, next: Next): void {
-  const proto = frameworkProto(res, ServerResponse.prototype)
-  const below = proto === undefined ? undefined : WRAPPED.get(proto)
-  if (below !== undefined) {
-    HELD.set(res, { slot, next, below, calls: undefined, released: false })
+/**
+ * Runs the held calls. One that throws (a header with a CR/LF, a bad status) goes to the app's
+ * error handler while nothing was sent, as it would have without the hold; after that, the
+ * response is destroyed. Never an unhandled rejection, which would end the process.
+ */
+function replay(res: ServerResponse, h: Held): void {
+  h.released = true
+  let wrote = true
+  try {
+    for (const [method, a] of h.calls ?? []) {
+      const r = BELOW[method].apply(res, a)
+      if (method === 'write') wrote = r !== false
+    }
+  } catch (err) {
+    if (!res.headersSent) h.next(err)
+    else res.destroy(err as Error)
     return
   }
-  // The first response of this Express copy (or plain connect): a middleware mounted before this
-  // one may hold node's own methods already, so this response is wrapped itself; the prototype,
-  // wrapped now, serves every later response.
-  const own = res as unknown as Methods
-  const original: Methods = { writeHead: own.writeHead, write: own.write, end: own.end, flushHeaders: own.flushHeaders }
-  HELD.set(res, { slot, next, below: (m) => original[m], calls: undefined, released: false })
-  own.writeHead = instanceWrappers.writeHead
-  own.write = instanceWrappers.write
-  own.end = instanceWrappers.end
-  own.flushHeaders = instanceWrappers.flushHeaders
-  if (proto !== undefined) wrapProto(proto)
+  // The held writes answered false: a writer waiting for 'drain' goes on now, unless the socket
+  // is really full (it then emits 'drain' itself).
+  if (wrote && h.calls?.some(([m]) => m === 'write')) res.emit('drain')
 }
