@@ -193,7 +193,14 @@ export class Manager<T extends SessionData = SessionData, Req = any, Res = any> 
     const idle = seconds('idleTimeout', o.idleTimeout, 86400)
     const absolute = seconds('absoluteTimeout', o.absoluteTimeout, 7 * 86400)
     if (idle === 0 && absolute === 0) throw configError('idleTimeout', 0, 'idleTimeout and absoluteTimeout cannot both be off')
-    const touchAfter = seconds('touchAfter', o.touchAfter, Math.min(60, Math.floor(idle / 2)))
+    // A session active within touchAfter must never lapse: its idle expiry (and a cookie that
+    // follows it) moves only once per touchAfter, so touchAfter must be shorter than both
+    // lifetimes. The default: 60 s, or half of the shorter one.
+    const cap = o.cookie?.maxAge
+    const capSeconds = typeof cap === 'number' && cap >= 1 ? cap : Infinity
+    const touchAfter = seconds('touchAfter', o.touchAfter, Math.min(60, Math.floor(idle / 2), Math.floor(capSeconds / 2)))
+    if (idle > 0 && touchAfter >= idle) throw configError('touchAfter', touchAfter, `less than idleTimeout (${idle}): a session written to more often than that would still lapse`)
+    if (touchAfter >= capSeconds) throw configError('touchAfter', touchAfter, `less than cookie.maxAge (${capSeconds}): the cookie of an active session would lapse`)
     const verifiedCookies = o.verifiedCookies ?? 10_000
     if (!Number.isInteger(verifiedCookies) || verifiedCookies < 0 || verifiedCookies > 2 ** 24) throw configError('verifiedCookies', verifiedCookies, 'an integer from 0 (off) to 16777216')
     if (o.ownerKey !== undefined && (typeof o.ownerKey !== 'string' || o.ownerKey === '')) throw configError('ownerKey', o.ownerKey, 'the name of a session field')
@@ -438,6 +445,7 @@ export class Manager<T extends SessionData = SessionData, Req = any, Res = any> 
 
   /** Releases what the manager owns: its signing keys, and the default store if it made one. */
   async close(): Promise<void> {
+    this.#verified.clear()
     this.#signer.close()
     this.#ctx.sealer?.close()
     if (this.#ownsStore) await (this.#store as Store).close?.()

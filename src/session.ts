@@ -590,7 +590,7 @@ export class Session<T extends SessionData = SessionData> {
       // would move by touchAfter; until then the write keeps the stored expiry. So the stored
       // expiry always says when the client's cookie was last sent, and repeat writes within
       // touchAfter send no Set-Cookie (see #refreshCookie).
-      const moved = batch.expiresAt - meta.expiresAt >= this.#c.touchAfter
+      const moved = batch.expiresAt - meta.expiresAt >= this.#c.touchAfter && this.#canFollow()
       if (!moved) batch.expiresAt = meta.expiresAt
       const id = this.#id
       if (!(await storeCall('commit the session', () => this.#c.store.commit(id, batch)))) {
@@ -617,7 +617,7 @@ export class Session<T extends SessionData = SessionData> {
     }
     if (this.#c.idleTimeout) {
       const expiresAt = this.#expiry(meta.createdAt, now)
-      if (expiresAt - meta.expiresAt >= this.#c.touchAfter) {
+      if (expiresAt - meta.expiresAt >= this.#c.touchAfter && this.#canFollow()) {
         const id = this.#id
         if (await storeCall('touch the session', () => this.#c.store.touch(id, expiresAt))) {
           this.#meta = { ...meta, expiresAt }
@@ -807,10 +807,24 @@ export class Session<T extends SessionData = SessionData> {
 
   /** After a moved expiry: re-send the cookie only when its lifetime follows activity (or a re-sign is due). */
   #refreshCookie(now: number): void {
-    if (!this.#c.absoluteTimeout || this.#c.cookieMaxAge !== undefined || this.#resign) {
+    if (this.#cookieFollows() || this.#resign) {
       // A refresh the response can no longer carry waits for a later one.
       if (this.#h.canSetCookie(this.#res)) this.#sendCookie(now)
     }
+  }
+
+  /** The cookie's lifetime follows the idle expiry (no absolute deadline bounds it, or cookie.maxAge caps it). */
+  #cookieFollows(): boolean {
+    return !this.#c.absoluteTimeout || this.#c.cookieMaxAge !== undefined
+  }
+
+  /**
+   * The idle expiry may move: not when the cookie follows it and the response can no longer
+   * carry the cookie (the headers are gone). The move then waits for a later request, so the
+   * stored expiry keeps saying when the client's cookie was last sent.
+   */
+  #canFollow(): boolean {
+    return !this.#cookieFollows() || this.#h.canSetCookie(this.#res)
   }
 
   /** A removal cookie with the same Path, Domain, Secure, SameSite and Partitioned. */

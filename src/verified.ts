@@ -60,6 +60,11 @@ export class VerifiedCookies {
     this.#entries.delete(id)
   }
 
+  /** Drops every entry (the Manager closed: nothing verifies any more). */
+  clear(): void {
+    this.#entries.clear()
+  }
+
   get size(): number {
     return this.#entries.size
   }

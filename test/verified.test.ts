@@ -187,6 +187,14 @@ describe('Manager: the verified-cookie cache', () => {
     expect(reasons).toEqual(['signature'])
   })
 
+  it('after close(), a value verified before is refused like any other (CONFIG: the Signer is closed)', async () => {
+    const m = fakeManager({ store: new MemoryStore() })
+    const value = await stored(m)
+    await m.acquire(fakeReq({ session: value }), fakeRes())
+    await m.close()
+    await expect(m.acquire(fakeReq({ session: value }), fakeRes())).rejects.toThrow(/closed/)
+  })
+
   it('verifiedCookies: 0 verifies every time; a bad bound is CONFIG', async () => {
     const m = fakeManager({ store: new MemoryStore(), verifiedCookies: 0 })
     const value = await stored(m)

@@ -633,3 +633,79 @@ describe('an expired session found by two reads at once', () => {
     expect(s.id).toBe(id)
   })
 })
+
+describe('the refresh throttle never lets an active session lapse', () => {
+  const SEC = 1000
+
+  it('touchAfter must be shorter than idleTimeout and cookie.maxAge (CONFIG); the default is 60 s or half the shorter', async () => {
+    expect(() => fakeManager({ idleTimeout: 60, touchAfter: 60 })).toThrow(/^option touchAfter is invalid: 60 \(less than idleTimeout/)
+    expect(() => fakeManager({ cookie: { maxAge: 30 }, touchAfter: 30 })).toThrow(/^option touchAfter is invalid: 30 \(less than cookie\.maxAge/)
+    expect(() => fakeManager({ idleTimeout: 0, absoluteTimeout: 3600, touchAfter: 600 })).not.toThrow()
+
+    // cookie.maxAge 30 s, a write every 10 s: the default touchAfter (15 s) re-sends the cookie
+    // before it lapses, every time.
+    const clock = manualClock()
+    const store = new SpyStore({ now: clock.now })
+    const m = fakeManager({ store, now: clock.now, cookie: { maxAge: 30 } })
+    const first = fakeRes()
+    const s0 = await m.acquire(fakeReq(), first)
+    await s0.set('n', 0)
+    await s0.commit()
+    let cookie = first.set[0]!
+    let cookieExpires = clock.now() + cookie.maxAge! * SEC
+    for (let i = 1; i <= 12; i++) {
+      clock.advance(10 * SEC)
+      expect(clock.now(), `write ${i}: the client's cookie has lapsed`).toBeLessThan(cookieExpires)
+      const res = fakeRes()
+      const s = await m.acquire(fakeReq({ session: cookie.value }), res)
+      expect(await s.get('n')).toBe(i - 1)
+      await s.set('n', i)
+      await s.commit()
+      if (res.set.length > 0) {
+        cookie = res.set[0]!
+        cookieExpires = clock.now() + cookie.maxAge! * SEC
+      }
+    }
+  })
+
+  it('a commit whose headers are gone does not move the expiry its cookie cannot follow', async () => {
+    const clock = manualClock()
+    const store = new SpyStore({ now: clock.now })
+    // No absolute deadline: the cookie follows the idle expiry.
+    const m = fakeManager({ store, now: clock.now, idleTimeout: 120, absoluteTimeout: 0, touchAfter: 60 })
+    const t0 = clock.now()
+    const first = fakeRes()
+    const s0 = await m.acquire(fakeReq(), first)
+    await s0.set('n', 0)
+    await s0.commit()
+    const value = first.set[0]!.value
+    const id = idOf(value)
+
+    clock.advance(61 * SEC)
+    const late = fakeRes()
+    const s1 = await m.acquire(fakeReq({ session: value }), late)
+    await s1.set('n', 1)
+    late.sent = true
+    await s1.commit() // an existing session's fields: written, no cookie
+    expect(late.set).toEqual([])
+    expect((await store.inner.load(id))!.meta.expiresAt).toBe(t0 + 120 * SEC)
+
+    // A read-only request cannot carry it either: no touch.
+    const ro = fakeRes()
+    const s2 = await m.acquire(fakeReq({ session: value }), ro)
+    expect(await s2.get('n')).toBe(1)
+    ro.sent = true
+    await s2.commit()
+    expect((await store.inner.load(id))!.meta.expiresAt).toBe(t0 + 120 * SEC)
+
+    // The next response that can carry it moves the expiry and sends the cookie.
+    clock.advance(40 * SEC)
+    const next = fakeRes()
+    const s3 = await m.acquire(fakeReq({ session: value }), next)
+    await s3.set('n', 2)
+    await s3.commit()
+    expect(next.set).toHaveLength(1)
+    expect(next.set[0]!.maxAge).toBe(120)
+    expect((await store.inner.load(id))!.meta.expiresAt).toBe(clock.now() + 120 * SEC)
+  })
+})
