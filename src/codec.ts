@@ -29,6 +29,7 @@ let checkedBytes = DEFAULT_CODEC_LIMITS.maxBytes
 
 /** Validates `limits` (cached for the last object seen, so passing the same one is free). */
 function resolve(limits: CodecLimits): void {
+  // Stryker disable next-line ConditionalExpression: equivalent, the same object validates the same way again
   if (limits === checkedLimits) return
   const depth = limits.maxDepth ?? DEFAULT_CODEC_LIMITS.maxDepth
   const bytes = limits.maxBytes ?? DEFAULT_CODEC_LIMITS.maxBytes

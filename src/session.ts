@@ -139,7 +139,7 @@ function encodeEntry(key: string, value: unknown, ownerKey: string | undefined):
  */
 export function ownerOf(v: unknown): string {
   if (typeof v === 'string' && v !== '') return v
-  if (typeof v === 'number' && Number.isSafeInteger(v)) return String(v)
+  if (Number.isSafeInteger(v)) return String(v)
   throw new SessionError('TYPE', `a session owner must be a non-empty string or a safe integer, got ${typeof v === 'string' ? '""' : typeof v === 'number' ? String(v) : typeof v}`)
 }
 

@@ -9,6 +9,7 @@ import fc from 'fast-check'
 import { readFileSync } from 'node:fs'
 import { decodeFields, decodeValue, encodeFields, encodeValue, DEFAULT_CODEC_LIMITS, type Value } from '../src/codec'
 import { core } from '../src/wasm/index'
+import { MAX_CODEC_BYTES, MAX_CODEC_DEPTH } from '../src/value'
 import { expectSame, hex, roundTrip, thrown, unhex } from './helpers/codec'
 import { canonical, compareKeys, fieldsArb, fromTyped, keyArb, refDecode, refEncode, refEntries, valueArb, type Typed } from './codec-reference'
 
@@ -348,5 +349,35 @@ describe('codec: refused values', () => {
     for (const [, v] of cases) thrown(() => encodeValue({ k: [v] } as Value))
     const s = { id: 1, name: 'Ada', tags: ['a', 'b'] }
     expectSame(roundTrip(s), s)
+  })
+})
+
+describe('the façade: its own checks', () => {
+  it('decodeValue and decodeFields refuse anything but a Uint8Array (CODEC), before the core sees it', () => {
+    for (const bad of [[1, 2], 'bytes', null, undefined, new ArrayBuffer(4), new Uint16Array(2), { length: 1, 0: 1 }]) {
+      for (const decode of [decodeValue, decodeFields]) {
+        const e = thrown(() => decode(bad as unknown as Uint8Array))
+        expect(e.code).toBe('CODEC')
+        expect(e.message).toBe(`cannot decode: expected a Uint8Array, got ${typeof bad}`)
+      }
+    }
+  })
+
+  it('limits: maxDepth up to MAX_CODEC_DEPTH and maxBytes up to MAX_CODEC_BYTES are taken, one more is CONFIG', () => {
+    const bytes = encodeValue([1])
+    expectSame(decodeValue(bytes, { maxDepth: MAX_CODEC_DEPTH }), [1])
+    expectSame(decodeValue(bytes, { maxBytes: MAX_CODEC_BYTES }), [1])
+    expect(thrown(() => decodeValue(bytes, { maxDepth: MAX_CODEC_DEPTH + 1 })).message).toMatch(/^option maxDepth is invalid: /)
+    expect(thrown(() => decodeValue(bytes, { maxBytes: MAX_CODEC_BYTES + 1 })).message).toMatch(/^option maxBytes is invalid: /)
+  })
+
+  it('encodeFields with limits writes the same bytes as without them, and takes a fields map only', () => {
+    const fields = { user: 'ada', n: 3 }
+    expect(hex(encodeFields(fields, { maxDepth: 8 }))).toBe(hex(encodeFields(fields)))
+    for (const bad of [[1], 5, 'x', null]) {
+      for (const limits of [undefined, { maxDepth: 8 }]) {
+        expect(thrown(() => encodeFields(bad as never, limits)).message).toMatch(/^session fields must be a plain object/)
+      }
+    }
   })
 })

@@ -36,7 +36,10 @@ describe('ownerKey', () => {
   it('the owner field takes non-empty strings and safe integers only (TYPE at set, nothing buffered)', async () => {
     const m = fakeManager({ store: new SpyStore(), ownerKey: 'userId' })
     const s = await m.acquire(fakeReq(), fakeRes())
+    // The message names what was given: "" for an empty string, the number, else its type.
+    const shown = (bad: unknown) => (bad === '' ? '""' : typeof bad === 'number' ? String(bad) : typeof bad)
     for (const bad of ['', 1.5, 2 ** 53, NaN, 10n, true, null, ['a'], { id: 1 }, new Date()]) {
+      await expect(s.set('userId', bad as never)).rejects.toThrow(new RegExp(`^a session owner must be a non-empty string or a safe integer, got ${shown(bad).replace('.', '\\.')}$`))
       await expect(s.set('userId', bad as never)).rejects.toSatisfy(code('TYPE'))
       await expect(s.setMulti({ other: 1, userId: bad as never })).rejects.toSatisfy(code('TYPE'))
     }
