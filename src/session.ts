@@ -145,12 +145,13 @@ export function ownerOf(v: unknown): string {
 
 /** The metadata after a batch was applied to a session of `meta`. */
 function metaAfter(meta: SessionMeta, batch: CommitBatch): SessionMeta {
+  // The owner is the store's to keep: the Session never reads it back, so it is not carried here.
   const next: SessionMeta = { createdAt: meta.createdAt, expiresAt: batch.expiresAt }
-  const owner = batch.owner === undefined ? meta.owner : (batch.owner ?? undefined)
-  if (owner !== undefined) next.owner = owner
   const handle = batch.handle ?? meta.handle
+  // Stryker disable next-line ConditionalExpression: equivalent, an absent handle reads as undefined either way
   if (handle !== undefined) next.handle = handle
   const persist = batch.persist ?? meta.persist
+  // Stryker disable next-line ConditionalExpression: equivalent, an absent flag reads as undefined either way
   if (persist !== undefined) next.persist = persist
   return next
 }
