@@ -24,13 +24,12 @@
 import { SessionError, configError } from './errors.js'
 import { Signer, type Secret } from './signing.js'
 import { VerifiedCookies } from './verified.js'
-import { DEFAULT_ID_LENGTH } from './id.js'
+import { DEFAULT_ID_LENGTH, MAX_ID_LENGTH, MIN_ID_LENGTH, checkIdLength, generateId } from './id.js'
 import { validateCookieOptions, type CookieAttributes } from './cookie.js'
 import { MemoryStore } from './stores/memory.js'
 import type { SealedStore, OpenedRecord, Store } from './stores/types.js'
 import { Session, ownerOf, storeCall, type InvalidCookieReason, type ResponseHooks, type SessionContext, type SessionData } from './session.js'
 import type { OwnedSession } from './stores/types.js'
-import { generateId } from './id.js'
 
 /** Reads the raw value of cookie `name` from a request; undefined when absent. */
 export type GetCookie<Req = any> = (name: string, req: Req) => string | undefined | null
@@ -198,8 +197,7 @@ export class Manager<T extends SessionData = SessionData, Req = any, Res = any> 
     if (!Number.isInteger(verifiedCookies) || verifiedCookies < 0 || verifiedCookies > 2 ** 24) throw configError('verifiedCookies', verifiedCookies, 'an integer from 0 (off) to 16777216')
     if (o.ownerKey !== undefined && (typeof o.ownerKey !== 'string' || o.ownerKey === '')) throw configError('ownerKey', o.ownerKey, 'the name of a session field')
     if (o.cookie?.persist !== undefined && typeof o.cookie.persist !== 'boolean') throw configError('cookie.persist', o.cookie.persist, 'a boolean')
-    const idLength = o.idLength ?? DEFAULT_ID_LENGTH
-    if (!Number.isInteger(idLength) || idLength < 16 || idLength > 255) throw configError('idLength', idLength, 'an integer from 16 (96 bits) to 255')
+    const idLength = checkIdLength('idLength', o.idLength ?? DEFAULT_ID_LENGTH, MIN_ID_LENGTH)
 
     const c = o.cookie ?? {}
     const cookie: Omit<CookieAttributes, 'value' | 'maxAge' | 'expires'> = {
@@ -217,7 +215,7 @@ export class Manager<T extends SessionData = SessionData, Req = any, Res = any> 
 
     const custom = o.generateId
     this.#signer = custom
-      ? new Signer(o.secrets, { idLength: 32, idMinLength: 1, idMaxLength: 255, strictAlphabet: false })
+      ? new Signer(o.secrets, { idLength: DEFAULT_ID_LENGTH, idMinLength: 1, idMaxLength: MAX_ID_LENGTH, strictAlphabet: false })
       : new Signer(o.secrets, { idLength })
     const signer = this.#signer
     const verified = (this.#verified = new VerifiedCookies(verifiedCookies))
@@ -263,7 +261,7 @@ export class Manager<T extends SessionData = SessionData, Req = any, Res = any> 
     }
     this.#hooks = {
       setCookie: (cookie, res) => {
-        if (!this.#setCookie) throw new SessionError('CONFIG', 'option setCookie is invalid: undefined (register one with registerSetCookie or use an adapter)')
+        if (!this.#setCookie) throw unregistered('setCookie')
         this.#setCookie(cookie, res as Res)
       },
       canSetCookie: (res) => {
@@ -372,8 +370,8 @@ export class Manager<T extends SessionData = SessionData, Req = any, Res = any> 
   /** The getCookie and response hooks of a call: the adapter's when given, else the Manager's (CONFIG without). */
   #hooksOf(hooks: CookieHooks<Req, Res> | undefined): [GetCookie<Req>, ResponseHooks] {
     if (hooks === undefined) {
-      if (!this.#getCookie) throw new SessionError('CONFIG', 'option getCookie is invalid: undefined (register one with registerGetCookie or use an adapter)')
-      if (!this.#setCookie) throw new SessionError('CONFIG', 'option setCookie is invalid: undefined (register one with registerSetCookie or use an adapter)')
+      if (!this.#getCookie) throw unregistered('getCookie')
+      if (!this.#setCookie) throw unregistered('setCookie')
       return [this.#getCookie, this.#hooks]
     }
     let h = this.#adapterHooks.get(hooks)
@@ -467,4 +465,9 @@ const INVALID_COOKIE_SHOWN = 12
 function responseHook<F>(setCookie: unknown, name: 'canSetCookie' | 'onRead'): F | undefined {
   const f = typeof setCookie === 'function' ? (setCookie as unknown as Record<string, unknown>)[name] : undefined
   return typeof f === 'function' ? (f as F) : undefined
+}
+
+/** CONFIG for a cookie hook that a call needs and no one gave: the same message wherever it is missed. */
+function unregistered(hook: 'getCookie' | 'setCookie'): SessionError {
+  return configError(hook, undefined, `register one with ${hook === 'getCookie' ? 'registerGetCookie' : 'registerSetCookie'} or use an adapter`)
 }

@@ -34,7 +34,7 @@
 import { RESERVED_SLOT, core, onCore } from './wasm/index.js'
 import { SIGN_MALFORMED } from './wasm/abi.js'
 import { SessionError, configError } from './errors.js'
-import { DEFAULT_ID_LENGTH, MAX_ID_LENGTH } from './id.js'
+import { DEFAULT_ID_LENGTH, checkIdLength } from './id.js'
 
 export type Secret = string | Uint8Array
 
@@ -157,9 +157,9 @@ export class Signer {
     const idLength = options.idLength ?? DEFAULT_ID_LENGTH
     const idMin = options.idMinLength ?? idLength
     const idMax = options.idMaxLength ?? idLength
-    for (const [name, v] of [['idLength', idLength], ['idMinLength', idMin], ['idMaxLength', idMax]] as const) {
-      if (!Number.isInteger(v) || v < 1 || v > MAX_ID_LENGTH) throw configError(name, v)
-    }
+    checkIdLength('idLength', idLength)
+    checkIdLength('idMinLength', idMin)
+    checkIdLength('idMaxLength', idMax)
     if (idMin > idMax || idLength < idMin || idLength > idMax) throw configError('idMinLength', idMin, `must be <= idLength ${idLength} <= idMaxLength ${idMax}`)
     this.keyCount = keys.length
     this.idLength = idLength
@@ -185,11 +185,8 @@ export class Signer {
 
   /** The id and verifying key of a signed value, or undefined for anything not signed by a secret. */
   verify(value: string): Verified | undefined {
-    this.live()
-    if (typeof value !== 'string') return undefined
-    const k = core.verify(value, this.first, this.keyCount, this.idMin, this.idMax, this.strict)
-    if (k < 0) return undefined
-    return { id: value.slice(2, value.length - 44), key: k }
+    const v = this.check(value)
+    return typeof v === 'string' ? undefined : v
   }
 
   /** Like verify, but says why a value was rejected: 'malformed' or 'signature'. */
