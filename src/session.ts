@@ -69,7 +69,7 @@ import { SessionError, isSessionError } from './errors.js'
 import { decodeValue, encodeValue, type Value } from './codec.js'
 import { MAX_COOKIE_BYTES, removalCookie, type CookieAttributes } from './cookie.js'
 import type { CommitBatch, SealedRecord, Sealer, SessionMeta, Store } from './stores/types.js'
-import * as helpers from './helpers.js'
+import { bool, bytes, float64, int, int64, string, uint64 } from './accessors.js'
 
 export type SessionData = Record<string, Value>
 
@@ -818,14 +818,15 @@ export class Session<T extends SessionData = SessionData> {
     this.#h.setCookie(removalCookie(this.#c.cookie), this.#res)
     this.#staleCookie = false
   }
-
-  // ---- typed helpers (also exported as free functions) --------------------------------------
-
-  string = helpers.string
-  int = helpers.int
-  int64 = helpers.int64
-  uint64 = helpers.uint64
-  float64 = helpers.float64
-  bytes = helpers.bytes
-  bool = helpers.bool
 }
+
+// ---- typed accessors ------------------------------------------------------------------------
+
+/** The typed accessors of src/accessors.ts, also exported as free functions. */
+const ACCESSORS = { string, int, int64, uint64, float64, bytes, bool }
+type Accessors = typeof ACCESSORS
+
+/** The typed accessors as Session methods: `sess.string(await sess.get('name'))`. */
+export interface Session<T extends SessionData = SessionData> extends Accessors {}
+// On the prototype, not copied onto each Session: a Session made per request costs nothing more.
+Object.assign(Session.prototype, ACCESSORS)
