@@ -239,6 +239,61 @@ function unquoted(v: string): string {
   return n >= 2 && v.charCodeAt(0) === DQUOTE && v.charCodeAt(n - 1) === DQUOTE ? v.slice(1, n - 1) : v
 }
 
+// A set-cookie-string with a CTL other than HTAB is ignored whole (§5.6 step 1).
+const SET_COOKIE_CTL = /[\x00-\x08\x0A-\x1F\x7F]/
+// Max-Age: a DIGIT or '-', then DIGITs; anything else is ignored (§5.6.2).
+const MAX_AGE = /^-?[0-9]+$/
+
+/**
+ * Reads one Set-Cookie line back into the attributes serializeCookie takes (its inverse, with
+ * Max-Age floored and capped and Expires to the second as they were written), tolerating what a
+ * user agent tolerates (§5.6): attribute names in any case, the last of a repeated attribute
+ * wins, unknown attributes and values that do not parse are skipped, as are values over 1024
+ * bytes. Undefined for a line a user agent ignores whole: a CTL in it, no `name=` before the
+ * first ';', or name + value over 4096 bytes. Not done here, since it needs the request: the
+ * default Path, and the Domain checks against the host. Expires is read with Date.parse, which
+ * takes the IMF-fixdate written here (not every date form of §5.1.1).
+ *
+ * @example
+ * parseSetCookie('sid=abc; Path=/; HttpOnly; SameSite=Lax') // { name: 'sid', value: 'abc', path: '/', httpOnly: true, sameSite: 'lax' }
+ */
+export function parseSetCookie(line: string): CookieAttributes | undefined {
+  if (typeof line !== 'string' || SET_COOKIE_CTL.test(line)) return undefined
+  const [pair, ...avs] = line.split(';') as [string, ...string[]]
+  const eq = pair.indexOf('=')
+  if (eq === -1) return undefined
+  const name = trimmed(pair, 0, eq)
+  const value = trimmed(pair, eq + 1, pair.length)
+  if (name === '' || name.length + value.length > MAX_COOKIE_BYTES) return undefined
+  const c: CookieAttributes = { name, value }
+  for (const av of avs) {
+    const i = av.indexOf('=')
+    const v = i === -1 ? '' : trimmed(av, i + 1, av.length)
+    if (v.length > MAX_ATTRIBUTE_BYTES) continue
+    const key = trimmed(av, 0, i === -1 ? av.length : i).toLowerCase()
+    const lower = v.toLowerCase()
+    if (key === 'max-age') {
+      if (MAX_AGE.test(v)) c.maxAge = Number(v)
+    } else if (key === 'expires') {
+      const t = Date.parse(v)
+      if (!Number.isNaN(t)) c.expires = new Date(t)
+    } else if (key === 'domain') {
+      if (v !== '') c.domain = v
+    } else if (key === 'path') {
+      // A path that does not start with '/' gives the default path (§5.6.4), which needs the request.
+      if (v.charCodeAt(0) === 0x2f) c.path = v
+    } else if (key === 'secure') c.secure = true
+    else if (key === 'httponly') c.httpOnly = true
+    else if (key === 'partitioned') c.partitioned = true
+    else if (key === 'samesite') {
+      if (Object.hasOwn(SAME_SITE, lower)) c.sameSite = lower as keyof typeof SAME_SITE
+    } else if (key === 'priority') {
+      if (Object.hasOwn(PRIORITY, lower)) c.priority = lower as keyof typeof PRIORITY
+    }
+  }
+  return c
+}
+
 // ---------------------------------------------------------------------------------------------
 // Writing
 
