@@ -248,7 +248,7 @@ export function describeAdapter(name: string, start: Start, features: Features):
       })
     })
 
-    describe('flash values, cookie lifetime, devices (issue 13)', () => {
+    describe('flash values, cookie lifetime, devices', () => {
       setup()
 
       it('a flash value: set on one request, popped on the next, gone on the one after', async () => {
