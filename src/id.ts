@@ -14,8 +14,8 @@ import { configError } from './errors.js'
 export const DEFAULT_ID_LENGTH = 32
 /**
  * Shortest session ID a Manager issues: 16 characters, 96 bits. At that size an attacker who
- * tries a billion IDs against a million live sessions still hits one with odds of about 1 in
- * 10^13; OWASP's floor is 64 bits.
+ * tries a billion IDs against a million live sessions hits one with odds below 1 in 10^13;
+ * OWASP's floor is 64 bits.
  */
 export const MIN_ID_LENGTH = 16
 /** Longest ID anywhere: the core's ID buffer (ID_MAX in assembly/abi.ts), and far below a cookie's 4096 bytes. */
