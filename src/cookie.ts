@@ -1,78 +1,21 @@
-// The Cookie request header and the Set-Cookie response header: a zero-dependency parser and
-// serializer following RFC 6265bis (draft-ietf-httpbis-rfc6265bis-20), with its cookie-name
-// prefixes and size limits enforced when serializing.
+// The Cookie request header and the Set-Cookie response header, without dependencies, by
+// RFC 6265bis: https://datatracker.ietf.org/doc/html/draft-ietf-httpbis-rfc6265bis-20
 //
-// https://datatracker.ietf.org/doc/html/draft-ietf-httpbis-rfc6265bis-20
+// Reading never throws, as a Cookie header carries whatever browsers stored. parseCookie splits
+// on ';' and the first '=' (§5.6), trims SP/HTAB, unquotes "..." (§4.1.1), does not
+// percent-decode (our values never need it, and decoding would make %41 and A one cookie), keeps
+// the first of duplicated names (the longest Path, §5.8), returns an object without a prototype,
+// and works in linear time. getCookie, the per-request hot path, gives parseCookie(header)[name]
+// without building a map. parseSetCookie reads a Set-Cookie line as a user agent does (§5.6).
 //
-// Reading (parseCookie, getCookie) is tolerant and never throws: a Cookie header carries whatever
-// browsers stored, including cookies set by other code through `document.cookie`.
-//   - The header is split on ';'. In each piece the name is the text before the first '=' and
-//     the value the text after it, both with surrounding SP/HTAB removed, as user agents split a
-//     name-value-pair (§5.6). A piece without '=' or with an empty name is skipped: it has no
-//     name anyone could ask for.
-//   - A value wrapped in DQUOTEs is unquoted (`a="x"` gives x): the quotes belong to the
-//     cookie-value grammar `DQUOTE *cookie-octet DQUOTE` (§4.1.1), not to the data.
-//   - Nothing else about names and values is checked or rewritten. In particular values are NOT
-//     percent-decoded by default: our own cookie values are base64url/signed strings that never
-//     need decoding, and decoding would make `%41` and `A` the same cookie. Pass
-//     `{ decode: decodeURIComponent }` (wrapped in a try if you see fit) to decode.
-//   - Differences from jshttp/cookie's parseCookie, all deliberate: it percent-decodes by
-//     default, keeps a pair with an empty name (`=x` gives the key ""), and does not unquote.
-//   - The first of duplicated names wins, as in jshttp/cookie and Go's net/http. Browsers send the
-//     cookie with the longest Path first (the retrieval algorithm of §5.8), so the first is the
-//     most specific one for the request. That is no defence against a cookie planted by a
-//     sibling subdomain or for a longer path: only the `__Host-` prefix is.
-//   - The result is an object without a prototype, so `__proto__=x` or `constructor=y` are just
-//     keys and pollute nothing.
-//   - Bounded: every scan moves forward and no character is searched twice for the same thing,
-//     so the work is linear in the header's length and never quadratic.
-//     parseCookie stores at most `maxPairs` pairs (default DEFAULT_MAX_PAIRS = 1000, duplicates
-//     and all; browsers keep at most ~180 cookies a domain) and ignores the rest of the header.
+// Writing is strict and throws SessionError: CONFIG, or TOO_LARGE past 4096 bytes (§5.6). Names
+// are tokens and values cookie-octets (§4.1.1), refused rather than encoded, so no input can inject
+// a header or an attribute (compare CVE-2024-47764). Path, Domain, the __Secure-/__Host- prefixes
+// (§4.1.3), SameSite=None and Partitioned (both need Secure) are checked; Max-Age is capped at
+// 400 days as user agents cap it (§5.6.2). withVaryCookie and withNoCacheSetCookie give a response
+// that sets a cookie its Vary and Cache-Control.
 //
-// getCookie(header, name) is the per-request hot path: it finds one cookie with indexOf and checks
-// the boundaries around each hit (only SP/HTAB between the hit and the preceding ';' or the
-// start, only SP/HTAB between it and '='), so "session" never matches "xsession" or
-// "session2", nor text inside another cookie's value. It builds no map and allocates only the
-// result. It gives the same answer as parseCookie(header)[name] for every header, except that it
-// is not limited by maxPairs: it scans the whole header, still in linear time.
-//
-// Writing (serializeCookie, validateCookieOptions) is strict and throws SessionError:
-//   - name: a token (RFC 9110 §5.6.2 tchar, as §4.1.1 requires); value: *cookie-octet, optionally
-//     DQUOTE-wrapped (§4.1.1). Anything else — ';', CR, LF, NUL, SP, ',', '"' inside, '\',
-//     non-ASCII — is refused, never encoded: header injection through a name, value, path or
-//     domain is impossible (compare CVE-2024-47764 in jshttp/cookie < 0.7.0, which let ';'
-//     through in name, path and domain).
-//   - path: '/' followed by av-octets (any CHAR except CTLs and ';', §4.1.1). A path that does not
-//     start with '/' is ignored by user agents (§5.6.4), so it is refused rather than silently
-//     not applied. SP and ',' are legal in a path and allowed.
-//   - domain: LDH labels of 1-63 characters separated by dots, an optional leading dot (which
-//     user agents ignore, §5.6.3), at most 253 characters; a trailing dot, which makes user
-//     agents ignore the attribute, is refused.
-//   - path and domain longer than 1024 bytes are refused: user agents ignore such attributes
-//     (§5.6, "attribute-value is longer than 1024 octets").
-//   - name + value over 4096 bytes is SessionError('TOO_LARGE'): user agents drop such cookies
-//     whole (§5.6, §5.7). Every other problem is SessionError('CONFIG') with the message
-//     shape "option cookie.<attribute> is invalid: <value> (<why>)".
-//   - Prefixes (§4.1.3, matched case-insensitively as §5.7 does): `__Secure-` requires Secure;
-//     `__Host-` requires Secure, Path=/ exactly and no Domain. SameSite=None requires Secure
-//     (§5.7), and Partitioned requires Secure (CHIPS, draft-cutler-httpbis-partitioned-cookies).
-//   - maxAge (seconds) must be a finite number >= 0; fractions are floored. Values above 400 days
-//     are CAPPED to 400 days (34560000 s), not refused: user agents reduce larger values to that
-//     limit anyway (§5.6.2, "Max-Age attributes that are greater than the limit MUST be reduced
-//     to the limit"), so the header says what the browser will do, and configurations written
-//     for other libraries (maxAge of a year or two) keep working. maxAge 0 expires the cookie.
-//     https://datatracker.ietf.org/doc/html/draft-ietf-httpbis-rfc6265bis-20#section-5.6.2
-//   - expires must be a valid Date whose UTC year is 1601-9999 (the years a user agent parses,
-//     §5.1.1); it is written as an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`). It is not capped:
-//     that would need a clock here, and user agents cap it against their own (§5.6.1).
-//   - sameSite and priority take exactly the lower-case strings of their types; booleans must be
-//     booleans. undefined means "absent" for every optional attribute.
-//   - Attributes are always written in one order, the same as jshttp/cookie's:
-//     name=value; Max-Age; Domain; Path; Expires; HttpOnly; Secure; Partitioned; Priority; SameSite.
-//
-// Responses that set a cookie should also carry `Vary: Cookie` and, where the framework lets
-// the adapter, `Cache-Control: no-cache="Set-Cookie"`; withVaryCookie and withNoCacheSetCookie
-// merge those into whatever the response already has.
+// Every rule with its reason, and where this deviates from jshttp/cookie: docs/decisions/cookies.md.
 
 import { SessionError, configError } from './errors.js'
 
@@ -239,6 +182,61 @@ function unquoted(v: string): string {
   return n >= 2 && v.charCodeAt(0) === DQUOTE && v.charCodeAt(n - 1) === DQUOTE ? v.slice(1, n - 1) : v
 }
 
+// A set-cookie-string with a CTL other than HTAB is ignored whole (§5.6 step 1).
+const SET_COOKIE_CTL = /[\x00-\x08\x0A-\x1F\x7F]/
+// Max-Age: a DIGIT or '-', then DIGITs; anything else is ignored (§5.6.2).
+const MAX_AGE = /^-?[0-9]+$/
+
+/**
+ * Reads one Set-Cookie line back into the attributes serializeCookie takes (its inverse, with
+ * Max-Age floored and capped and Expires to the second as they were written), tolerating what a
+ * user agent tolerates (§5.6): attribute names in any case, the last of a repeated attribute
+ * wins, unknown attributes and values that do not parse are skipped, as are values over 1024
+ * bytes. Undefined for a line a user agent ignores whole: a CTL in it, no `name=` before the
+ * first ';', or name + value over 4096 bytes. Not done here, since it needs the request: the
+ * default Path, and the Domain checks against the host. Expires is read with Date.parse, which
+ * takes the IMF-fixdate written here (not every date form of §5.1.1).
+ *
+ * @example
+ * parseSetCookie('sid=abc; Path=/; HttpOnly; SameSite=Lax') // { name: 'sid', value: 'abc', path: '/', httpOnly: true, sameSite: 'lax' }
+ */
+export function parseSetCookie(line: string): CookieAttributes | undefined {
+  if (typeof line !== 'string' || SET_COOKIE_CTL.test(line)) return undefined
+  const [pair, ...avs] = line.split(';') as [string, ...string[]]
+  const eq = pair.indexOf('=')
+  if (eq === -1) return undefined
+  const name = trimmed(pair, 0, eq)
+  const value = trimmed(pair, eq + 1, pair.length)
+  if (name === '' || name.length + value.length > MAX_COOKIE_BYTES) return undefined
+  const c: CookieAttributes = { name, value }
+  for (const av of avs) {
+    const i = av.indexOf('=')
+    const v = i === -1 ? '' : trimmed(av, i + 1, av.length)
+    if (v.length > MAX_ATTRIBUTE_BYTES) continue
+    const key = trimmed(av, 0, i === -1 ? av.length : i).toLowerCase()
+    const lower = v.toLowerCase()
+    if (key === 'max-age') {
+      if (MAX_AGE.test(v)) c.maxAge = Number(v)
+    } else if (key === 'expires') {
+      const t = Date.parse(v)
+      if (!Number.isNaN(t)) c.expires = new Date(t)
+    } else if (key === 'domain') {
+      if (v !== '') c.domain = v
+    } else if (key === 'path') {
+      // A path that does not start with '/' gives the default path (§5.6.4), which needs the request.
+      if (v.charCodeAt(0) === 0x2f) c.path = v
+    } else if (key === 'secure') c.secure = true
+    else if (key === 'httponly') c.httpOnly = true
+    else if (key === 'partitioned') c.partitioned = true
+    else if (key === 'samesite') {
+      if (Object.hasOwn(SAME_SITE, lower)) c.sameSite = lower as keyof typeof SAME_SITE
+    } else if (key === 'priority') {
+      if (Object.hasOwn(PRIORITY, lower)) c.priority = lower as keyof typeof PRIORITY
+    }
+  }
+  return c
+}
+
 // ---------------------------------------------------------------------------------------------
 // Writing
 
@@ -377,7 +375,7 @@ function attributes(c: Omit<CookieAttributes, 'value'>, name: string): string {
 
 /**
  * Builds a Set-Cookie header value. Throws SessionError: 'TOO_LARGE' when name + value exceed
- * 4096 bytes, 'CONFIG' for anything else that is invalid (see the module comment).
+ * 4096 bytes, 'CONFIG' for anything else that is invalid (see docs/decisions/cookies.md).
  *
  * @example
  * serializeCookie({ name: 'session', value: 'abc', path: '/', httpOnly: true, secure: true, sameSite: 'lax' })

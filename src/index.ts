@@ -1,4 +1,4 @@
-// Public barrel: the Manager/Session API, the one error class, the typed helpers, and the
+// Public barrel: the Manager/Session API, the one error class, the typed accessors, and the
 // building blocks (signing, IDs, codec) for those who need them directly.
 // Stores and adapters have their own subpaths: simplesessions/stores/memory,
 // simplesessions/stores/redis, simplesessions/adapters/<node|fetch|express|fastify|hono>.
@@ -10,7 +10,7 @@ export { Session } from './session.js'
 export type { SessionData, InvalidCookieReason } from './session.js'
 export { SessionError, ErrorCodes, isSessionError } from './errors.js'
 export type { ErrorCode } from './errors.js'
-export { string, int, int64, uint64, float64, bytes, bool } from './helpers.js'
+export { string, int, int64, uint64, float64, bytes, bool } from './accessors.js'
 export { Signer } from './signing.js'
 export type { Secret, SignerOptions, Verified } from './signing.js'
 export { init } from './init.js'

@@ -1,36 +1,33 @@
 // The Manager: options validated once, at construction, and acquire() for each request.
 //
-// Like the Go simplesessions it knows no framework, store or cookie jar: reading and writing
-// the cookie are two callbacks (getCookie/setCookie, or the adapters' hooks), the store sits
-// behind the Store interface, and values keep their types through the codec.
+// Like the Go simplesessions library (https://github.com/zerodha/simplesessions#readme), whose
+// names it keeps in camelCase, it knows no framework, store or cookie jar: reading and writing
+// the cookie are two callbacks (getCookie/setCookie, or an adapter's hooks), the store sits behind
+// the Store interface, and values keep their types through the codec.
 //
-// Defaults (a demanding user's, not the loosest): cookie "session", Path=/, Secure, HttpOnly,
-// SameSite=Lax; idle timeout 24 h and absolute lifetime 7 days, both enforced on the server from
-// stored metadata; secrets of at least 32 bytes. Times in options are seconds (like Max-Age);
-// `now` returns milliseconds.
+// Defaults are a demanding user's, not the loosest: cookie "session", Path=/, Secure, HttpOnly,
+// SameSite=Lax (their meaning: RFC 6265bis §4.1.2, https://datatracker.ietf.org/doc/html/draft-ietf-httpbis-rfc6265bis-20#section-4.1.2);
+// idle timeout 24 h and absolute lifetime 7 days, enforced on the server from stored metadata;
+// secrets of at least 32 bytes; IDs of 192 bits. Times in options are seconds, like Max-Age.
 //
 // Two kinds of store (src/stores/types.ts): a server-side Store, whose cookie is a signed ID, and
-// a sealed store (`kind: 'sealed'`, the cookie store), whose cookie is the record itself. For a
-// sealed store the Manager derives its keys from the same secrets (its own HKDF labels: they
-// never serve as the Signer's keys) and gives the cookie to them, never to the Signer.
+// a sealed store (the cookie store), whose cookie is the record itself, sealed with keys derived
+// from the same secrets under labels of its own (never the Signer's keys).
 //
-// Owners (`ownerKey`): listSessions and destroySessions are the store's owner index behind a
-// checked boundary: the owner is a non-empty string or a safe integer (TYPE), the Manager must
-// have ownerKey (CONFIG: without it no session is indexed, so a listing would be silently
-// empty), and the store must keep an index (UNSUPPORTED: the sealed cookie store keeps nothing
-// on the server, see src/stores/types.ts). Handles are random (the ID generator's alphabet and
-// length), so they are unguessable and carry nothing of the ID.
+// Owners (ownerKey): listSessions and destroySessions reach the store's owner index behind
+// checks: the owner is a non-empty string or a safe integer (TYPE), ownerKey is set (CONFIG:
+// without it nothing is indexed), the store keeps an index (UNSUPPORTED). Handles are random,
+// unguessable, and carry nothing of the ID. Why: docs/decisions/owner-index.md.
 
 import { SessionError, configError } from './errors.js'
 import { Signer, type Secret } from './signing.js'
 import { VerifiedCookies } from './verified.js'
-import { DEFAULT_ID_LENGTH } from './id.js'
+import { DEFAULT_ID_LENGTH, MAX_ID_LENGTH, MIN_ID_LENGTH, checkIdLength, generateId } from './id.js'
 import { validateCookieOptions, type CookieAttributes } from './cookie.js'
 import { MemoryStore } from './stores/memory.js'
 import type { SealedStore, OpenedRecord, Store } from './stores/types.js'
 import { Session, ownerOf, storeCall, type InvalidCookieReason, type ResponseHooks, type SessionContext, type SessionData } from './session.js'
 import type { OwnedSession } from './stores/types.js'
-import { generateId } from './id.js'
 
 /** Reads the raw value of cookie `name` from a request; undefined when absent. */
 export type GetCookie<Req = any> = (name: string, req: Req) => string | undefined | null
@@ -205,8 +202,7 @@ export class Manager<T extends SessionData = SessionData, Req = any, Res = any> 
     if (!Number.isInteger(verifiedCookies) || verifiedCookies < 0 || verifiedCookies > 2 ** 24) throw configError('verifiedCookies', verifiedCookies, 'an integer from 0 (off) to 16777216')
     if (o.ownerKey !== undefined && (typeof o.ownerKey !== 'string' || o.ownerKey === '')) throw configError('ownerKey', o.ownerKey, 'the name of a session field')
     if (o.cookie?.persist !== undefined && typeof o.cookie.persist !== 'boolean') throw configError('cookie.persist', o.cookie.persist, 'a boolean')
-    const idLength = o.idLength ?? DEFAULT_ID_LENGTH
-    if (!Number.isInteger(idLength) || idLength < 16 || idLength > 255) throw configError('idLength', idLength, 'an integer from 16 (96 bits) to 255')
+    const idLength = checkIdLength('idLength', o.idLength ?? DEFAULT_ID_LENGTH, MIN_ID_LENGTH)
 
     const c = o.cookie ?? {}
     const cookie: Omit<CookieAttributes, 'value' | 'maxAge' | 'expires'> = {
@@ -224,7 +220,7 @@ export class Manager<T extends SessionData = SessionData, Req = any, Res = any> 
 
     const custom = o.generateId
     this.#signer = custom
-      ? new Signer(o.secrets, { idLength: 32, idMinLength: 1, idMaxLength: 255, strictAlphabet: false })
+      ? new Signer(o.secrets, { idLength: DEFAULT_ID_LENGTH, idMinLength: 1, idMaxLength: MAX_ID_LENGTH, strictAlphabet: false })
       : new Signer(o.secrets, { idLength })
     const signer = this.#signer
     const verified = (this.#verified = new VerifiedCookies(verifiedCookies))
@@ -270,7 +266,7 @@ export class Manager<T extends SessionData = SessionData, Req = any, Res = any> 
     }
     this.#hooks = {
       setCookie: (cookie, res) => {
-        if (!this.#setCookie) throw new SessionError('CONFIG', 'option setCookie is invalid: undefined (register one with registerSetCookie or use an adapter)')
+        if (!this.#setCookie) throw unregistered('setCookie')
         this.#setCookie(cookie, res as Res)
       },
       canSetCookie: (res) => {
@@ -289,7 +285,7 @@ export class Manager<T extends SessionData = SessionData, Req = any, Res = any> 
     return this.#cookieName
   }
 
-  /** Replaces the store (seed: UseStore). */
+  /** Replaces the store (UseStore in the Go library). */
   useStore(store: Store | SealedStore): void {
     const sealed = isSealedStore(store)
     if (!sealed && !isStore(store)) throw configError('store', typeof store, STORE_SHAPE)
@@ -300,13 +296,13 @@ export class Manager<T extends SessionData = SessionData, Req = any, Res = any> 
     this.#ownsStore = false
   }
 
-  /** Seed: RegisterGetCookie. */
+  /** Sets the getCookie hook after construction (RegisterGetCookie in the Go library). */
   registerGetCookie(fn: GetCookie<Req>): void {
     if (typeof fn !== 'function') throw configError('getCookie', typeof fn, 'a function')
     this.#getCookie = fn
   }
 
-  /** Seed: RegisterSetCookie. */
+  /** Sets the setCookie hook after construction (RegisterSetCookie in the Go library). */
   registerSetCookie(fn: SetCookie<Res>): void {
     if (typeof fn !== 'function') throw configError('setCookie', typeof fn, 'a function')
     this.#setCookie = fn
@@ -363,9 +359,9 @@ export class Manager<T extends SessionData = SessionData, Req = any, Res = any> 
   }
 
   /**
-   * A fresh session for this request, whatever cookie it carries (the seed's NewSession): for the
-   * login route of an app with `autoCreate: false`, where acquire rejects without a session. It
-   * is lazy like any other (stored, and its cookie sent, by the first commit that sets
+   * A fresh session for this request, whatever cookie it carries (NewSession in the Go library):
+   * for the login route of an app with `autoCreate: false`, where acquire rejects without a
+   * session. It is lazy like any other (stored, and its cookie sent, by the first commit that sets
    * something). A session the request's cookie names is left as it is: destroy it through
    * acquire first if it should end. With `ctx`, later acquire calls with that ctx return it;
    * `hooks` as for acquire.
@@ -379,8 +375,8 @@ export class Manager<T extends SessionData = SessionData, Req = any, Res = any> 
   /** The getCookie and response hooks of a call: the adapter's when given, else the Manager's (CONFIG without). */
   #hooksOf(hooks: CookieHooks<Req, Res> | undefined): [GetCookie<Req>, ResponseHooks] {
     if (hooks === undefined) {
-      if (!this.#getCookie) throw new SessionError('CONFIG', 'option getCookie is invalid: undefined (register one with registerGetCookie or use an adapter)')
-      if (!this.#setCookie) throw new SessionError('CONFIG', 'option setCookie is invalid: undefined (register one with registerSetCookie or use an adapter)')
+      if (!this.#getCookie) throw unregistered('getCookie')
+      if (!this.#setCookie) throw unregistered('setCookie')
       return [this.#getCookie, this.#hooks]
     }
     let h = this.#adapterHooks.get(hooks)
@@ -475,4 +471,9 @@ const INVALID_COOKIE_SHOWN = 12
 function responseHook<F>(setCookie: unknown, name: 'canSetCookie' | 'onRead'): F | undefined {
   const f = typeof setCookie === 'function' ? (setCookie as unknown as Record<string, unknown>)[name] : undefined
   return typeof f === 'function' ? (f as F) : undefined
+}
+
+/** CONFIG for a cookie hook that a call needs and no one gave: the same message wherever it is missed. */
+function unregistered(hook: 'getCookie' | 'setCookie'): SessionError {
+  return configError(hook, undefined, `register one with ${hook === 'getCookie' ? 'registerGetCookie' : 'registerSetCookie'} or use an adapter`)
 }

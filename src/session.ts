@@ -1,75 +1,28 @@
-// One request's view of a session.
-//
-// Life cycle (what a request costs):
-// - acquire() verifies the cookie's signature and ID format and touches nothing else: no store
-//   call, no Set-Cookie. A session without a valid cookie is "fresh": it has a new ID, exists
-//   only in memory, and is created in the store by the first commit() that has something to
-//   write (lazy creation). A client-chosen ID is never adopted.
-// - The first read loads the whole record in one store round trip; later reads are served from
-//   memory. A cookie whose session is missing or expired turns into a fresh session then.
-// - Writes are buffered (already encoded, so a bad value fails at set()) and commit() sends one
-//   batch: fields set, fields deleted, new expiry. A write first makes sure the session exists
-//   and learns its createdAt (which bounds the expiry): a full load, or with a store that has
-//   getMulti just the metadata (Redis: an HMGET of two names), so writes made after a dead
-//   cookie was found go into a fresh session. The store applies the batch only if the session
-//   still exists, so a request that finishes after a logout does not bring the session back:
-//   its changes are dropped (logout wins), the client's cookie is removed, commit() resolves.
-// - With nothing to write, commit() only moves the idle expiry ("touch"), at most once per
-//   touchAfter, and only when this request read the session. A write moves it under the same
-//   rule, so a cookie that follows activity (cookie.maxAge, or no absolute timeout) is re-sent at
-//   most once per touchAfter: its expiry on the client lags activity by less than touchAfter.
-//   touchAfter 0 re-sends it on every write.
-// - regenerate() and destroy() act at once (store and cookie), since they are security steps.
-//   regenerate() is one store operation (Store.regenerate): the session moves to a new ID only
-//   if it is still live, so a regenerate that finishes after a logout or an expiry cannot bring
-//   the session back; the Session then carries on as a fresh one holding only this request's
-//   pending writes (a login after an idle expiry still works), never the old data.
-//
-// The response: before any store write that must be followed by a cookie (creating a session,
-// a regenerate, a re-sign), the Session asks the adapter's canSetCookie(res). When the response
-// can no longer carry a cookie, the call rejects with SessionError 'HEADERS_SENT' having written
-// nothing; when the headers leave while the store call is in flight, a session it created is
-// destroyed again (a regenerate is moved back) and the call rejects. A commit that only writes
-// fields of an existing session proceeds (a due cookie refresh waits for a later response), and
-// destroy() always removes the session (the cookie dies with it either way). onRead(res) is
-// called once, at the first read, so the response says Vary: Cookie even when it sets no cookie.
-//
-// Data races: two requests that change different keys both keep their writes (field-level
-// commits); two that change the same key: the last commit wins.
-//
-// A sealed store (the cookie store: src/stores/types.ts, "the other kind") runs through this same
-// class, and every step above means the same, with the cookie as the record:
-// - acquire opens the cookie (no store to ask; synchronous) and checks both timeouts against the
-//   sealed createdAt and expiresAt at once, so an expired cookie gives a fresh session (reason
-//   'expired'). Lazy creation is unchanged: no cookie until something is set.
-// - A commit with changes seals what the cookie held merged with this request's writes, with the
-//   next expiry, under a fresh nonce, and sends it. Every change needs that cookie, so a commit
-//   with changes rejects with HEADERS_SENT, having changed nothing, when the response can no
-//   longer take it (a server-side store would write its fields and only skip a refresh). A
-//   session whose sealed cookie would pass 4096 bytes is TOO_LARGE at commit, nothing sent.
-// - A touch is a re-seal with the moved expiry, under the same touchAfter rule; a cookie opened
-//   with an older secret is re-sealed with the newest on the next commit.
-// - regenerate re-seals under a new ID and nonce, so the old value differs and never holds what
-//   is written afterwards; destroy sends the removal cookie. Neither can reach a copy of the old
-//   cookie that a client kept: it opens until its sealed expiry (see the README).
-// - The data races above are the client's: it keeps whichever Set-Cookie arrives last.
-//
-// Owners, cookie lifetime, read-once values (issue 13; docs/decisions/owner-index.md):
-// - With the Manager's `ownerKey`, the owner is that field's value (a string or a safe integer,
-//   kept as its decimal string), checked at set() (TYPE). The store never decodes values, so the
-//   Session passes the owner as metadata: in create's meta, and in a commit or regenerate batch
-//   only when this request set, deleted or cleared that field; with it a `handle` (random, made
-//   once, kept across regenerate) when the session has none. Without ownerKey none of this runs.
-// - rememberMe(v) is metadata too (`persist`), sent with the next commit; every cookie of the
-//   session then follows it (false: no Max-Age or Expires), and the server's timeouts stay.
-// - pop(key) is get then delete in this request's batch: two concurrent requests may both read
-//   the value before either commits (there is no read-and-delete across requests).
+// One request's view of a session: a state machine that loads lazily, buffers writes and commits
+// once. The rules, each with its reason: docs/decisions/session-lifecycle.md. In short:
+// - acquire() verifies the cookie and nothing else: no store call, no Set-Cookie. Without a valid
+//   cookie the session is fresh, stored by the first commit that has something to write, and a
+//   client-chosen ID is never adopted, which rules out session fixation:
+//   https://owasp.org/www-community/attacks/Session_fixation
+// - The first read loads the record in one round trip. Writes are encoded at set(), so a bad
+//   value fails there; commit() sends them as one batch, applied only if the session still
+//   exists: a request that ends after a logout cannot bring the session back.
+// - With nothing to write, commit() moves the idle expiry ("touch") at most once per touchAfter,
+//   and only when the request read the session; the cookie follows only if its lifetime must.
+// - regenerate() and destroy() act at once, on store and cookie: they are security steps.
+// - Before a store write that needs a cookie to follow, canSetCookie(res) is asked: HEADERS_SENT,
+//   nothing written, when the response can no longer take one. onRead(res) at the first read
+//   gives the response Vary: Cookie.
+// - Two requests that change different keys both keep their writes (field-level commits); two
+//   that change the same key: the last commit wins.
+// - A sealed store (the cookie store) runs through this same class, the cookie being the record.
+//   Owners, rememberMe and pop: docs/decisions/owner-index.md.
 
 import { SessionError, isSessionError } from './errors.js'
 import { decodeValue, encodeValue, type Value } from './codec.js'
 import { MAX_COOKIE_BYTES, removalCookie, type CookieAttributes } from './cookie.js'
 import type { CommitBatch, SealedRecord, Sealer, SessionMeta, Store } from './stores/types.js'
-import * as helpers from './helpers.js'
+import { bool, bytes, float64, int, int64, string, uint64 } from './accessors.js'
 
 export type SessionData = Record<string, Value>
 
@@ -630,7 +583,7 @@ export class Session<T extends SessionData = SessionData> {
     if (this.#resign && this.#h.canSetCookie(this.#res)) this.#sendCookie(now)
   }
 
-  /** commit() on a sealed store: the cookie is the record (see the module comment). */
+  /** commit() on a sealed store: the cookie is the record (docs/decisions/session-lifecycle.md). */
   #commitSealed(sealer: Sealer): void {
     const now = this.#c.now()
     if (!this.#persisted) {
@@ -833,14 +786,15 @@ export class Session<T extends SessionData = SessionData> {
     this.#h.setCookie(removalCookie(this.#c.cookie), this.#res)
     this.#staleCookie = false
   }
-
-  // ---- typed helpers (also exported as free functions) --------------------------------------
-
-  string = helpers.string
-  int = helpers.int
-  int64 = helpers.int64
-  uint64 = helpers.uint64
-  float64 = helpers.float64
-  bytes = helpers.bytes
-  bool = helpers.bool
 }
+
+// ---- typed accessors ------------------------------------------------------------------------
+
+/** The typed accessors of src/accessors.ts, also exported as free functions. */
+const ACCESSORS = { string, int, int64, uint64, float64, bytes, bool }
+type Accessors = typeof ACCESSORS
+
+/** The typed accessors as Session methods: `sess.string(await sess.get('name'))`. */
+export interface Session<T extends SessionData = SessionData> extends Accessors {}
+// On the prototype, not copied onto each Session: a Session made per request costs nothing more.
+Object.assign(Session.prototype, ACCESSORS)

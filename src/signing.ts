@@ -1,40 +1,23 @@
 // Signed cookie values and key rotation over the WASM core.
 //
-// A value is "1.<id>.<mac>", mac = base64url(HMAC-SHA256(secret, "1.<id>")) — the format and its
-// version are described in assembly/sign.ts. A Signer holds a list of secrets, newest first:
-// the first signs, all verify, and `verify` says which one did so the caller can re-sign values
-// made with an older key.
+// A value is "1.<id>.<mac>", mac = base64url(HMAC-SHA256(secret, "1.<id>")), HMAC by RFC 2104
+// (https://www.rfc-editor.org/rfc/rfc2104); the format and its version: assembly/sign.ts. A Signer
+// holds secrets newest first: the first signs, all verify, and check() says which one did, so
+// the caller re-signs a value made with an older key. A MAC is compared in constant time.
 //
-// Key slots. Each secret's HMAC inner and outer states (64 bytes) are computed once, into a key
-// slot of the core (assembly/hmac.ts); a Signer's secrets take a contiguous run of slots, so that
-// verify tries them all in one call. Managers are often made per request, as with iron-session's
-// getIronSession, and dropped without close(); a Signer per Manager must therefore cost nothing
-// that is not given back:
-// - Signers with the same secrets in the same order share one run, counted by users: the second
-//   one takes no slot and no memory. A run is found by its keys' identities, HMAC(key, a fixed
-//   label) computed by the core: this module keeps no secret and no key state, only MACs that
-//   are no use for signing.
-// - close() ends a Signer's share; a Signer dropped without it is ended by a FinalizationRegistry
-//   once it is collected. The last user's release wipes the run's slots, and freed slots are
-//   reused before the table grows.
-// - Until collection catches up, Signers with different secrets need slots of their own, so the
-//   table grows (doubling) from 256 slots up to core.maxSlots = 65,536: at most 4 MiB of key
-//   states, never more. Past that, construction throws CONFIG: only a process that keeps some
-//   65,000 distinct secrets alive at once reaches it.
-// Cost on the hot path, which reads the table's address from a global instead of a constant: no
-// change beyond noise (±3%). One 32-char ID, one key, ns per call: the tinybench median of each
-// run, fastest of 18 runs interleaved with the code before this change (other load on the
-// machine doubled some runs):
-//   sign         674 before, 684 after, 694 with the signer's slots in a grown table
-//   verify       630 before, 629 after, 633 grown
-//   newSignedId  695 before, 688 after, 702 grown
-// A Signer whose secrets are already in use costs one identity per secret (four compressions)
-// and no slot.
+// Key slots: each secret's HMAC inner and outer states are computed once into a slot of the core,
+// a Signer's secrets in one contiguous run, so that one call tries them all. Managers are often
+// made per request and dropped without close(), so a Signer must cost nothing it does not give
+// back: Signers with the same secrets share one run (found by the keys' identities, HMAC(key, a
+// fixed label): no secret is kept here); close(), or a FinalizationRegistry once the Signer is
+// collected, ends a share, and the last one wipes the slots; the table grows from 256 to at most
+// 65,536 slots (4 MiB), past which construction throws CONFIG. The reasons, and what this costs
+// on the hot path: docs/decisions/signing-key-slots.md.
 
 import { RESERVED_SLOT, core, onCore } from './wasm/index.js'
 import { SIGN_MALFORMED } from './wasm/abi.js'
 import { SessionError, configError } from './errors.js'
-import { DEFAULT_ID_LENGTH, MAX_ID_LENGTH } from './id.js'
+import { DEFAULT_ID_LENGTH, checkIdLength } from './id.js'
 
 export type Secret = string | Uint8Array
 
@@ -157,9 +140,9 @@ export class Signer {
     const idLength = options.idLength ?? DEFAULT_ID_LENGTH
     const idMin = options.idMinLength ?? idLength
     const idMax = options.idMaxLength ?? idLength
-    for (const [name, v] of [['idLength', idLength], ['idMinLength', idMin], ['idMaxLength', idMax]] as const) {
-      if (!Number.isInteger(v) || v < 1 || v > MAX_ID_LENGTH) throw configError(name, v)
-    }
+    checkIdLength('idLength', idLength)
+    checkIdLength('idMinLength', idMin)
+    checkIdLength('idMaxLength', idMax)
     if (idMin > idMax || idLength < idMin || idLength > idMax) throw configError('idMinLength', idMin, `must be <= idLength ${idLength} <= idMaxLength ${idMax}`)
     this.keyCount = keys.length
     this.idLength = idLength
@@ -185,11 +168,8 @@ export class Signer {
 
   /** The id and verifying key of a signed value, or undefined for anything not signed by a secret. */
   verify(value: string): Verified | undefined {
-    this.live()
-    if (typeof value !== 'string') return undefined
-    const k = core.verify(value, this.first, this.keyCount, this.idMin, this.idMax, this.strict)
-    if (k < 0) return undefined
-    return { id: value.slice(2, value.length - 44), key: k }
+    const v = this.check(value)
+    return typeof v === 'string' ? undefined : v
   }
 
   /** Like verify, but says why a value was rejected: 'malformed' or 'signature'. */

@@ -1,7 +1,8 @@
 // src/cookie.ts: Set-Cookie grammar and injection refusals in every attribute, prefix and Secure
 // rules, the 4096-byte boundary, Max-Age/Expires formatting and attribute order; Cookie header
 // parsing (duplicates, prototype pollution, quoting, whitespace, malformed pieces, bounds); the
-// getCookie fast path; and property tests against jshttp/cookie as an oracle.
+// getCookie fast path; parseSetCookie (a user agent's tolerance, and the serializer's inverse);
+// and property tests against jshttp/cookie as an oracle.
 //
 // Where the oracle intentionally differs (see the module comment of src/cookie.ts) its output is
 // normalised before comparing:
@@ -20,6 +21,7 @@ import {
   MAX_AGE_LIMIT,
   getCookie,
   parseCookie,
+  parseSetCookie,
   removalCookie,
   serializeCookie,
   validateCookieOptions,
@@ -602,6 +604,84 @@ describe('getCookie', () => {
 })
 
 // ---------------------------------------------------------------------------------------------
+describe('parseSetCookie', () => {
+  it('reads name, value and every attribute serializeCookie writes', () => {
+    const line = 'sid="a=b"; Max-Age=60; Domain=.Example.com; Path=/app; Expires=Sun, 06 Nov 1994 08:49:37 GMT; HttpOnly; Secure; Partitioned; Priority=High; SameSite=None'
+    expect(parseSetCookie(line)).toEqual({
+      name: 'sid',
+      value: '"a=b"',
+      maxAge: 60,
+      domain: '.Example.com',
+      path: '/app',
+      expires: new Date(Date.UTC(1994, 10, 6, 8, 49, 37)),
+      httpOnly: true,
+      secure: true,
+      partitioned: true,
+      priority: 'high',
+      sameSite: 'none',
+    })
+    expect(parseSetCookie('sid=abc')).toEqual({ name: 'sid', value: 'abc' })
+    expect(parseSetCookie('sid=')).toEqual({ name: 'sid', value: '' })
+  })
+
+  it('trims SP and HTAB around names, values and attributes, and takes attribute names in any case', () => {
+    expect(parseSetCookie(' \tsid = a\tb \t;  PATH = /x ; max-AGE=5;secure ;hTTPonly; partitioned; priority=LOW; samesite=STRICT; EXPIRES=Thu, 01 Jan 1970 00:00:01 GMT')).toEqual({
+      name: 'sid',
+      value: 'a\tb',
+      path: '/x',
+      maxAge: 5,
+      secure: true,
+      httpOnly: true,
+      partitioned: true,
+      priority: 'low',
+      sameSite: 'strict',
+      expires: new Date(1000),
+    })
+    expect(parseSetCookie('a=1; SameSite=lax; Priority=medium')).toEqual({ name: 'a', value: '1', sameSite: 'lax', priority: 'medium' })
+    expect(parseSetCookie('a=1; Secure=no; HttpOnly=0')).toEqual({ name: 'a', value: '1', secure: true, httpOnly: true })
+  })
+
+  it('keeps the last of a repeated attribute', () => {
+    expect(parseSetCookie('a=1; Max-Age=5; Path=/x; Max-Age=7; Path=/y')).toEqual({ name: 'a', value: '1', maxAge: 7, path: '/y' })
+  })
+
+  it('skips unknown attributes and values that do not parse, keeping the rest', () => {
+    const skipped = [
+      'Max-Age=', 'Max-Age=x1', 'Max-Age=1x', 'Max-Age=+1', 'Max-Age=1.5', 'Max-Age', 'Expires=nonsense', 'Expires=', 'Domain=', 'Domain',
+      'Path=', 'Path=app', 'Path', 'SameSite=Default', 'SameSite=', 'SameSite', 'Priority=urgent', 'Priority', 'Comment=x', 'Version=1', '', ' ',
+    ]
+    for (const av of skipped) expect(parseSetCookie(`a=1; ${av}; HttpOnly`), av).toEqual({ name: 'a', value: '1', httpOnly: true })
+    expect(parseSetCookie('a=1; Max-Age=-1')!.maxAge).toBe(-1)
+    expect(parseSetCookie('a=1; Max-Age=0')!.maxAge).toBe(0)
+    expect(parseSetCookie('a=1; Max-Age=120')!.maxAge).toBe(120)
+  })
+
+  it('skips an attribute whose value is over 1024 bytes (§5.6)', () => {
+    const at = (n: number) => `/${'p'.repeat(n - 1)}`
+    expect(parseSetCookie(`a=1; Path=${at(1024)}`)!.path).toBe(at(1024))
+    expect(parseSetCookie(`a=1; Path=${at(1025)}; Secure`)).toEqual({ name: 'a', value: '1', secure: true })
+  })
+
+  it('ignores a line a user agent ignores whole: a CTL but HTAB, no name=, an empty name, name + value over 4096 bytes', () => {
+    for (const ctl of ['\x00', '\x08', '\x0a', '\x0d', '\x1f', '\x7f']) {
+      expect(parseSetCookie(`a=1${ctl}`), JSON.stringify(ctl)).toBeUndefined()
+      expect(parseSetCookie(`a=1; Path=/${ctl}`), JSON.stringify(ctl)).toBeUndefined()
+    }
+    expect(parseSetCookie('a=1\t2')).toEqual({ name: 'a', value: '1\t2' })
+    expect(parseSetCookie('a= \x20!~')).toEqual({ name: 'a', value: '!~' })
+    for (const line of ['', 'abc', 'abc; a=b', '=abc', ' =abc; Path=/', ';a=b']) expect(parseSetCookie(line), line).toBeUndefined()
+    expect(parseSetCookie(`a=${'v'.repeat(4095)}`)!.value).toHaveLength(4095)
+    expect(parseSetCookie(`a=${'v'.repeat(4096)}`)).toBeUndefined()
+    expect(parseSetCookie(`ab=${'v'.repeat(4095)}`)).toBeUndefined()
+    for (const v of [undefined, null, 42, {}]) expect(parseSetCookie(v as unknown as string), String(v)).toBeUndefined()
+  })
+
+  it('reads back what removalCookie serializes as a removal', () => {
+    const c = parseSetCookie(serializeCookie(removalCookie({ name: 'sid', path: '/', secure: true, sameSite: 'lax' })))
+    expect(c).toEqual({ name: 'sid', value: '', path: '/', secure: true, sameSite: 'lax', maxAge: 0, expires: new Date(0) })
+  })
+})
+
 describe('bounded work', () => {
   // Hang guards, not speed targets: a quadratic parser takes seconds on these. The limit leaves
   // room for mutation testing, whose instrumented code runs several times slower (75 ms seen on a
@@ -823,6 +903,21 @@ describe('against jshttp/cookie (property tests)', () => {
         expect(back.priority).toBe(c.priority)
       }),
       { numRuns: 1000 },
+    )
+  })
+
+  it('parseSetCookie is the inverse of serializeCookie: it gives back every cookie it wrote', () => {
+    fc.assert(
+      fc.property(validCookie, (c) => {
+        // What the line carries: no false flags, Expires to the second, a path without the trailing SP the parser trims.
+        const written: CookieAttributes = { ...c }
+        for (const flag of ['secure', 'httpOnly', 'partitioned'] as const) if (!c[flag]) delete written[flag]
+        if (c.expires !== undefined) written.expires = new Date(Math.floor(c.expires.getTime() / 1000) * 1000)
+        if (c.path !== undefined) written.path = c.path.replace(/ +$/, '')
+        expect(parseSetCookie(serializeCookie(c))).toEqual(written)
+        expect(serializeCookie(parseSetCookie(serializeCookie(c))!)).toBe(serializeCookie(written))
+      }),
+      { numRuns: 2000 },
     )
   })
 

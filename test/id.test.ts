@@ -5,7 +5,7 @@
 
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { SessionError } from '../src/errors'
-import { DEFAULT_ID_LENGTH, generateId, isValidId } from '../src/id'
+import { DEFAULT_ID_LENGTH, MAX_ID_LENGTH, MIN_ID_LENGTH, checkIdLength, generateId, isValidId } from '../src/id'
 import { Signer } from '../src/signing'
 import { core } from '../src/wasm/index'
 import { patternBytes } from './helpers/bytes'
@@ -319,6 +319,18 @@ describe('isValidId', () => {
   it('rejects non-strings', () => {
     for (const v of [undefined, null, 32, 1n, {}, [id], new String(id), { length: 32 }, Buffer.from(id)]) {
       expect(isValidId(v), String(v)).toBe(false)
+    }
+  })
+})
+
+describe('checkIdLength, the one ID-length rule', () => {
+  it('takes integers from min (default 1) to 255, and names the option and the bounds when it refuses', () => {
+    expect(checkIdLength('idLength', 1)).toBe(1)
+    expect(checkIdLength('idLength', MAX_ID_LENGTH)).toBe(255)
+    expect(checkIdLength('idLength', MIN_ID_LENGTH, MIN_ID_LENGTH)).toBe(16)
+    expect(() => checkIdLength('idLength', MIN_ID_LENGTH - 1, MIN_ID_LENGTH)).toThrow(/^option idLength is invalid: 15 \(an integer from 16 \(96 bits\) to 255\)$/)
+    for (const v of [0, 256, 1.5, '32', undefined]) {
+      expect(() => checkIdLength('idMaxLength', v), String(v)).toThrow(expect.objectContaining({ code: 'CONFIG', message: expect.stringMatching(/^option idMaxLength is invalid: .* \(an integer from 1 to 255\)$/) }))
     }
   })
 })

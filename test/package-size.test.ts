@@ -13,7 +13,7 @@
 // 48.8 kB. The sealed path of the Session and Manager is ~0.7 kB; the rest (~0.5 kB) is the codec
 // becoming a chunk of its own, shared with stores/cookie, so that it is gzipped apart from the
 // entry. The store itself (format, keys, base64url) is ~3 kB in its own entry, not in the root.
-//   Raised for issue 13 (log out everywhere, rememberMe, pop), from 50,000 to 54,000: the root
+//   Raised for the owner index (log out everywhere), rememberMe and pop, from 50,000 to 54,000: the root
 // entry went from 48.9 to 52.0 kB. Session and Manager +1.9 kB (owner metadata, listSessions,
 // destroySessions, rememberMe, pop, their checks and messages); the memory store, the default
 // store and so part of the root, +1.2 kB for its owner index.

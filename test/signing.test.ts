@@ -343,6 +343,15 @@ describe('configuration', () => {
     }
   })
 
+  it('checks each id length by the one ID-length rule (src/id.ts), naming the option', () => {
+    const cases: [SignerOptions, RegExp][] = [
+      [{ idLength: 0 }, /^option idLength is invalid: 0 \(an integer from 1 to 255\)$/],
+      [{ idMinLength: 0 }, /^option idMinLength is invalid: 0 \(an integer from 1 to 255\)$/],
+      [{ idMaxLength: 256 }, /^option idMaxLength is invalid: 256 \(an integer from 1 to 255\)$/],
+    ]
+    for (const [options, message] of cases) expectSessionError(() => new Signer([k0], options), 'CONFIG', message)
+  })
+
   it('refuses an idLength outside its own accepted range', () => {
     // Each bound valid on its own; only idLength against the range is wrong.
     for (const options of [

@@ -99,8 +99,8 @@ describe('fetch adapter', () => {
     const rm = named(h2, 'session')
     expect(rm).toHaveLength(1)
     expect(isRemoval(rm[0]!)).toBe(true)
-    expect(rm[0]!.attrs.get('max-age')).toBe('0')
-    for (const a of ['path', 'domain', 'secure', 'samesite', 'httponly']) expect(rm[0]!.attrs.get(a), a).toBe(orig.attrs.get(a))
+    expect(rm[0]!.maxAge).toBe(0)
+    for (const a of ['path', 'domain', 'secure', 'sameSite', 'httpOnly'] as const) expect(rm[0]![a], a).toBe(orig[a])
   })
 
   it('an existing Vary and a cacheable Cache-Control are extended, not replaced or left cacheable', async () => {

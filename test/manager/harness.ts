@@ -16,7 +16,7 @@ import type { Session, SessionData } from '../../src/session'
 import { getCookie, setCookie } from '../../src/adapters/node/index'
 import { MemoryStore, type MemoryStoreOptions } from '../../src/stores/memory'
 import type { CommitBatch, DestroyFilter, FieldValues, OwnedSession, RegenerateResult, SessionMeta, SessionRecord, Store } from '../../src/stores/types'
-import type { CookieAttributes } from '../../src/cookie'
+import { parseSetCookie as parseSetCookieLine, type CookieAttributes } from '../../src/cookie'
 
 export { isDebugWasm } from '../helpers/bytes'
 
@@ -222,33 +222,17 @@ export function withSession(manager: Manager<any, IncomingMessage, ServerRespons
 // ---------------------------------------------------------------------------------------------
 // Client with a cookie jar
 
-export interface ParsedSetCookie {
-  name: string
-  value: string
-  /** Attribute names in lower case → value ('' for flags). */
-  attrs: Map<string, string>
-}
-
-export function parseSetCookie(line: string): ParsedSetCookie {
-  const [pair = '', ...rest] = line.split(';')
-  const eq = pair.indexOf('=')
-  const name = pair.slice(0, eq).trim()
-  const value = pair.slice(eq + 1).trim()
-  const attrs = new Map<string, string>()
-  for (const a of rest) {
-    const i = a.indexOf('=')
-    if (i === -1) attrs.set(a.trim().toLowerCase(), '')
-    else attrs.set(a.slice(0, i).trim().toLowerCase(), a.slice(i + 1).trim())
-  }
-  return { name, value, attrs }
+/** A Set-Cookie line read by src/cookie.ts's parseSetCookie; a line it would ignore fails the test. */
+export function parseSetCookie(line: string): CookieAttributes {
+  const c = parseSetCookieLine(line)
+  if (c === undefined) throw new Error(`not a Set-Cookie line a user agent would keep: ${line}`)
+  return c
 }
 
 /** True when the Set-Cookie line tells the client to drop the cookie. */
-export function isRemoval(c: ParsedSetCookie): boolean {
-  const maxAge = c.attrs.get('max-age')
-  if (maxAge !== undefined) return Number(maxAge) <= 0
-  const expires = c.attrs.get('expires')
-  return expires !== undefined && Date.parse(expires) <= Date.now()
+export function isRemoval(c: CookieAttributes): boolean {
+  if (c.maxAge !== undefined) return c.maxAge <= 0
+  return c.expires !== undefined && c.expires.getTime() <= Date.now()
 }
 
 export interface Reply {
@@ -257,7 +241,7 @@ export interface Reply {
   /** Every Set-Cookie line of the response. */
   setCookies: string[]
   /** Parsed Set-Cookie lines. */
-  cookies: ParsedSetCookie[]
+  cookies: CookieAttributes[]
   body: Value
 }
 
@@ -302,7 +286,7 @@ export class Client {
 }
 
 /** The Set-Cookie lines of `reply` for cookie `name`. */
-export function cookiesNamed(reply: Reply, name: string): ParsedSetCookie[] {
+export function cookiesNamed(reply: Reply, name: string): CookieAttributes[] {
   return reply.cookies.filter((c) => c.name === name)
 }
 

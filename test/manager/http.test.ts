@@ -118,13 +118,13 @@ describe('lazy creation', () => {
     const r = await new Client(srv.url).ok('/set')
     const [sc] = cookiesNamed(r, 'session')
     expect(sc).toBeDefined()
-    expect(sc!.attrs.get('path')).toBe('/')
-    expect(sc!.attrs.has('httponly')).toBe(true)
-    expect(sc!.attrs.has('secure')).toBe(true)
-    expect(sc!.attrs.get('samesite')).toBe('Lax')
+    expect(sc!.path).toBe('/')
+    expect(sc!.httpOnly).toBe(true)
+    expect(sc!.secure).toBe(true)
+    expect(sc!.sameSite).toBe('lax')
     // The idle timeout is the server's to enforce; the cookie lasts the absolute lifetime (7 days).
-    expect(sc!.attrs.get('max-age')).toBe(String(7 * 86400))
-    expect(sc!.attrs.has('domain')).toBe(false)
+    expect(sc!.maxAge).toBe(7 * 86400)
+    expect(sc!.domain).toBeUndefined()
   })
 
   it('with an absolute deadline, later writes send no Set-Cookie; without one, a write refreshes Max-Age (touchAfter 0: each write)', async () => {
@@ -137,7 +137,7 @@ describe('lazy creation', () => {
     const b = new Client((await serve(basicRoutes(idleOnly))).url)
     await b.ok('/set?k=x&v=1')
     const [again] = cookiesNamed(await b.ok('/set?k=x&v=2'), 'session')
-    expect(again?.attrs.get('max-age')).toBe('600')
+    expect(again?.maxAge).toBe(600)
   })
 })
 
@@ -364,9 +364,9 @@ describe('login and logout', () => {
     const created = cookiesNamed(await c.ok('/set?k=x&v=1'), '__Secure-sid')
     expect(created).toHaveLength(1)
     const orig = created[0]!
-    expect(orig.attrs.get('domain')).toBe('example.com')
-    expect(orig.attrs.get('path')).toBe('/app')
-    expect(orig.attrs.has('partitioned')).toBe(true)
+    expect(orig.domain).toBe('example.com')
+    expect(orig.path).toBe('/app')
+    expect(orig.partitioned).toBe(true)
     const id = idOf(orig.value)
 
     const r = await c.ok('/logout')
@@ -374,10 +374,10 @@ describe('login and logout', () => {
     expect(removal).toHaveLength(1)
     const rm = removal[0]!
     expect(rm.value).toBe('')
-    expect(rm.attrs.get('max-age')).toBe('0')
-    expect(Date.parse(rm.attrs.get('expires')!)).toBeLessThanOrEqual(Date.now())
-    for (const attr of ['path', 'domain', 'secure', 'samesite', 'partitioned', 'httponly']) {
-      expect(rm.attrs.get(attr), attr).toBe(orig.attrs.get(attr))
+    expect(rm.maxAge).toBe(0)
+    expect(rm.expires!.getTime()).toBeLessThanOrEqual(Date.now())
+    for (const attr of ['path', 'domain', 'secure', 'sameSite', 'partitioned', 'httpOnly'] as const) {
+      expect(rm[attr], attr).toBe(orig[attr])
     }
     expect(c.jar.has('__Secure-sid')).toBe(false)
     expect(await store.inner.load(id)).toBeNull()
@@ -545,7 +545,7 @@ describe('idle and absolute expiry on an injected clock', () => {
     await c.ok('/set?k=x&v=1')
     clock.advance(90 * SEC)
     const r = await c.ok('/login')
-    expect(cookiesNamed(r, 'session')[0]!.attrs.get('max-age')).toBe('10')
+    expect(cookiesNamed(r, 'session')[0]!.maxAge).toBe(10)
     clock.advance(10 * SEC)
     expect((await c.ok('/get?k=user')).body).toMatchObject({ missing: true })
   })
@@ -562,7 +562,7 @@ describe('touch throttling', () => {
     const m = nodeManager({ store, now: clock.now, idleTimeout: 3600, absoluteTimeout: 86400, touchAfter: 60 })
     const c = new Client((await serve(basicRoutes(m))).url)
     const created = await c.ok('/set?k=x&v=1')
-    expect(cookiesNamed(created, 'session')[0]!.attrs.get('max-age')).toBe('86400')
+    expect(cookiesNamed(created, 'session')[0]!.maxAge).toBe(86400)
     const id = jarId(c)
     clock.advance(60 * SEC)
     const touched = await c.ok('/get?k=x')
@@ -579,7 +579,7 @@ describe('touch throttling', () => {
     const srv = await serve(basicRoutes(m))
     const c = new Client(srv.url)
     const created = await c.ok('/set?k=x&v=1')
-    expect(cookiesNamed(created, 'session')[0]!.attrs.get('max-age')).toBe('3600')
+    expect(cookiesNamed(created, 'session')[0]!.maxAge).toBe(3600)
     const id = jarId(c)
     const t0 = clock.now()
     store.reset()
@@ -597,8 +597,8 @@ describe('touch throttling', () => {
     const sc = cookiesNamed(touched, 'session')
     expect(sc).toHaveLength(1)
     expect(idOf(sc[0]!.value)).toBe(id)
-    expect(sc[0]!.attrs.get('max-age')).toBe('3600')
-    expect(sc[0]!.attrs.get('expires')).toBe(new Date(t0 + 60 * SEC + 3600 * SEC).toUTCString())
+    expect(sc[0]!.maxAge).toBe(3600)
+    expect(sc[0]!.expires?.toUTCString()).toBe(new Date(t0 + 60 * SEC + 3600 * SEC).toUTCString())
     const rec = await store.inner.load(id)
     expect(rec!.meta.expiresAt).toBe(t0 + 60 * SEC + 3600 * SEC)
 
@@ -642,8 +642,8 @@ describe('touch throttling', () => {
       // 60 s after the cookie was sent: the expiry moves by touchAfter and the cookie follows.
       const moved = await write(1)
       expect(idOf(moved.sent!.value)).toBe(id)
-      expect(moved.sent!.attrs.get('max-age')).toBe(String(DAY))
-      expect(moved.sent!.attrs.get('expires')).toBe(new Date(t0 + 60 * SEC + DAY * SEC).toUTCString())
+      expect(moved.sent!.maxAge).toBe(DAY)
+      expect(moved.sent!.expires?.toUTCString()).toBe(new Date(t0 + 60 * SEC + DAY * SEC).toUTCString())
       expect(moved.expiresAt).toBe(t0 + 60 * SEC + DAY * SEC)
       // Throttled again from there.
       expect((await write(59 * SEC)).sent).toBeUndefined()
@@ -654,7 +654,7 @@ describe('touch throttling', () => {
       const { write, t0 } = await writes({ idleTimeout: 3600, absoluteTimeout: 0, touchAfter: 60 })
       expect((await write(59 * SEC)).sent).toBeUndefined()
       const moved = await write(1 * SEC)
-      expect(moved.sent!.attrs.get('max-age')).toBe('3600')
+      expect(moved.sent!.maxAge).toBe(3600)
       expect(moved.expiresAt).toBe(t0 + 60 * SEC + 3600 * SEC)
     })
 
@@ -662,7 +662,7 @@ describe('touch throttling', () => {
       const { write, t0 } = await writes({ idleTimeout: DAY, absoluteTimeout: 7 * DAY, touchAfter: 0, maxAge: DAY })
       for (let i = 1; i <= 3; i++) {
         const r = await write(1)
-        expect(r.sent!.attrs.get('expires')).toBe(new Date(t0 + i + DAY * SEC).toUTCString())
+        expect(r.sent!.expires?.toUTCString()).toBe(new Date(t0 + i + DAY * SEC).toUTCString())
         expect(r.expiresAt).toBe(t0 + i + DAY * SEC)
       }
     })
@@ -670,7 +670,7 @@ describe('touch throttling', () => {
     it('no idle timeout: the stored expiry is the fixed deadline, so a capped cookie is re-sent by every write', async () => {
       const { write, t0 } = await writes({ idleTimeout: 0, absoluteTimeout: 7 * DAY, touchAfter: 60, maxAge: DAY })
       const r = await write(1)
-      expect(r.sent!.attrs.get('expires')).toBe(new Date(t0 + 1 + DAY * SEC).toUTCString())
+      expect(r.sent!.expires?.toUTCString()).toBe(new Date(t0 + 1 + DAY * SEC).toUTCString())
       expect(r.expiresAt).toBe(t0 + 7 * DAY * SEC)
     })
 
@@ -731,7 +731,7 @@ describe('key rotation', () => {
     const fresh = sc[0]!.value
     expect(fresh).not.toBe(oldCookie)
     expect(idOf(fresh)).toBe(id)
-    expect(sc[0]!.attrs.has('max-age')).toBe(true)
+    expect(sc[0]!.maxAge).toBeDefined()
     const a = new Signer([SECRET_A])
     const b = new Signer([SECRET_B])
     try {
@@ -776,8 +776,8 @@ describe('key rotation', () => {
     const sc = cookiesNamed(r, 'session')
     expect(sc).toHaveLength(1)
     expect(idOf(sc[0]!.value)).toBe(id)
-    expect(sc[0]!.attrs.has('max-age'), 'a re-sign must not turn the cookie into a browser-session cookie').toBe(true)
-    expect(Number(sc[0]!.attrs.get('max-age'))).toBeGreaterThan(0)
+    expect(sc[0]!.maxAge, 'a re-sign must not turn the cookie into a browser-session cookie').toBeDefined()
+    expect(sc[0]!.maxAge).toBeGreaterThan(0)
     const b = new Signer([SECRET_B])
     try {
       expect(b.verify(sc[0]!.value)).toEqual({ id, key: 0 })

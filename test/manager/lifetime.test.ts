@@ -1,4 +1,4 @@
-// Issue 13, per session: values read once (pop) and the cookie's lifetime (cookie.persist and
+// Per session: values read once (pop) and the cookie's lifetime (cookie.persist and
 // session.rememberMe), on a server-side store and on the sealed cookie store alike, in process.
 
 import { afterEach, describe, expect, it } from 'vitest'

@@ -1,4 +1,4 @@
-// Issue 13, "log out everywhere": the Manager's ownerKey, session.handle, listSessions and
+// "Log out everywhere": the Manager's ownerKey, session.handle, listSessions and
 // destroySessions, in process on the memory store (the stores' own index is the conformance
 // suite's), and what they refuse: a bad owner (TYPE), no ownerKey (CONFIG), a store without an
 // owner index — the sealed cookie store — (UNSUPPORTED).

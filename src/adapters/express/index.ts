@@ -8,34 +8,13 @@
 //     res.send(String(n))                   // the commit happens here, before the headers leave
 //   })
 //
-// It brings its own hooks (the node adapter's: the cookie on IncomingMessage/ServerResponse,
-// `res.headersSent` as canSetCookie, Vary: Cookie at the first read), so the Manager needs no
-// getCookie/setCookie. `req.session` is the request's Session; with `autoCreate: false` and no
-// valid cookie it is null, and `await req.startSession()` starts one (manager.newSession). Its
-// type comes from `AdapterTypes` of the package root (declaration merging on Express.Request).
-//
-// When the commit happens: automatically, holding the response until the store answered.
-// Express has no awaited hook between the handler and the response head (unlike Fastify's onSend
-// or Hono's `await next()`), and an explicit `await req.session.commit()` in every handler is the
-// glue this middleware exists to remove: one forgotten line loses the session in silence. So the
-// middleware intercepts the calls that put the head on the wire (writeHead, write, end,
-// flushHeaders): the first one is held, the session commits (its Set-Cookie and Vary go on the
-// response), then the held calls run in their order. Nothing is written before the commit: not
-// the headers (express-session's onHeaders path saves after them and loses a late cookie), and
-// not a part of the body (express-session's end() override writes the body's first byte to push
-// the headers out, then saves and writes the rest: a split response, and a client that saw the
-// head before the store answered).
-//   https://github.com/expressjs/session/blob/v1.18.1/index.js#L250-L330
-// A streaming handler's first write waits for the store like end() does, and `write()` then
-// returns true (the held chunk is in memory, as it would be in the socket's buffer).
-//   A handler may still `await req.session.commit()` itself (to see a store failure, or before
-// streaming); the automatic commit then has nothing left to do. A commit that runs after the
-// response went out rejects with SessionError 'HEADERS_SENT' when it must send a cookie.
-//
-// Failures: no commit when the response is a 5xx (Express answers a thrown error, or next(err),
-// with its error handler's status, 500 by default), unless `saveOnError: true`. A store failure
-// in the automatic commit goes to next(err) before anything was written, so the app's error
-// handler answers it as it answers any other error.
+// It brings the node adapter's hooks, so the Manager needs no getCookie/setCookie. The rule:
+// the session commits automatically, before anything of the response is written. Express has no
+// awaited hook before the head goes out, so the first of writeHead/write/end/flushHeaders is held
+// until the commit resolved (express-session saves after the headers, or splits the body, and
+// can lose the cookie: https://github.com/expressjs/session/blob/v1.18.1/index.js#L250-L330).
+// No commit after a 5xx unless saveOnError; a store failure goes to next(err) before anything was
+// written. Why, in full: docs/decisions/adapters.md.
 
 import { ServerResponse, type IncomingMessage } from 'node:http'
 import type { AdapterData, AdapterSession } from '../../index.js'

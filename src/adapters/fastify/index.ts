@@ -7,25 +7,12 @@
 //     return String(n)                          // committed in onSend, before the reply leaves
 //   })
 //
-// Encapsulation: the plugin carries `Symbol.for('skip-override')` (what fastify-plugin sets), so
-// its decorators and hooks apply to the context that registers it and to that context's children,
-// as with @fastify/cookie: register it once at the root for the whole app, or inside an
-// encapsulated plugin for that plugin's routes only. Registered twice on one route's path (two
-// contexts, or twice in one), the request still has one session, committed once.
-//   https://fastify.dev/docs/latest/Reference/Encapsulation/
-//   https://github.com/fastify/fastify-plugin#usage
-//
-// The request cycle: an onRequest hook acquires the session (`request.session`; with
-// `autoCreate: false` and no valid cookie it is null, and `await request.startSession()` starts
-// one through manager.newSession); an onSend hook, which Fastify awaits before it writes the
-// reply's head, commits it. Cookies go on the reply (`reply.header`), never on `reply.raw`:
-// Fastify writes its own headers with writeHead at send time, which would override the raw
-// response's for the same name (Set-Cookie of @fastify/cookie, Vary of @fastify/compress).
-//   https://fastify.dev/docs/latest/Reference/Hooks/#onsend
-// No commit when the reply is a 5xx (a thrown error becomes a 500 before onSend runs), unless
-// `saveOnError: true`; a regenerate or destroy already made stays. A commit that runs after the
-// reply went out (a promise the handler did not await) rejects with SessionError 'HEADERS_SENT'
-// when it must send a cookie.
+// An onRequest hook acquires the session; the onSend hook, which Fastify awaits before it writes
+// the reply's head, commits it (https://fastify.dev/docs/latest/Reference/Hooks/#onsend).
+// Cookies go on the reply (reply.header), never on reply.raw, whose headers Fastify overrides.
+// The plugin skips encapsulation as fastify-plugin does, so it covers the context that registers
+// it and its children; registered twice, a request still has one session, committed once. No
+// commit after a 5xx unless saveOnError. Why, in full: docs/decisions/adapters.md.
 
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify'
 import type { AdapterData, AdapterSession } from '../../index.js'

@@ -1,7 +1,6 @@
-// Session middleware for Hono 4, on any runtime Hono runs on (its node server, Workers, Deno,
-// Bun, Vercel Edge): only the Request, Headers and Response of the fetch standard are used. Not
-// in browsers: a browser drops Set-Cookie from every Response a script makes, so the package
-// does not export this subpath under the `browser` condition (the runtime matrix checks both).
+// Session middleware for Hono 4, on any runtime Hono runs on: only the fetch standard's Request,
+// Headers and Response are used. Not exported to browsers, which drop Set-Cookie from every
+// Response a script makes.
 //
 //   app.use(session(manager))                  // manager = new Manager({ store, secrets })
 //   app.get('/', async (c) => {
@@ -11,20 +10,12 @@
 //     return c.text(String(n))                 // committed after the handler, on c.res
 //   })
 //
-// `c.var.session` is typed through Hono's ContextVariableMap (the type comes from AdapterTypes
-// of the package root); with `autoCreate: false` and no valid cookie it is null, and
-// `await c.var.startSession()` starts one through manager.newSession.
-//   https://hono.dev/docs/api/context#contextvariablemap
-//
-// The request cycle, as Hono's own middleware does it: acquire, `await next()`, then commit,
-// adding Set-Cookie to `c.res` before the response is handed back. Cookies are written through
-// `c.header()`, which gives a finished but immutable response (a `fetch()` result, a
-// `Response.redirect`) a mutable copy first, and whose headers survive the handler returning a
-// Response of its own (Hono copies them over). No commit when the handler threw (`c.error`) or
-// answered 5xx, unless `saveOnError: true`; a regenerate or destroy already made stays. Once the
-// middleware has returned, the response is the runtime's: a commit that must send a cookie then
-// rejects with SessionError 'HEADERS_SENT' (a promise the handler did not await, a
-// `c.executionCtx.waitUntil` task).
+// The cycle of Hono's own middleware: acquire, `await next()`, commit. Cookies go through
+// c.header(), which copies an immutable response first and survives a handler's own Response.
+// No commit when the handler threw or answered 5xx, unless saveOnError. Once the middleware has
+// returned the response is the runtime's: a later commit that must send a cookie rejects with
+// HEADERS_SENT. `c.var.session` is typed by ContextVariableMap
+// (https://hono.dev/docs/api/context#contextvariablemap). Why, in full: docs/decisions/adapters.md.
 
 import type { Context, MiddlewareHandler } from 'hono'
 import type { AdapterData, AdapterSession } from '../../index.js'

@@ -1,53 +1,13 @@
-// Sessions for the Next.js App Router (Next 16), over `cookies()` from `next/headers`, in
-// the spirit of iron-session's getIronSession: `await getSession(manager)` anywhere on the server,
-// `await session.commit()` where the response can still take a cookie.
-//
-// Where Next lets a cookie be set (https://nextjs.org/docs/app/api-reference/functions/cookies):
-// - Route handlers (app/**/route.ts) and server actions ('use server' functions): `cookies().set`
-//   works, and Next adds the Set-Cookie to the response. Commit there, before the handler returns.
-//   `withSession(manager, handler)` does it for a route handler (below).
-// - Proxy (middleware): Next's own `NextResponse.cookies`; this adapter is not meant for it.
-// - Server components (pages, layouts): never. Next hands them a read-only cookie store whose
-//   `set` throws (the response is already streaming). A session reads fine there; a commit or
-//   regenerate that must send a cookie rejects with SessionError 'HEADERS_SENT' before any store
-//   write (canSetCookie below), and a commit of an existing session's fields proceeds as on any
-//   other adapter (the client's cookie stays valid). Write from a server action instead.
-//
-// canSetCookie: Next has no public "can I set a cookie now" question, so the adapter calls the
-// store's `set` with no cookie. Next's read-only store (server components, and a route handler's
-// or action's store once Next has moved on to rendering) throws its ReadonlyRequestCookiesError
-// before looking at the arguments; the writable one checks that it may still write, then fails on
-// the missing cookie with a TypeError, having changed nothing. So a TypeError means "writable",
-// anything else "not". (Next 16: next/dist/server/web/spec-extension/adapters/request-cookies.js,
-// https://github.com/vercel/next.js/blob/canary/packages/next/src/server/web/spec-extension/adapters/request-cookies.ts)
-// Next does not refuse a `set` after a route handler returned (its own TODO in that file), so
-// withSession closes the session's response itself once the handler has returned: a commit left
-// running after that rejects with HEADERS_SENT instead of setting a cookie nobody receives.
-//
-// Vary: Cookie. `cookies()` reaches the Set-Cookie header and nothing else of the response, so
-// the adapter adds Vary only where it holds the Response: withSession adds `Vary: Cookie` to a
-// route handler's Response whenever the handler read the session (Next appends its own Vary
-// values, RSC and router-state headers, to it). A page's response cannot take a header from a
-// server component; Next marks pages that call `cookies()` dynamic and sends them with
-// `Cache-Control: private, no-cache, no-store`, which keeps shared caches away.
-//
-// One Session a request: getSession and startSession key it by Next's cookie store, which is one
-// object per request and phase, so a layout, a page and their components share one Session (and
-// one store load). A server action followed by a render of the page in the same request gives
-// the render a new store, which already holds the cookie the action set.
-//
-// autoCreate: with `autoCreate: false` and no valid cookie, getSession resolves to null; start
-// a session with startSession(manager) (manager.newSession), in a route handler or an action.
-//
-// The hooks: getSession and startSession pass this module's getCookie/setCookie (which carry
-// canSetCookie and onRead) to acquire and newSession for each call, so `new Manager({ store,
-// secrets })` is all it needs, and a Manager shared with other servers keeps its own hooks.
-//
-// The import names `next/headers.js`, the file: next has no exports map, so Node's ES module
-// resolution (and TypeScript's node16/nodenext, which follows it) finds no `next/headers`; Next's
-// bundler maps the fully specified name to the same module as the bare one
-// (https://github.com/vercel/next.js/blob/canary/packages/next/src/build/create-compiler-aliases.ts,
-// createNextApiEsmAliases).
+// Sessions for the Next.js App Router (Next 16), over `cookies()` from `next/headers`, as with
+// iron-session's getIronSession: `await getSession(manager)` anywhere on the server, and
+// `await session.commit()` where the response can still take a cookie: route handlers
+// (withSession commits for them) and server actions, never server components, whose cookie store
+// is read-only (https://nextjs.org/docs/app/api-reference/functions/cookies). There a commit that
+// must send a cookie rejects with HEADERS_SENT before any store write; canSetCookie finds that
+// out by calling the store's set() with no cookie (read-only: Next's own error; writable: a
+// TypeError, nothing changed). One Session a request, keyed by Next's cookie store; withSession
+// adds Vary: Cookie to a route handler's Response that read the session. The import names
+// next/headers.js, since next has no exports map. Why, in full: docs/decisions/adapters.md.
 //
 // @example
 //   // app/api/visits/route.ts
@@ -95,7 +55,7 @@ export function getCookie(name: string, store: CookieStore): string | undefined 
   return store.get(name)?.value
 }
 
-/** False where Next's cookie store is read-only, or after withSession's handler returned (see above). */
+/** False where Next's cookie store is read-only, or after withSession's handler returned (docs/decisions/adapters.md). */
 export function canSetCookie(store: CookieStore): boolean {
   if (states.get(store)?.closed) return false
   try {

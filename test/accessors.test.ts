@@ -1,21 +1,21 @@
-// The typed helpers (string int int64 uint64 float64 bytes bool), as free functions and as
-// Session methods: NIL for undefined and null, TYPE for a value of another type or out of range,
-// the value itself otherwise. Nothing is parsed from strings.
+// The typed accessors of src/accessors.ts (string int int64 uint64 float64 bytes bool), as free
+// functions and as Session methods: NIL for undefined and null, TYPE for a value of another type
+// or out of range, the value itself otherwise. Nothing is parsed from strings.
 
 import { afterEach, describe, expect, it } from 'vitest'
-import * as helpers from '../../src/helpers'
-import { isSessionError, type ErrorCode } from '../../src/errors'
-import { closeManagers, fakeManager, fakeReq, fakeRes, SpyStore } from './harness'
+import * as accessors from '../src/accessors'
+import { isSessionError, type ErrorCode } from '../src/errors'
+import { closeManagers, fakeManager, fakeReq, fakeRes, SpyStore } from './manager/harness'
 
 afterEach(async () => {
   await closeManagers()
 })
 
-type Helper = (v: unknown) => unknown
+type Accessor = (v: unknown) => unknown
 const names = ['string', 'int', 'int64', 'uint64', 'float64', 'bytes', 'bool'] as const
 type Name = (typeof names)[number]
 
-function codeOf(fn: Helper, v: unknown): ErrorCode | 'ok' {
+function codeOf(fn: Accessor, v: unknown): ErrorCode | 'ok' {
   try {
     fn(v)
     return 'ok'
@@ -96,7 +96,7 @@ const wrong: Record<Name, [string, unknown][]> = {
   ],
 }
 
-/** Accepted values and what the helper returns for them. */
+/** Accepted values and what the accessor returns for them. */
 const right: Record<Name, [string, unknown, unknown][]> = {
   string: [
     ['"x"', 'x', 'x'],
@@ -138,7 +138,7 @@ const right: Record<Name, [string, unknown, unknown][]> = {
 }
 
 describe.each(names)('%s', (name) => {
-  const fn = helpers[name] as Helper
+  const fn = accessors[name] as Accessor
 
   it('undefined is NIL', () => {
     expect(codeOf(fn, undefined)).toBe('NIL')
@@ -172,15 +172,15 @@ describe.each(names)('%s', (name) => {
 
 describe('the spot checks of the issue', () => {
   it('int64 of 2^63 is TYPE, uint64 of -1 is TYPE, int of 2^53 is TYPE', () => {
-    expect(codeOf(helpers.int64, 2n ** 63n)).toBe('TYPE')
-    expect(codeOf(helpers.uint64, -1)).toBe('TYPE')
-    expect(codeOf(helpers.int, 2 ** 53)).toBe('TYPE')
+    expect(codeOf(accessors.int64, 2n ** 63n)).toBe('TYPE')
+    expect(codeOf(accessors.uint64, -1)).toBe('TYPE')
+    expect(codeOf(accessors.int, 2 ** 53)).toBe('TYPE')
   })
 
   it('int(1) is 1, int(1.5) is TYPE, float64(1) is 1', () => {
-    expect(helpers.int(1)).toBe(1)
-    expect(codeOf(helpers.int, 1.5)).toBe('TYPE')
-    expect(helpers.float64(1)).toBe(1)
+    expect(accessors.int(1)).toBe(1)
+    expect(codeOf(accessors.int, 1.5)).toBe('TYPE')
+    expect(accessors.float64(1)).toBe(1)
   })
 })
 
@@ -194,8 +194,8 @@ describe('as Session methods, on values read back from the session', () => {
     const cookie = res.set.at(-1)!.value
     const r = await m.acquire(fakeReq({ session: cookie }), fakeRes())
     for (const name of names) {
-      expect(codeOf(r[name] as Helper, await r.get('missing')), `${name}(missing)`).toBe('NIL')
-      expect(codeOf(r[name] as Helper, await r.get('nil')), `${name}(null)`).toBe('NIL')
+      expect(codeOf(r[name] as Accessor, await r.get('missing')), `${name}(missing)`).toBe('NIL')
+      expect(codeOf(r[name] as Accessor, await r.get('nil')), `${name}(null)`).toBe('NIL')
     }
     expect(r.string(await r.get('str'))).toBe('a')
     expect(r.int(await r.get('n'))).toBe(1)
@@ -207,14 +207,22 @@ describe('as Session methods, on values read back from the session', () => {
     expect(r.bool(await r.get('yes'))).toBe(true)
     expect(codeOf(r.bool, await r.get('str'))).toBe('TYPE')
   })
+
+  it('are methods of the prototype: a Session copies none of them', async () => {
+    const s = await fakeManager({ store: new SpyStore() }).acquire(fakeReq(), fakeRes())
+    for (const name of names) {
+      expect(Object.hasOwn(s, name), name).toBe(false)
+      expect(typeof Object.getPrototypeOf(s)[name], name).toBe('function')
+    }
+  })
 })
 
 describe('the public barrel', () => {
-  it('exports Manager, Session, SessionError and every helper as a free function', async () => {
-    const api: Record<string, unknown> = await import('../../src/index')
+  it('exports Manager, Session, SessionError and every accessor as a free function', async () => {
+    const api: Record<string, unknown> = await import('../src/index')
     for (const name of ['Manager', 'Session', 'SessionError', ...names]) {
       expect(typeof api[name], name).toBe('function')
     }
-    expect(api.int).toBe(helpers.int)
+    expect(api.int).toBe(accessors.int)
   })
 })

@@ -1,7 +1,8 @@
-// Typed accessors in the seed's style (simplesessions' String, Int, Int64, UInt64, Float64,
-// Bytes, Bool): `string(await sess.get('name'))`. A missing value (undefined, or a stored null)
-// is SessionError NIL; a value of another type is SessionError TYPE. The codec keeps types, so
-// nothing is parsed from strings: int('10') is a TYPE error, not 10.
+// Typed accessors, as in the Go simplesessions library (String, Int, Int64, UInt64, Float64,
+// Bytes, Bool: https://github.com/zerodha/simplesessions#readme): `string(await sess.get('k'))`.
+// A missing value (undefined, or a stored null) is SessionError NIL; a value of another type is
+// SessionError TYPE. The codec keeps types, so nothing is parsed from strings: int('10') is a
+// TYPE error, not 10. Session has them as methods too (src/session.ts).
 //
 // Numbers: the codec stores integer-valued numbers as integers and the rest as float64, and
 // decodes both to a JS number, so
@@ -9,7 +10,7 @@
 //   int64(v)   an integer number or a bigint in [-2^63, 2^63 - 1]                -> bigint
 //   uint64(v)  an integer number or a bigint in [0, 2^64 - 1]                    -> bigint
 //   float64(v) any number (int(3) and float64(3) are both 3); a bigint is TYPE    -> number
-// so int(1.5) is TYPE and float64(3) is 3, as in the seed.
+// so int(1.5) is TYPE and float64(3) is 3, as in the Go library.
 
 import { SessionError } from './errors.js'
 
