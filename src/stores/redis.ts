@@ -128,6 +128,7 @@
 import { Redis as IORedis } from 'ioredis'
 import type { Cluster, Redis, RedisOptions } from 'ioredis'
 import { SessionError, configError, isSessionError } from '../errors.js'
+import { checkBatchMeta, checkCreateMeta, checkId, checkMeta, checkName, checkOptions, checkTime, checkValue, timerOption } from './checks.js'
 import { core } from '../wasm/index.js'
 import type { CommitBatch, DestroyFilter, FieldValues, OwnedSession, RegenerateResult, SessionMeta, SessionRecord, Store } from './types.js'
 
@@ -165,7 +166,6 @@ const OWNER = Buffer.from('\xffowner', 'latin1')
 const HANDLE = Buffer.from('\xffhandle', 'latin1')
 const PERSIST = Buffer.from('\xffpersist', 'latin1')
 const META_NAMES = [CREATED, EXPIRES, OWNER, HANDLE, PERSIST]
-const MAX_TIMER_MS = 2_147_483_647
 
 // Lua: "\255" is the byte 0xFF. Every script but the single-node regenerate takes the session
 // key as KEYS[1] (numberOfKeys 1, so a Cluster client routes by it).
@@ -362,31 +362,17 @@ function isClient(c: unknown): c is Client {
   return typeof o === 'object' && o !== null && ['defineCommand', 'hmgetBuffer', 'unlink', 'disconnect'].every((m) => typeof o[m] === 'function') && typeof o.status === 'string'
 }
 
-function isBytes(v: unknown): v is Uint8Array {
-  // The second test admits a Uint8Array from another realm (vm, iframe), never an Int8Array.
-  return v instanceof Uint8Array || (ArrayBuffer.isView(v) && (v as { [Symbol.toStringTag]?: unknown })[Symbol.toStringTag] === 'Uint8Array')
-}
-
-function checkId(id: unknown): asserts id is string {
-  if (typeof id !== 'string' || id.length === 0) throw new TypeError(`session id must be a non-empty string, got ${typeof id}`)
-}
-
 const LONE_SURROGATE = /\p{Cs}/u
 
-function checkName(name: unknown): asserts name is string {
-  if (typeof name !== 'string') throw new TypeError(`field name must be a string, got ${typeof name}`)
+/** A field name, which becomes UTF-8 in Redis: a lone surrogate, which UTF-8 cannot carry, is refused. */
+function checkUtf8Name(name: unknown): asserts name is string {
+  checkName(name)
   if (LONE_SURROGATE.test(name)) throw new TypeError('field name must be a well-formed string (it has a lone surrogate, which UTF-8 cannot carry)')
-}
-
-function checkTime(what: string, ms: unknown, infinite: boolean): asserts ms is number {
-  if (!(Number.isSafeInteger(ms) || (infinite && ms === Infinity))) {
-    throw new TypeError(`${what} must be integer milliseconds since the epoch${infinite ? ' or Infinity' : ''}, got ${String(ms)}`)
-  }
 }
 
 /** A private copy of a caller's value, as ioredis sends it (a Buffer; a plain Uint8Array would be stringified). */
 function valueArg(name: string, v: unknown): Buffer {
-  if (!isBytes(v)) throw new TypeError(`store value of field ${JSON.stringify(name)} must be a Uint8Array, got ${typeof v}`)
+  checkValue(name, v)
   return Buffer.from(v)
 }
 
@@ -417,12 +403,6 @@ const persistArg = (p: boolean | undefined): string => (p === undefined ? '' : p
 /** For a call that cannot change the index (no owner given, not a move): nothing more on the wire. */
 const NO_INDEX: IndexArgs = { base: '', cp: '', member: '', oldMember: '', cap: '' }
 
-function checkMeta(owner: unknown, handle: unknown, persist: unknown, nullable: boolean): void {
-  if (owner !== undefined && !(typeof owner === 'string' && owner !== '') && !(nullable && owner === null)) throw new TypeError(`owner must be a non-empty string${nullable ? ' or null' : ''}, got ${typeof owner}`)
-  if (handle !== undefined && !(typeof handle === 'string' && handle !== '')) throw new TypeError(`handle must be a non-empty string, got ${typeof handle}`)
-  if (persist !== undefined && typeof persist !== 'boolean') throw new TypeError(`persist must be a boolean, got ${typeof persist}`)
-}
-
 /** The ARGV of the create script. */
 function createArgs(createdAt: string, expiresAt: string, meta: MetaArgs, ix: IndexArgs, fields: ReadonlyMap<string, Buffer>): Arg[] {
   const args: Arg[] = [createdAt, expiresAt, meta.owner, meta.handle, meta.persist, ix.base, ix.cp, ix.member, ix.cap]
@@ -432,8 +412,7 @@ function createArgs(createdAt: string, expiresAt: string, meta: MetaArgs, ix: In
 
 /** The ARGV of the commit body (LUA_APPLY), every name and value checked first. */
 function batchArgs(batch: CommitBatch, ix: IndexArgs): Arg[] {
-  checkTime('expiresAt', batch?.expiresAt, true)
-  checkMeta(batch.owner, batch.handle, batch.persist, true)
+  checkBatchMeta(batch)
   const { set, delete: deletes, clear, owner } = batch
   const args: Arg[] = [
     timeArg(batch.expiresAt),
@@ -450,7 +429,7 @@ function batchArgs(batch: CommitBatch, ix: IndexArgs): Arg[] {
     '0',
   ]
   if (deletes !== undefined) {
-    for (const name of deletes) checkName(name)
+    for (const name of deletes) checkUtf8Name(name)
     // With clear every field goes anyway.
     if (!clear) {
       args[APPLY_HEADER - 1] = String(deletes.length)
@@ -459,7 +438,7 @@ function batchArgs(batch: CommitBatch, ix: IndexArgs): Arg[] {
   }
   if (set !== undefined) {
     for (const [name, value] of set) {
-      checkName(name)
+      checkUtf8Name(name)
       args.push(name, valueArg(name, value))
     }
   }
@@ -553,15 +532,12 @@ export class RedisStore implements Store {
   #closed = false
 
   constructor(client: Redis | Cluster | string, options: RedisStoreOptions = {}) {
-    if (typeof options !== 'object' || options === null) throw configError('options', options, 'an object')
+    checkOptions(options)
     const prefix = options.prefix ?? 'session:'
     if (typeof prefix !== 'string') throw configError('prefix', prefix, 'a string')
     const hashKeys = options.hashKeys ?? false
     if (typeof hashKeys !== 'boolean') throw configError('hashKeys', hashKeys, 'a boolean')
-    const timeout = options.timeout ?? 2000
-    if (!Number.isSafeInteger(timeout) || timeout < 0 || timeout > MAX_TIMER_MS) {
-      throw configError('timeout', timeout, `integer milliseconds from 1 to ${MAX_TIMER_MS}, or 0 for no timer of the store's own`)
-    }
+    const timeout = timerOption('timeout', options.timeout, 2000, "for no timer of the store's own")
     if (options.clientOptions !== undefined && (typeof options.clientOptions !== 'object' || options.clientOptions === null)) {
       throw configError('clientOptions', options.clientOptions, 'an object of ioredis options')
     }
@@ -639,14 +615,11 @@ export class RedisStore implements Store {
   async create(id: string, meta: SessionMeta, fields?: ReadonlyMap<string, Uint8Array>): Promise<boolean> {
     this.#open()
     const key = this.key(id)
-    checkTime('createdAt', meta?.createdAt, false)
-    checkTime('expiresAt', meta.expiresAt, true)
-    checkMeta(meta.owner, meta.handle, meta.persist, false)
-    if (meta.owner !== undefined && meta.handle === undefined) throw new TypeError('a session with an owner needs a handle')
+    checkCreateMeta(meta)
     const values = new Map<string, Buffer>()
     if (fields !== undefined) {
       for (const [name, value] of fields) {
-        checkName(name)
+        checkUtf8Name(name)
         values.set(name, valueArg(name, value))
       }
     }
@@ -684,7 +657,7 @@ export class RedisStore implements Store {
   async getMulti(id: string, names: readonly string[]): Promise<FieldValues | null> {
     this.#open()
     const key = this.key(id)
-    for (const name of names) checkName(name)
+    for (const name of names) checkUtf8Name(name)
     const reply = await this.#run('getMulti', () => this.#client.hmgetBuffer(key, CREATED, EXPIRES, OWNER, HANDLE, PERSIST, ...names))
     if (!Array.isArray(reply) || reply.length !== names.length + 5) throw new SessionError('STORE_UNAVAILABLE', 'unexpected reply from Redis to getMulti')
     const created = reply[0]
