@@ -22,7 +22,8 @@ import type { CookieAttributes } from '../../src/cookie'
 import type { Session } from '../../src/session'
 import { Client, SECRET_A, idOf, isDebugWasm } from '../manager/harness'
 import { connectRedis, inPool, keysUnder, serveApp, type App } from './app'
-import { describeRedis, startRedis, type RedisServer } from './server'
+import { startRedis, type RedisServer } from './process'
+import { describeRedis } from './server'
 
 const SESSION_COMMITS = 10_000
 const CONCURRENCY = 100
