@@ -1,4 +1,4 @@
-// Framework rows (issue 9): requests per second of Express 5, Fastify 5 and Hono (node server)
+// Framework rows: requests per second of Express 5, Fastify 5 and Hono (node server)
 // with our adapter against the same framework with its usual session library
 // (bench/frameworks-server.ts: express-session, @fastify/session + @fastify/cookie, @hono/session),
 // each with its own in-memory store; the handler reads n, writes n + 1, answers String(n).

@@ -356,7 +356,7 @@ export class Manager<T extends SessionData = SessionData, Req = any, Res = any> 
   }
 
   /**
-   * A fresh session for this request, whatever cookie it carries (the seed's NewSession): for the
+   * A fresh session for this request, whatever cookie it carries (NewSession in Go simplesessions): for the
    * login route of an app with `autoCreate: false`, where acquire rejects without a session. It
    * is lazy like any other (stored, and its cookie sent, by the first commit that sets
    * something). A session the request's cookie names is left as it is: destroy it through

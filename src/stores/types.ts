@@ -1,5 +1,5 @@
 // The store contract: what every session store (memory, Redis, …) does, and what the Manager may
-// rely on. Stores move bytes; the core owns the codec (DESIGN.md): a store never sees a typed
+// rely on. Stores move bytes; the core owns the codec: a store never sees a typed
 // value, only field names and the codec's bytes, plus two timestamps of metadata.
 //
 // The shape follows scs ("the err return value should be used for system errors only") and

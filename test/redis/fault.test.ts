@@ -1,4 +1,4 @@
-// Faults on a real Redis (issue 4), through node:http, the Manager and RedisStore:
+// Faults on a real Redis, through node:http, the Manager and RedisStore:
 //   - the server stops answering (SIGSTOP) and then dies (SIGKILL) with requests in flight, or
 //     only stops answering: each request answers 503 STORE_UNAVAILABLE within the configured
 //     timeout plus a margin, none hangs;

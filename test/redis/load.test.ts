@@ -1,4 +1,4 @@
-// Load on a real Redis (issue 4): many concurrent commits on ONE session, each to its own key,
+// Load on a real Redis: many concurrent commits on ONE session, each to its own key,
 // through the Manager and RedisStore. The store's commit is field-level (a guarded script that
 // HSETs only the fields this request set), so concurrent requests that each change a different
 // key must all keep their writes: 0 lost.
