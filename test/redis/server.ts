@@ -1,8 +1,8 @@
 // describeRedis: the describe of the suites that need Redis (the servers themselves come from
 // ./process.ts, which the benchmarks share and which therefore has no vitest in it). Where Redis
 // can be had the suite runs; where it cannot, it fails when Redis is required (CI=true or
-// SIMPLESESSIONS_REQUIRE_REDIS=1) and is skipped, with a loud console.warn saying why, otherwise. `cluster: true` also needs redis-server and redis-cli on PATH, even with
-// REDIS_URL set.
+// SIMPLESESSIONS_REQUIRE_REDIS=1) and is skipped otherwise, with a loud console.warn saying why.
+// `cluster: true` also needs redis-server and redis-cli on PATH, even with REDIS_URL set.
 
 import { describe, it } from 'vitest'
 import { redisMissing } from './process'
