@@ -21,7 +21,7 @@
 //   `maxSessionsPerOwner` (default 1000) sessions an owner: one more evicts the owner's oldest.
 
 import { SessionError, configError } from '../../errors.js'
-import { checkBatchMeta, checkCreateMeta, checkId, checkMeta, checkName, checkOptions, checkValue, checkTime, timerOption } from '../checks.js'
+import { checkCreateMeta, checkId, checkMeta, checkName, checkOptions, checkValue, checkTime, timerOption } from '../checks.js'
 import type { CommitBatch, DestroyFilter, FieldValues, OwnedSession, RegenerateResult, SessionMeta, SessionRecord, Store } from '../types.js'
 import { keyBytes, keyOf } from './keys.js'
 import { NameTable, at, begin, bytesOf, expiresOf, finish, putBlock, putTime, readS, readU } from './record.js'
@@ -55,9 +55,13 @@ export const SESSION_OVERHEAD = 80
 /** Counted bytes of one session. */
 const sizeOf = (key: string, packed: string): number => SESSION_OVERHEAD + keyBytes(key) + packed.length
 
-/** The batch's expiry, metadata and deleted names; the set values are checked as they are packed. */
+/**
+ * The batch's expiry, metadata and deleted names; the set values are checked as they are packed.
+ * (checkBatchMeta's two checks written out: one call less on every commit, measurable here.)
+ */
 function checkBatch(batch: CommitBatch): void {
-  checkBatchMeta(batch)
+  checkTime('expiresAt', batch?.expiresAt, true)
+  checkMeta(batch.owner, batch.handle, batch.persist, true)
   if (batch.delete !== undefined) for (const name of batch.delete) checkName(name)
 }
 
@@ -189,8 +193,9 @@ export class MemoryStore implements Store {
     this.#open()
     checkId(id)
     const key = keyOf(id)
-    const packed = this.#used(key)
+    const packed = this.#live(key, this.#now())
     if (packed === undefined) return null
+    this.#use(key, packed)
     const expiresAt = readS(packed, 0)
     const createdAt = readS(packed, at)
     const fields = new Map<string, Uint8Array>()
@@ -210,11 +215,12 @@ export class MemoryStore implements Store {
     checkId(id)
     for (const name of names) checkName(name)
     const key = keyOf(id)
-    const packed = this.#used(key)
+    const packed = this.#live(key, this.#now())
     if (packed === undefined) return null
+    const values = new Array<Uint8Array | undefined>(names.length).fill(undefined)
+    this.#use(key, packed)
     const expiresAt = readS(packed, 0)
     const createdAt = readS(packed, at)
-    const values = new Array<Uint8Array | undefined>(names.length).fill(undefined)
     // One pass over the fields; each asked name takes the first match (names are unique).
     const n = packed.length
     let i = at
@@ -485,13 +491,6 @@ export class MemoryStore implements Store {
       this.#remove(key, packed)
       return undefined
     }
-    return packed
-  }
-
-  /** The packed live session under `key`, now the most recently used (a read). */
-  #used(key: string): string | undefined {
-    const packed = this.#live(key, this.#now())
-    if (packed !== undefined) this.#use(key, packed)
     return packed
   }
 

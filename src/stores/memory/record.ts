@@ -171,13 +171,17 @@ export function readU(s: string, i: number): number {
   return v
 }
 
-/** The time at `i` (see putTime): 6 bits and the sign, then the rest as an unsigned varint. */
+/** The time at `i` (see putTime). */
 export function readS(s: string, i: number): number {
-  const b = s.charCodeAt(i)
+  let b = s.charCodeAt(i++)
+  const negative = (b & 64) !== 0
   let v = b & 63
-  if (b & 128) v += readU(s, i + 1) * 64
-  else at = i + 1
-  return (b & 64) !== 0 ? (v === 0 ? Infinity : -v) : v
+  for (let scale = 64; b & 128; scale *= 128) {
+    b = s.charCodeAt(i++)
+    v += (b & 127) * scale
+  }
+  at = i
+  return negative ? (v === 0 ? Infinity : -v) : v
 }
 
 /** A packed session's expiry (its first varint). */
