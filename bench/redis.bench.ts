@@ -1,12 +1,13 @@
-// Redis HTTP rows (issue 4): requests per second of a node:http server whose handler reads one
+// Redis HTTP rows: requests per second of a node:http server whose handler reads one
 // session value and writes one, with sessions in Redis: ours (Manager + RedisStore on ioredis
 // with recommendedClientOptions) against express-session + connect-redis on node-redis (its
 // supported client), and the same server without sessions (no Redis at all) as the baseline, so
 // Redis's share of the cost is visible.
 //
-// One redis-server for the whole section, started here on a free loopback port with no
-// persistence (--save '' --appendonly no) and stopped at the end; all three servers run at once
-// as child processes (bench/redis-server-child.ts, bundled), each measured in turn by autocannon
+// One redis-server for the whole section, started by test/redis/process.ts (the suites' helper)
+// on a free loopback port with no persistence (--save '' --appendonly no) and stopped at the end,
+// readiness a PING answered, never a sleep. All three servers run at once as child processes
+// (bench/redis-server-child.ts, bundled), each measured in turn by autocannon
 // from this process with a fixed Cookie header: each side makes its session once, then every
 // request finds it (load, then commit at the end). Rounds rotate the order of the sides; each run
 // is a warm-up followed by the measured run.
@@ -24,13 +25,10 @@
 //   options for ours, over recommendedClientOptions), BENCH_REDIS_STORE_OPTIONS='{"timeout":0}'
 //   (JSON RedisStore options); the section then says so above its tables.
 
-import { spawn, type ChildProcess } from 'node:child_process'
-import { cookiePair, get, load, serverStats, startServer, stopServer, type Response, type Server, median, type ChildBenchOptions } from './child-server'
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs'
-import { createServer } from 'node:net'
-import { cpus, tmpdir } from 'node:os'
-import { delimiter, join } from 'node:path'
+import { cpus } from 'node:os'
 import { Redis } from 'ioredis'
+import { redisServerPath, startRedis, type RedisServer } from '../test/redis/process'
+import { cookiePair, get, load, serverStats, startServer, stopServer, type Response, type Server, median, type ChildBenchOptions } from './child-server'
 import { assert, table } from './harness'
 
 export type RedisHttpOptions = ChildBenchOptions
@@ -46,111 +44,6 @@ const MAX_ROUND_TRIPS = 2
 const MONITOR_REQUESTS = 20
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
-
-// ---------------------------------------------------------------------------------------------
-// redis-server (the minimal start logic of test/redis/server.ts, which imports vitest)
-
-function redisServerPath(): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (!dir) continue
-    const file = join(dir, 'redis-server')
-    try {
-      if (existsSync(file) && statSync(file).isFile()) return file
-    } catch {
-      // unreadable PATH entry
-    }
-  }
-  return undefined
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address()
-      const port = typeof addr === 'object' && addr !== null ? addr.port : 0
-      srv.close(() => resolve(port))
-    })
-  })
-}
-
-interface RedisProcess {
-  port: number
-  stop(): Promise<void>
-}
-
-/** redis-server on a free loopback port, no persistence, ready once it answered PING. */
-async function startRedisServer(bin: string): Promise<RedisProcess> {
-  const dir = mkdtempSync(join(tmpdir(), 'simplesessions-bench-redis-'))
-  for (let attempt = 0; ; attempt++) {
-    const port = await freePort()
-    let output = ''
-    let exited: string | undefined
-    const child: ChildProcess = spawn(
-      bin,
-      ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--daemonize', 'no', '--logfile', '', '--save', '', '--appendonly', 'no'],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    )
-    const collect = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-8000))
-    child.stdout?.on('data', collect)
-    child.stderr?.on('data', collect)
-    const exit = new Promise<void>((resolve) => {
-      child.once('exit', (code, signal) => {
-        exited = `redis-server on port ${port} exited (${signal ?? `code ${code}`}):\n${output}`
-        resolve()
-      })
-      child.once('error', (err) => {
-        exited = `redis-server could not start: ${err.message}`
-        resolve()
-      })
-    })
-    const kill = () => {
-      process.off('exit', kill)
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
-    }
-    process.on('exit', kill)
-    const stop = async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        child.kill('SIGTERM')
-        const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
-        await exit
-        clearTimeout(timer)
-      }
-      process.off('exit', kill)
-    }
-    const ping = new Redis({ host: '127.0.0.1', port, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false })
-    ping.on('error', () => {})
-    try {
-      const deadline = Date.now() + 15_000
-      for (;;) {
-        if (exited !== undefined) throw new Error(exited)
-        try {
-          if (ping.status !== 'ready') await ping.connect()
-          if ((await ping.ping()) === 'PONG') break
-        } catch {
-          ping.disconnect()
-        }
-        if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not answer PING within 15 s:\n${output}`)
-        await sleep(15)
-      }
-      ping.disconnect()
-      return {
-        port,
-        async stop() {
-          await stop()
-          rmSync(dir, { recursive: true, force: true })
-        },
-      }
-    } catch (err) {
-      ping.disconnect()
-      await stop()
-      if (attempt < 5 && /Address already in use/i.test(output)) continue
-      rmSync(dir, { recursive: true, force: true })
-      throw err
-    }
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Server children (bench/child-server.ts)
@@ -306,9 +199,11 @@ export async function measureRedisHttp(opts: RedisHttpOptions): Promise<string> 
     return '########## Redis HTTP rows SKIPPED: redis-server is not on PATH (apt-get install redis-server) ##########'
   }
   const started = performance.now()
-  let redis: RedisProcess
+  let redis: RedisServer
   try {
-    redis = await startRedisServer(bin)
+    // Any option gives a server of its own, even where REDIS_URL names one: the checks below count
+    // the keys of the whole database, and the CPU and command counters are the server's.
+    redis = await startRedis({ appendonly: false })
   } catch (e) {
     // Like a failing codec self-check in main.ts: say so loudly, run the rest, exit non-zero.
     process.exitCode = 1

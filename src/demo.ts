@@ -12,7 +12,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import { randomBytes } from 'node:crypto'
 import { Manager, isSessionError, type Session, type Value } from './index.js'
-import { MemoryStore } from './stores/memory.js'
+import { MemoryStore } from './stores/memory/index.js'
 import { CookieStore } from './stores/cookie.js'
 import { getCookie, setCookie } from './adapters/node/index.js'
 

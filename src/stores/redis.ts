@@ -1,133 +1,28 @@
 // The Redis store (simplesessions/stores/redis), on an ioredis Redis or Cluster client. It follows
-// the contract in ./types.ts; the decisions of its own:
+// the contract in ./types.ts; its own rules (the reasons, each method's commands and the failure
+// timings: docs/decisions/redis-store.md):
 //
-// ## Connections
-//
-// `new RedisStore(client, options)` uses the client it is given (a `Redis` or a `Cluster`) and
-// never opens a connection of its own; close() then leaves the client alone. Only when given a
-// URL string (`new RedisStore('redis://…')`) does it open one, with the recommended settings
-// below, and close() quits it. ioredis is an optional peer dependency: this subpath imports it,
-// nothing else in the package does.
-//
-// The store defines its Lua scripts on the client with ioredis' defineCommand (EVALSHA with a
-// fallback to EVAL when the server does not know the script yet), under names starting with
-// `simplesessions`. A client `keyPrefix` applies to the store's keys as to every other key.
-//
-// ## Layout
-//
-// One hash per session, under `prefix + id` (prefix default 'session:'); with `hashKeys: true`,
-// under `prefix + base64url(SHA-256(id))` (the digest computed by the WASM core), so that what a
-// store lookup touches, and what a key listing or a slow log shows, gives away nothing about
-// valid IDs (the reasoning of Rack's CVE-2019-16782). The hash holds:
-//
-//   <field name>     the codec's bytes, binary safe; the name is the field's UTF-8 bytes, as is
-//   \xFFcreatedAt    metadata: integer ms since the epoch, in ASCII decimal
-//   \xFFexpiresAt    metadata: integer ms since the epoch in ASCII decimal, or "inf"
-//   \xFFowner, \xFFhandle, \xFFpersist   the optional metadata (owner index, rememberMe: '1'/'0')
-//
-// The metadata names start with the byte 0xFF, which never occurs in UTF-8, so no field name can
-// take them and field names need no escaping ('' and '__proto__' are ordinary fields). Field
-// names must therefore be well-formed strings (no lone surrogates, which UTF-8 cannot carry):
-// anything else is a TypeError. A session exists exactly when its key holds a hash with the
-// createdAt field.
-//
-// The key expires with the session: PEXPIREAT at expiresAt (integer ms; Infinity: PERSIST, no
-// TTL). Expiry is Redis's, so the store's clock is the Redis server's: a session is gone once
-// the server's clock has passed expiresAt (Redis keeps a key through the millisecond it expires
-// in). Each session is one key, so it lives in one hash slot and works unchanged on Redis
-// Cluster (a prefix with a {hash tag} would put every session in one slot: don't).
-//
-// ## Commands (each method is one round trip, atomic; but regenerate on a Cluster, three)
-//
-//   create   script: EXISTS → 0 if the key exists (of any type: it never overwrites), else HSET
-//            metadata and fields, PEXPIREAT
-//   load     HGETALL, sent as callBuffer('HGETALL') so ioredis leaves the reply a raw array
-//            (its object form would decode the 0xFF names as text); with a client that answers
-//            in another shape, a script that returns HGETALL's array instead
-//   getMulti HMGET of the two metadata names and the asked fields, nothing else
-//   commit   script, guarded: HGET createdAt → 0 (writes nothing) if the session is gone; then
-//            for `clear` DEL and re-HSET createdAt, else HDEL the deleted names; HSET the set
-//            fields and expiresAt; PEXPIREAT or PERSIST. A request finishing after a logout
-//            therefore cannot resurrect the session, and two commits that change different
-//            fields both keep their writes (each touches only its own fields)
-//   touch    script, guarded the same way: HSET expiresAt, PEXPIREAT or PERSIST
-//   regenerate  single node: one script over the old and the new key, guarded: HGET createdAt
-//            of the old → 'gone' if missing, EXISTS new → 'taken', RENAME old new (fields that
-//            other requests committed meanwhile move too), then the commit's body on the new
-//            key. Cluster (the keys are in different slots, which no script spans): EXISTS new,
-//            then a script that takes the old hash (HGETALL and UNLINK at once), then the create
-//            script on the new key; see regenerate() for why that keeps the guarantee
-//   destroy  UNLINK
-// Scripts apply HSET/HDEL in chunks of 500 pairs (Lua's unpack has a stack limit). The store never
-// uses KEYS or SCAN: nothing it does needs a listing.
-//
-// ## Owners (listSessions, destroySessions; docs/decisions/owner-index.md)
-//
-// One set per owner, `prefix + 'owner.' + owner` (IDs never hold '.', so it is no session's key),
-// of the session keys as the store names them. Dead members (destroyed, expired, evicted) are
-// removed lazily, by listSessions, destroySessions and the cap: never listed, since each member's
-// hash is read. Bounded by a cap: past `maxSessionsPerOwner` (default 1000) members, adding one
-// drops the dead, then ends the live session that expires soonest, so a set holds at most
-// cap + 1 and no call reads more. A commit that does not change the owner never touches the set.
-//   Single node: the set is kept inside the session's own scripts (create, commit, regenerate:
-//   they name the set and the other sessions with the client's keyPrefix), and listing and
-//   destroying are one script each: all atomic, the index exact but for dead members.
-//   Cluster: the set is in another slot, so it is written by separate commands, always after
-//   the session (a member never names a key that may still appear, so removing a dead one is
-//   safe). Atomic per session: each session's create/commit/regenerate/UNLINK, so an ended
-//   session stays ended. Eventually consistent: a login, or a regenerate that moves a session,
-//   running while destroySessions runs may survive it; it is in the set by the time its call
-//   resolves (if the set cannot be written, the session is removed and the call fails), so the
-//   next listSessions shows it and the next destroySessions ends it.
-//
-// ## Failures
-//
-// A Redis error (a ReplyError such as WRONGTYPE), a lost connection, a closed client or a command
-// that times out rejects with SessionError 'STORE_UNAVAILABLE', the original error as `cause`
-// (its `command.args`, which hold the session key and values, are redacted first). Reads never
-// turn a failure into null, so a failed load can never become an empty session that a commit
-// then writes over real data. A timed-out write has an unknown outcome (it may still be applied
-// when the connection comes back, as with any network store); a failed commit is never retried.
-//
-// How fast a failure surfaces depends on the client. Recommended (`recommendedClientOptions`):
-//   commandTimeout: 1000        a command without a reply within 1 s fails ("Command timed out")
-//   maxRetriesPerRequest: 1     a command in flight when the connection drops fails after one
-//                               reconnect attempt, instead of 20
-//   enableOfflineQueue: false   while disconnected, commands fail at once instead of queueing
-// For a Cluster: `new Cluster(nodes, { enableOfflineQueue: false, redisOptions: {
-// commandTimeout: 1000, maxRetriesPerRequest: 1 } })` (ioredis always lets a Cluster's node
-// connections queue until they connect; the Cluster's own enableOfflineQueue governs the rest).
-//
-// With ioredis defaults (no commandTimeout, offline queue on, maxRetriesPerRequest 20) nothing
-// bounds a call: a command to a server that stops answering waits as long as the connection
-// stays up; while the client reconnects, commands queue and fail only after 20 reconnect
-// attempts (about 10 s when connections are refused, minutes when each attempt has to time out);
-// and what is still queued is sent when the connection returns. So the store bounds every call
-// itself: `timeout` (default 2000 ms; 0 turns it off) races each command against a timer and
-// rejects STORE_UNAVAILABLE when the timer wins, whatever the client's settings. The request
-// is then free; the command itself stays with the client (a queued write may still land later,
-// which is why the recommended settings matter). A single-node client that bounds every call
-// itself (a commandTimeout, and no offline queue) needs no second timer: the store then adds
-// none (two timers a request cost ~4-5 us of CPU in the bench), and commandTimeout is the bound.
-// A client whose status is 'end' (quit, or disconnected for good) fails at once, without a
-// command.
-//
-// Start-up: until a client is first ready (its status is 'wait', 'connecting' or 'connect' when
-// the store is made), a call waits for the 'ready' event, within `timeout` (or the client's
-// commandTimeout when the timeout is 0), and never sends once that has passed; so requests
-// that arrive while the server starts up wait for the connection instead of failing with
-// "Stream isn't writeable" (ioredis without an offline queue). A lazyConnect client is
-// connected by the first call. Once the client has been ready, a disconnected client fails
-// fast, as the recommended settings intend. A Redis that cannot be reached at start-up thus
-// answers every call with STORE_UNAVAILABLE after the timeout.
-//
-// A store opened from a URL uses the recommended settings, with commandTimeout = `timeout` (1000
-// when the timeout is 0), plus any `clientOptions` given; it swallows the client's 'error'
-// events (each failing call reports its own). Such a store keeps the process alive until close().
+// - The client is the caller's: the store opens a connection only when given a redis:// URL (then
+//   with recommendedClientOptions, and close() quits it). Only this subpath imports ioredis.
+// - One hash per session, under `prefix + id`, or `prefix + base64url(SHA-256(id))` with hashKeys
+//   so that key listings and slow logs reveal no valid ID (the lesson of Rack's CVE-2019-16782,
+//   https://nvd.nist.gov/vuln/detail/CVE-2019-16782). Fields under their UTF-8 names; metadata
+//   under names that start with 0xFF, a byte UTF-8 never contains (RFC 3629), so nothing needs
+//   escaping and a name with a lone surrogate is a TypeError.
+// - The key expires with the session (PEXPIREAT; Infinity: PERSIST), on the server's clock. One
+//   key a session, so one Cluster slot: never a {hash tag} in the prefix.
+// - Each method is one round trip, atomic (a Lua script where it writes). commit, touch and
+//   regenerate are guarded on createdAt, so a late request never resurrects a destroyed session,
+//   and a commit writes only its own fields. On a Cluster, regenerate takes three round trips.
+// - Owners: a set per owner, kept inside the session's scripts on one node, by separate commands
+//   after the session on a Cluster; dead members are removed lazily, the set capped.
+// - Any failure rejects 'STORE_UNAVAILABLE' (the cause's arguments redacted), never a null that a
+//   commit could write over; `timeout` bounds each call unless the client bounds it itself.
 
 import { Redis as IORedis } from 'ioredis'
 import type { Cluster, Redis, RedisOptions } from 'ioredis'
 import { SessionError, configError, isSessionError } from '../errors.js'
+import { checkBatchMeta, checkCreateMeta, checkId, checkMeta, checkName, checkOptions, checkTime, checkValue, timerOption } from './checks.js'
 import { core } from '../wasm/index.js'
 import type { CommitBatch, DestroyFilter, FieldValues, OwnedSession, RegenerateResult, SessionMeta, SessionRecord, Store } from './types.js'
 
@@ -151,7 +46,7 @@ export interface RedisStoreOptions {
   maxSessionsPerOwner?: number
 }
 
-/** The ioredis settings this store is meant to run with; see the module comment. */
+/** The ioredis settings this store is meant to run with (docs/decisions/redis-store.md, "Failures"). */
 export const recommendedClientOptions = {
   commandTimeout: 1000,
   maxRetriesPerRequest: 1,
@@ -165,12 +60,11 @@ const OWNER = Buffer.from('\xffowner', 'latin1')
 const HANDLE = Buffer.from('\xffhandle', 'latin1')
 const PERSIST = Buffer.from('\xffpersist', 'latin1')
 const META_NAMES = [CREATED, EXPIRES, OWNER, HANDLE, PERSIST]
-const MAX_TIMER_MS = 2_147_483_647
 
 // Lua: "\255" is the byte 0xFF. Every script but the single-node regenerate takes the session
 // key as KEYS[1] (numberOfKeys 1, so a Cluster client routes by it).
 
-// The owner index (single node only: see "Owners" in the module comment). Adds store-level key
+// The owner index (single node only: docs/decisions/redis-store.md, "Owners"). Adds store-level key
 // `m` to the owner set `ix`; past `cap` members, drops the dead ones (their hash is gone), then
 // ends the live one that expires soonest. `cp` is the client's keyPrefix (a member is a key as
 // the store names it, without it). At most cap + 1 members are ever read.
@@ -362,31 +256,17 @@ function isClient(c: unknown): c is Client {
   return typeof o === 'object' && o !== null && ['defineCommand', 'hmgetBuffer', 'unlink', 'disconnect'].every((m) => typeof o[m] === 'function') && typeof o.status === 'string'
 }
 
-function isBytes(v: unknown): v is Uint8Array {
-  // The second test admits a Uint8Array from another realm (vm, iframe), never an Int8Array.
-  return v instanceof Uint8Array || (ArrayBuffer.isView(v) && (v as { [Symbol.toStringTag]?: unknown })[Symbol.toStringTag] === 'Uint8Array')
-}
-
-function checkId(id: unknown): asserts id is string {
-  if (typeof id !== 'string' || id.length === 0) throw new TypeError(`session id must be a non-empty string, got ${typeof id}`)
-}
-
 const LONE_SURROGATE = /\p{Cs}/u
 
-function checkName(name: unknown): asserts name is string {
-  if (typeof name !== 'string') throw new TypeError(`field name must be a string, got ${typeof name}`)
+/** A field name, which becomes UTF-8 in Redis: a lone surrogate, which UTF-8 cannot carry, is refused. */
+function checkUtf8Name(name: unknown): asserts name is string {
+  checkName(name)
   if (LONE_SURROGATE.test(name)) throw new TypeError('field name must be a well-formed string (it has a lone surrogate, which UTF-8 cannot carry)')
-}
-
-function checkTime(what: string, ms: unknown, infinite: boolean): asserts ms is number {
-  if (!(Number.isSafeInteger(ms) || (infinite && ms === Infinity))) {
-    throw new TypeError(`${what} must be integer milliseconds since the epoch${infinite ? ' or Infinity' : ''}, got ${String(ms)}`)
-  }
 }
 
 /** A private copy of a caller's value, as ioredis sends it (a Buffer; a plain Uint8Array would be stringified). */
 function valueArg(name: string, v: unknown): Buffer {
-  if (!isBytes(v)) throw new TypeError(`store value of field ${JSON.stringify(name)} must be a Uint8Array, got ${typeof v}`)
+  checkValue(name, v)
   return Buffer.from(v)
 }
 
@@ -417,12 +297,6 @@ const persistArg = (p: boolean | undefined): string => (p === undefined ? '' : p
 /** For a call that cannot change the index (no owner given, not a move): nothing more on the wire. */
 const NO_INDEX: IndexArgs = { base: '', cp: '', member: '', oldMember: '', cap: '' }
 
-function checkMeta(owner: unknown, handle: unknown, persist: unknown, nullable: boolean): void {
-  if (owner !== undefined && !(typeof owner === 'string' && owner !== '') && !(nullable && owner === null)) throw new TypeError(`owner must be a non-empty string${nullable ? ' or null' : ''}, got ${typeof owner}`)
-  if (handle !== undefined && !(typeof handle === 'string' && handle !== '')) throw new TypeError(`handle must be a non-empty string, got ${typeof handle}`)
-  if (persist !== undefined && typeof persist !== 'boolean') throw new TypeError(`persist must be a boolean, got ${typeof persist}`)
-}
-
 /** The ARGV of the create script. */
 function createArgs(createdAt: string, expiresAt: string, meta: MetaArgs, ix: IndexArgs, fields: ReadonlyMap<string, Buffer>): Arg[] {
   const args: Arg[] = [createdAt, expiresAt, meta.owner, meta.handle, meta.persist, ix.base, ix.cp, ix.member, ix.cap]
@@ -432,8 +306,7 @@ function createArgs(createdAt: string, expiresAt: string, meta: MetaArgs, ix: In
 
 /** The ARGV of the commit body (LUA_APPLY), every name and value checked first. */
 function batchArgs(batch: CommitBatch, ix: IndexArgs): Arg[] {
-  checkTime('expiresAt', batch?.expiresAt, true)
-  checkMeta(batch.owner, batch.handle, batch.persist, true)
+  checkBatchMeta(batch)
   const { set, delete: deletes, clear, owner } = batch
   const args: Arg[] = [
     timeArg(batch.expiresAt),
@@ -450,7 +323,7 @@ function batchArgs(batch: CommitBatch, ix: IndexArgs): Arg[] {
     '0',
   ]
   if (deletes !== undefined) {
-    for (const name of deletes) checkName(name)
+    for (const name of deletes) checkUtf8Name(name)
     // With clear every field goes anyway.
     if (!clear) {
       args[APPLY_HEADER - 1] = String(deletes.length)
@@ -459,7 +332,7 @@ function batchArgs(batch: CommitBatch, ix: IndexArgs): Arg[] {
   }
   if (set !== undefined) {
     for (const [name, value] of set) {
-      checkName(name)
+      checkUtf8Name(name)
       args.push(name, valueArg(name, value))
     }
   }
@@ -519,8 +392,8 @@ function redact(err: unknown): void {
 }
 
 /**
- * Sessions in Redis (or Redis Cluster) through ioredis. See the module comment for the layout,
- * the scripts and the failure semantics.
+ * Sessions in Redis (or Redis Cluster) through ioredis. See the module comment, and
+ * docs/decisions/redis-store.md for the layout, the scripts and the failure semantics.
  *
  * @example
  * import { Redis } from 'ioredis'
@@ -542,7 +415,7 @@ export class RedisStore implements Store {
   readonly #scripts: Scripted
   /** The store opened the client (from a URL) and closes it. */
   readonly #owned: boolean
-  /** The client bounds every command itself, so the store adds no timer (see the module comment). */
+  /** The client bounds every command itself (a commandTimeout, no offline queue), so the store adds no timer. */
   readonly #selfBounded: boolean
   /** load uses a plain HGETALL while the client answers it with an array (see load). */
   #rawLoad = true
@@ -553,15 +426,12 @@ export class RedisStore implements Store {
   #closed = false
 
   constructor(client: Redis | Cluster | string, options: RedisStoreOptions = {}) {
-    if (typeof options !== 'object' || options === null) throw configError('options', options, 'an object')
+    checkOptions(options)
     const prefix = options.prefix ?? 'session:'
     if (typeof prefix !== 'string') throw configError('prefix', prefix, 'a string')
     const hashKeys = options.hashKeys ?? false
     if (typeof hashKeys !== 'boolean') throw configError('hashKeys', hashKeys, 'a boolean')
-    const timeout = options.timeout ?? 2000
-    if (!Number.isSafeInteger(timeout) || timeout < 0 || timeout > MAX_TIMER_MS) {
-      throw configError('timeout', timeout, `integer milliseconds from 1 to ${MAX_TIMER_MS}, or 0 for no timer of the store's own`)
-    }
+    const timeout = timerOption('timeout', options.timeout, 2000, "for no timer of the store's own")
     if (options.clientOptions !== undefined && (typeof options.clientOptions !== 'object' || options.clientOptions === null)) {
       throw configError('clientOptions', options.clientOptions, 'an object of ioredis options')
     }
@@ -606,7 +476,7 @@ export class RedisStore implements Store {
     this.#cluster = (c as { isCluster?: boolean }).isCluster === true
     const keyPrefix = (c as { options?: { keyPrefix?: unknown } }).options?.keyPrefix
     this.#cp = typeof keyPrefix === 'string' ? keyPrefix : ''
-    // See the module comment ("Failures"). A Cluster's node connections always queue: not bounded.
+    // docs/decisions/redis-store.md, "Failures". A Cluster's node connections always queue: not bounded.
     const o = (c as { isCluster?: boolean; options?: { commandTimeout?: unknown; enableOfflineQueue?: unknown } })
     const commandTimeout = typeof o.options?.commandTimeout === 'number' && o.options.commandTimeout > 0 ? o.options.commandTimeout : 0
     this.#selfBounded = o.isCluster !== true && commandTimeout > 0 && o.options?.enableOfflineQueue === false
@@ -639,14 +509,11 @@ export class RedisStore implements Store {
   async create(id: string, meta: SessionMeta, fields?: ReadonlyMap<string, Uint8Array>): Promise<boolean> {
     this.#open()
     const key = this.key(id)
-    checkTime('createdAt', meta?.createdAt, false)
-    checkTime('expiresAt', meta.expiresAt, true)
-    checkMeta(meta.owner, meta.handle, meta.persist, false)
-    if (meta.owner !== undefined && meta.handle === undefined) throw new TypeError('a session with an owner needs a handle')
+    checkCreateMeta(meta)
     const values = new Map<string, Buffer>()
     if (fields !== undefined) {
       for (const [name, value] of fields) {
-        checkName(name)
+        checkUtf8Name(name)
         values.set(name, valueArg(name, value))
       }
     }
@@ -684,7 +551,7 @@ export class RedisStore implements Store {
   async getMulti(id: string, names: readonly string[]): Promise<FieldValues | null> {
     this.#open()
     const key = this.key(id)
-    for (const name of names) checkName(name)
+    for (const name of names) checkUtf8Name(name)
     const reply = await this.#run('getMulti', () => this.#client.hmgetBuffer(key, CREATED, EXPIRES, OWNER, HANDLE, PERSIST, ...names))
     if (!Array.isArray(reply) || reply.length !== names.length + 5) throw new SessionError('STORE_UNAVAILABLE', 'unexpected reply from Redis to getMulti')
     const created = reply[0]
@@ -712,7 +579,7 @@ export class RedisStore implements Store {
   }
 
   /**
-   * On a single node, one script over both keys (see the module comment). On a Cluster the two
+   * On a single node, one script over both keys (LUA_REGENERATE). On a Cluster the two
    * keys live in different slots, which no script or MULTI can span, so it takes two steps: take
    * the old session (read and removed in one script), then create it under the new key with the
    * batch applied. The take is the point at which the regenerate happens: a destroy or commit
@@ -771,7 +638,7 @@ export class RedisStore implements Store {
   }
 
   /**
-   * The owner's live sessions (see "Owners" in the module comment): one script on a single node,
+   * The owner's live sessions (docs/decisions/redis-store.md, "Owners"): one script on a single node,
    * a read of each member on a Cluster; at most maxSessionsPerOwner (+1 while a create is past
    * the cap). Dead members are removed on the way.
    */

@@ -1,4 +1,4 @@
-// Faults on a real Redis (issue 4), through node:http, the Manager and RedisStore:
+// Faults on a real Redis, through node:http, the Manager and RedisStore:
 //   - the server stops answering (SIGSTOP) and then dies (SIGKILL) with requests in flight, or
 //     only stops answering: each request answers 503 STORE_UNAVAILABLE within the configured
 //     timeout plus a margin, none hangs;
@@ -9,7 +9,7 @@
 //     node and on a three-master cluster: the old session key never exists afterwards, and the
 //     logged-out data is nowhere once the logout answered first (0 resurrections).
 //
-// The processes are this file's own (test/redis/server.ts starts them on free ports), so the two
+// The processes are this file's own (test/redis/process.ts starts them on free ports), so the two
 // vitest projects, which run this file at once, never share one. Nothing here sleeps for a fixed
 // time: every wait is for a condition (a gate, a counter, a PING) under a deadline.
 
@@ -25,7 +25,8 @@ import { isSessionError } from '../../src/errors'
 import type { CookieAttributes } from '../../src/cookie'
 import { Client, SECRET_A, deferred, idOf, isDebugWasm, isRemoval, parseSetCookie } from '../manager/harness'
 import { awaitReady, connectCluster, connectRedis, deadlineFetch, inPool, keysUnder, serveApp, type App, type Fetched } from './app'
-import { describeRedis, processControl, redisServerPath, startCluster, startRedis, type RedisCluster, type RedisServer } from './server'
+import { processControl, redisServerPath, startCluster, startRedis, type RedisCluster, type RedisServer } from './process'
+import { describeRedis } from './server'
 
 const project = isDebugWasm ? 'debug' : 'release'
 type NodeManager = Manager<any, IncomingMessage, ServerResponse>

@@ -1,4 +1,4 @@
-// Load on a real Redis (issue 4): many concurrent commits on ONE session, each to its own key,
+// Load on a real Redis: many concurrent commits on ONE session, each to its own key,
 // through the Manager and RedisStore. The store's commit is field-level (a guarded script that
 // HSETs only the fields this request set), so concurrent requests that each change a different
 // key must all keep their writes: 0 lost.
@@ -22,7 +22,8 @@ import type { CookieAttributes } from '../../src/cookie'
 import type { Session } from '../../src/session'
 import { Client, SECRET_A, idOf, isDebugWasm } from '../manager/harness'
 import { connectRedis, inPool, keysUnder, serveApp, type App } from './app'
-import { describeRedis, startRedis, type RedisServer } from './server'
+import { startRedis, type RedisServer } from './process'
+import { describeRedis } from './server'
 
 const SESSION_COMMITS = 10_000
 const CONCURRENCY = 100

@@ -1,4 +1,4 @@
-// RedisStore against real servers (test/redis/server.ts starts them; REDIS_URL may point at one):
+// RedisStore against real servers (test/redis/process.ts starts them; REDIS_URL may point at one):
 // the conformance suite on one node (keys by ID and by SHA-256 of the ID) and on a three-master
 // cluster (both ways again, through ioredis' Cluster), then what is Redis's own: the layout of a
 // session's hash and its expiry, binary safety, hashed keys that leak no ID, the guard that keeps a
@@ -23,7 +23,8 @@ import { patternBytes, toHex, utf8 } from '../helpers/bytes'
 import { rejection } from '../helpers/async'
 import { keysUnder } from '../redis/app'
 import { describeStore, newId, type StoreFixture } from './conformance'
-import { describeRedis, freePort, processControl, redisServerPath, startCluster, startRedis, type RedisCluster, type RedisServer } from '../redis/server'
+import { freePort, processControl, redisServerPath, startCluster, startRedis, type RedisCluster, type RedisServer } from '../redis/process'
+import { describeRedis } from '../redis/server'
 
 const HOUR = 3_600_000
 /** Deadlines of the conformance suite's expiry cases (Redis expires on the server's clock). */

@@ -1,8 +1,9 @@
 // MemoryStore: the conformance suite (on a manual clock, and on real time the way a Redis store
 // will run it), then what is its own: options validated at construction, byte counting, LRU
 // eviction by count and by bytes, TOO_LARGE, a flood that stays at the cap, expiry on read and by
-// sweep, a sweep timer that never keeps the process alive, close(), and TypeErrors for callers
-// that break the contract.
+// sweep, a sweep timer that never keeps the process alive, the owner index, close(), and
+// TypeErrors for callers that break the contract. The packed format and the keys have their own
+// files beside this one (record.test.ts, keys.test.ts).
 
 import { execFile } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
@@ -10,13 +11,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import * as esbuild from 'esbuild'
-import { afterEach, describe, expect, it, vi } from 'vitest'
-import { SessionError, isSessionError } from '../../src/errors'
-import { MemoryStore, SESSION_OVERHEAD, type MemoryStoreOptions } from '../../src/stores/memory'
-import type { SessionMeta } from '../../src/stores/types'
-import { rejection } from '../helpers/async'
-import { patternBytes, toHex } from '../helpers/bytes'
-import { describeStore, manualClock, newId, type TestClock } from './conformance'
+import { describe, expect, it, vi } from 'vitest'
+import { isSessionError } from '../../../src/errors'
+import { MemoryStore, SESSION_OVERHEAD } from '../../../src/stores/memory/index'
+import type { SessionMeta } from '../../../src/stores/types'
+import { rejection } from '../../helpers/async'
+import { describeStore, manualClock, newId } from '../conformance'
+import { HOUR, MiB, clocked, expectConfig, hex, make, one, sessionBytes, useStores, valueFor } from './fixture'
 
 describeStore('MemoryStore (manual clock)', () => {
   const clock = manualClock()
@@ -33,61 +34,8 @@ describeStore(
   { realTtl: 100 },
 )
 
-const HOUR = 3_600_000
-const MiB = 1024 * 1024
+useStores()
 
-/** Every store a test makes is closed after it. */
-const open: MemoryStore[] = []
-function make(options: MemoryStoreOptions = {}): MemoryStore {
-  const s = new MemoryStore({ sweepInterval: 0, ...options })
-  open.push(s)
-  return s
-}
-afterEach(() => {
-  for (const s of open.splice(0)) s.close()
-  vi.useRealTimers()
-})
-
-/** A store on a manual clock, and a meta an hour long on it. */
-function clocked(options: MemoryStoreOptions = {}): { store: MemoryStore; clock: TestClock; meta: (ttl?: number) => SessionMeta } {
-  const clock = manualClock()
-  const store = make({ now: clock.now, ...options })
-  return { store, clock, meta: (ttl = HOUR) => ({ createdAt: clock.now(), expiresAt: clock.now() + ttl }) }
-}
-
-const one = (name: string, value: Uint8Array) => new Map([[name, value]])
-
-// The byte accounting, as the module comment states it: SESSION_OVERHEAD + the key's bytes + the
-// packed value's length. These mirror the packing, so a change to it shows up here.
-/** Bytes of an unsigned varint. */
-const uvarintLen = (x: number): number => (x < 128 ? 1 : 1 + uvarintLen(Math.floor(x / 128)))
-/** Bytes of a packed time: 6 bits (and the sign) in the first byte, 7 in each next. */
-const timeLen = (t: number): number => (t === Infinity || Math.abs(t) < 64 ? 1 : 1 + uvarintLen(Math.floor(Math.abs(t) / 64)))
-/** Key bytes of a base64url ID: 3 per 4 characters, then 0, 1, 2 or 4 for the tail. */
-const keyLen = (id: string): number => 3 * Math.floor(id.length / 4) + [0, 1, 2, 4][id.length % 4]!
-/** Packed bytes of a field of an interned name (one of a store's first 64) and an n-byte value. */
-const fieldLen = (n: number): number => 1 + uvarintLen(n) + n
-/** Counted bytes of a session of base64url `id`, times `meta`, and interned-name fields of these value lengths. */
-const sessionBytes = (id: string, meta: SessionMeta, ...values: number[]): number =>
-  SESSION_OVERHEAD + keyLen(id) + timeLen(meta.expiresAt) + timeLen(meta.createdAt) + values.reduce((sum, n) => sum + fieldLen(n), 0)
-/** The value length that makes a field of an interned name take `bytes` packed bytes. */
-const valueFor = (bytes: number): number => {
-  for (let n = bytes - 2; n >= 0; n--) if (fieldLen(n) === bytes) return n
-  throw new Error(`no value makes a field of ${bytes} bytes`)
-}
-const hex = (b: Uint8Array | undefined) => (b === undefined ? undefined : toHex(b))
-
-function expectConfig(options: unknown, message: RegExp): void {
-  let caught: unknown
-  try {
-    new MemoryStore(options as MemoryStoreOptions).close()
-  } catch (e) {
-    caught = e
-  }
-  expect(caught).toBeInstanceOf(SessionError)
-  expect((caught as SessionError).code).toBe('CONFIG')
-  expect((caught as SessionError).message).toMatch(message)
-}
 
 describe('MemoryStore options', () => {
   it('defaults: 100 000 sessions, 64 MiB, a sweep every minute', () => {
@@ -149,26 +97,6 @@ describe('MemoryStore bytes', () => {
     expect([store.size, store.bytes]).toEqual([0, 0])
   })
 
-  it('counts an ID that is not base64url whole, at two bytes a character plus one', async () => {
-    const { store, meta } = clocked()
-    const m = meta()
-    await store.create('s:not/base64url.id', m)
-    expect(store.bytes).toBe(SESSION_OVERHEAD + 2 * ('s:not/base64url.id'.length + 1) + 12)
-    await store.destroy('s:not/base64url.id')
-    expect(store.bytes).toBe(0)
-  })
-
-  it.each([0, 1, 127, 128, 255, 256, 257, 4096, 8191, 8192, 8193, 16383, 16384, 70_000])('keeps a %i-byte value exactly, through create, commit, load and getMulti', async (n) => {
-    const { store, meta } = clocked()
-    const id = newId()
-    const v = patternBytes(n, n)
-    const w = patternBytes(n, n + 1)
-    await store.create(id, meta(), one('v', v))
-    expect(hex((await store.load(id))!.fields.get('v'))).toBe(toHex(v))
-    await store.commit(id, { set: one('w', w), expiresAt: meta().expiresAt })
-    expect((await store.getMulti(id, ['w', 'v']))!.values.map(hex)).toEqual([toHex(w), toHex(v)])
-  })
-
   it('takes Buffers and foreign-realm Uint8Arrays, returns plain Uint8Arrays, and refuses other views', async () => {
     const { store, meta } = clocked()
     const id = newId()
@@ -180,103 +108,6 @@ describe('MemoryStore bytes', () => {
     expect(Object.getPrototypeOf(f.get('buf'))).toBe(Uint8Array.prototype)
     expect([hex(f.get('buf')), hex(f.get('foreign'))]).toEqual(['6869', '070809'])
     await expect(store.commit(id, { set: one('x', new Int8Array(2) as unknown as Uint8Array), expiresAt: meta().expiresAt })).rejects.toThrow(TypeError)
-  })
-})
-
-describe('MemoryStore packing', () => {
-  it('keeps IDs of every length and alphabet apart, including those whose decoded bytes look alike', async () => {
-    const { store, meta } = clocked()
-    const ids = new Set<string>()
-    // Every base64url tail (4k + 0..3 characters), all-zero sextets included: 'A' is 0 and '_' is 63.
-    for (let n = 1; n <= 13; n++) for (const c of ['A', '_', '-', 'z']) ids.add(c.repeat(n))
-    for (const id of ['AAAAAAA', 'AAAAAAAA', 'AAAAAAAAA', 'AAA_', 'AAA__', 'AAAA' + '\u00ff', 'AAAA\u0100', 'AAAA\u0100\u0100']) ids.add(id)
-    // Not base64url: kept whole (with '\u0100' appended), which must not meet a decoded key either.
-    for (const id of ['a:b', 'a.b', 'a b', 'é', '\u0100', '\u0100\u0100', '名前', '🙂', '=', 'AAAA=', 'AAA\u0000', '\u0000', ' ', 'a'.repeat(2000)]) ids.add(id)
-    const list = [...ids]
-    for (const [i, id] of list.entries()) expect(await store.create(id, meta(), one('i', Uint8Array.of(i & 255, i >> 8)))).toBe(true)
-    expect(store.size).toBe(list.length)
-    for (const [i, id] of list.entries()) expect(hex((await store.load(id))!.fields.get('i')), JSON.stringify(id)).toBe(toHex(Uint8Array.of(i & 255, i >> 8)))
-    for (const id of list) await store.destroy(id)
-    expect([store.size, store.bytes]).toEqual([0, 0])
-  })
-
-  it('keeps names of every kind, interned or inline, through create, commit, load and getMulti', async () => {
-    const { store, meta } = clocked()
-    const id = newId()
-    const m = meta()
-    const names = [
-      '',
-      '__proto__',
-      'é',
-      'ÿ'.repeat(64),
-      'ÿ'.repeat(65), // too long to intern: inline, one byte a character
-      '名前 ✓ 🙂',
-      '名'.repeat(100), // inline, two bytes a character
-      '\ud800', // a lone surrogate
-      'x\udfffy'.repeat(30),
-      '\u0000',
-    ]
-    // More distinct names than the table holds: the later ones are inline.
-    for (let i = 0; i < 300; i++) names.push(`n${i}`)
-    const f = new Map(names.map((n, i): [string, Uint8Array] => [n, Uint8Array.of(i & 255, i >> 8)]))
-    expect(await store.create(id, m, f)).toBe(true)
-    const other = newId()
-    expect(await store.create(other, m, new Map([...f].reverse()))).toBe(true)
-    for (const sid of [id, other]) {
-      const got = (await store.load(sid))!
-      expect([...got.fields.keys()].sort()).toEqual([...names].sort())
-      for (const [n, v] of f) expect(hex(got.fields.get(n)), JSON.stringify(n)).toBe(toHex(v))
-      expect((await store.getMulti(sid, [...names].reverse()))!.values.map(hex)).toEqual([...names].reverse().map((n) => toHex(f.get(n)!)))
-    }
-    const drop = names.filter((_n, i) => i % 3 === 0)
-    const set = new Map(names.filter((_n, i) => i % 3 === 1).map((n): [string, Uint8Array] => [n, Uint8Array.of(0xee)]))
-    expect(await store.commit(id, { delete: drop, set, expiresAt: m.expiresAt })).toBe(true)
-    const got = (await store.load(id))!
-    expect(got.fields.size).toBe(names.length - drop.length)
-    for (const [n, v] of f) expect(hex(got.fields.get(n)), JSON.stringify(n)).toBe(drop.includes(n) ? undefined : set.has(n) ? 'ee' : toHex(v))
-  })
-
-  it.each(['create', 'commit'] as const)('a value whose getter calls the store again fails the outer %s, and corrupts nothing', async (call) => {
-    const { store, meta } = clocked()
-    const [inner, outer] = [newId(), newId()]
-    const m = meta()
-    if (call === 'commit') await store.create(outer, m, one('a', Uint8Array.of(1)))
-    let innerCall: Promise<boolean> | undefined
-    const value = new Proxy(Uint8Array.of(1, 2, 3), {
-      get(target, prop) {
-        if (prop === 'length' && innerCall === undefined) innerCall = store.create(inner, m, one('i', Uint8Array.of(9)))
-        const v = Reflect.get(target, prop, target) as unknown
-        return typeof v === 'function' ? (v as (...args: unknown[]) => unknown).bind(target) : v
-      },
-    })
-    const attempt = call === 'create' ? store.create(outer, m, one('v', value)) : store.commit(outer, { set: one('v', value), expiresAt: m.expiresAt })
-    await expect(attempt).rejects.toThrow(/called again while it was packing/)
-    expect(await innerCall).toBe(true)
-    expect(hex((await store.load(inner))!.fields.get('i'))).toBe('09')
-    if (call === 'create') expect(await store.load(outer)).toBeNull()
-    else expect([...(await store.load(outer))!.fields].map(([k, v]) => [k, hex(v)])).toEqual([['a', '01']])
-    expect(store.bytes).toBe(sessionBytes(inner, m, 1) + (call === 'commit' ? sessionBytes(outer, m, 1) : 0))
-  })
-
-  it.each([
-    ['0 and 0', 0, 1],
-    ['negative', -1, 1],
-    ['a 6-bit edge', 63, 64],
-    ['a 13-bit edge', 8191, 8192],
-    ['the safe extremes', -Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
-    ['never expiring', Number.MIN_SAFE_INTEGER, Infinity],
-  ])('keeps times exactly: %s', async (_what, createdAt, expiresAt) => {
-    const clock = manualClock(-Number.MAX_SAFE_INTEGER)
-    const store = make({ now: clock.now })
-    const id = newId()
-    const m = { createdAt, expiresAt }
-    expect(await store.create(id, m, one('k', Uint8Array.of(1)))).toBe(true)
-    expect((await store.load(id))!.meta).toEqual(m)
-    expect((await store.getMulti(id, ['k']))!.meta).toEqual(m)
-    expect(await store.touch(id, expiresAt)).toBe(true)
-    expect(await store.commit(id, { set: one('l', Uint8Array.of(2)), expiresAt })).toBe(true)
-    expect((await store.load(id))!.meta).toEqual(m)
-    expect(store.bytes).toBe(SESSION_OVERHEAD + 24 + timeLen(expiresAt) + timeLen(createdAt) + 2 * fieldLen(1))
   })
 })
 
@@ -561,7 +392,7 @@ describe('MemoryStore expiry', () => {
   it('a process with an open MemoryStore exits on its own, and its timer does run', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'simplesessions-memory-'))
     try {
-      const entry = fileURLToPath(new URL('../../src/stores/memory.ts', import.meta.url))
+      const entry = fileURLToPath(new URL('../../../src/stores/memory/index.ts', import.meta.url))
       await esbuild.build({ entryPoints: [entry], bundle: true, format: 'esm', platform: 'neutral', outfile: join(dir, 'memory.mjs'), logLevel: 'silent' })
       const script = join(dir, 'child.mjs')
       await writeFile(

@@ -1,0 +1,590 @@
+// The in-process store (simplesessions/stores/memory): sessions in one Map, for development,
+// tests and single-process servers. It follows the contract in ../types.ts; its own rules (the
+// reasons and the measurements behind them: docs/decisions/memory-store.md):
+//
+// - Bounded: at most `maxSessions` sessions and about `maxBytes` bytes (defaults 100 000 and
+//   64 MiB; Infinity lifts a limit). A write past either evicts the least recently used other
+//   sessions: an evicted session reads as missing, like an expired one, never as an error. A
+//   session larger than maxBytes on its own is refused with 'TOO_LARGE', writing and evicting
+//   nothing. "Used": created, loaded, read with getMulti, committed or touched.
+// - Compact: a session is one Map entry of two one-byte strings, its key (./keys.ts) and its
+//   packed value (./record.ts). Bytes are counted, not measured: SESSION_OVERHEAD plus the key's
+//   and the packed value's length (field names and the owner metadata are not counted).
+// - Expiry: an expired session is removed when a call finds it, and by sweep(), which a timer
+//   runs every `sweepInterval` ms (0: none). The timer is unref'd and holds the store weakly, so it
+//   never keeps a process or a dropped store alive. The clock (`now`) is injectable.
+// - Atomic: every method runs synchronously to completion inside its promise; regenerate checks
+//   both IDs and swaps the entries in one such section. After close(), calls reject
+//   'STORE_UNAVAILABLE'.
+// - Owners: owner, handle and persist are kept beside the packed value, only for sessions that
+//   have any; the owner index is updated in the same sections, so it is exact, and holds at most
+//   `maxSessionsPerOwner` (default 1000) sessions an owner: one more evicts the owner's oldest.
+
+import { SessionError, configError } from '../../errors.js'
+import { checkCreateMeta, checkId, checkMeta, checkName, checkOptions, checkValue, checkTime, timerOption } from '../checks.js'
+import type { CommitBatch, DestroyFilter, FieldValues, OwnedSession, RegenerateResult, SessionMeta, SessionRecord, Store } from '../types.js'
+import { keyBytes, keyOf } from './keys.js'
+import { NameTable, at, begin, bytesOf, expiresOf, finish, putBlock, putTime, readS, readU } from './record.js'
+
+export interface MemoryStoreOptions {
+  /** Most sessions kept; the least recently used are evicted beyond it. Default 100 000. */
+  maxSessions?: number
+  /** Most bytes kept, as counted (see SESSION_OVERHEAD). Default 64 MiB. */
+  maxBytes?: number
+  /** Milliseconds between sweeps of expired sessions; 0 for no timer. Default 60 000. */
+  sweepInterval?: number
+  /** The clock expiry is checked against, in ms since the epoch. Default Date.now. */
+  now?: () => number
+  /** Most sessions of one owner; a new one beyond it evicts the owner's oldest. Default 1000. */
+  maxSessionsPerOwner?: number
+}
+
+/** A session's metadata beyond its two times; only sessions that have some get an entry. */
+interface Extra {
+  owner?: string
+  handle?: string
+  persist?: boolean
+}
+
+/**
+ * Counted per session on top of its key's and its packed value's length: about what the Map
+ * slot and the two string headers take (measured on Node 20; docs/decisions/memory-store.md).
+ */
+export const SESSION_OVERHEAD = 80
+
+/** Counted bytes of one session. */
+const sizeOf = (key: string, packed: string): number => SESSION_OVERHEAD + keyBytes(key) + packed.length
+
+/**
+ * The batch's expiry, metadata and deleted names; the set values are checked as they are packed.
+ * (checkBatchMeta's two checks written out: one call less on every commit, measurable here.)
+ */
+function checkBatch(batch: CommitBatch): void {
+  checkTime('expiresAt', batch?.expiresAt, true)
+  checkMeta(batch.owner, batch.handle, batch.persist, true)
+  if (batch.delete !== undefined) for (const name of batch.delete) checkName(name)
+}
+
+function limit(option: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback
+  if (value === Infinity || (Number.isSafeInteger(value) && (value as number) >= 1)) return value as number
+  throw configError(option, value, 'a positive integer, or Infinity for no limit')
+}
+
+function unref(timer: unknown): void {
+  if (typeof timer === 'object' && timer !== null && typeof (timer as { unref?: unknown }).unref === 'function') {
+    ;(timer as { unref(): void }).unref()
+  } else if (typeof timer === 'number') {
+    ;(globalThis as { Deno?: { unrefTimer?(id: number): void } }).Deno?.unrefTimer?.(timer)
+  }
+}
+
+/** How many of the latest moves to the back of the LRU order are remembered (see #use)... */
+const RECENT = 64
+/** ...in stores allowed at least this many sessions; smaller ones keep the order exact. */
+const RECENT_MIN = 1024
+
+/**
+ * Sessions in process memory, bounded and LRU-evicted. See the module comment.
+ *
+ * @example
+ * const store = new MemoryStore({ maxSessions: 10_000 })
+ * const manager = new Manager({ store, secrets: [secret] })
+ */
+export class MemoryStore implements Store {
+  readonly maxSessions: number
+  readonly maxBytes: number
+  /** ms; 0 when there is no sweep timer. */
+  readonly sweepInterval: number
+  readonly maxSessionsPerOwner: number
+  readonly #now: () => number
+  /** Key → the session's metadata beyond its times (see the module comment). */
+  readonly #extra = new Map<string, Extra>()
+  /** Owner → handle → key, in the order they were indexed (created, given the owner, regenerated): the first is the oldest. */
+  readonly #owners = new Map<string, Map<string, string>>()
+  /** Key (./keys.ts) → packed session (./record.ts); its order is the LRU order, the front the least recently used. */
+  readonly #map = new Map<string, string>()
+  /** Reads the LRU front; every entry it has passed was removed, so it is the front. */
+  #cursor: MapIterator<string> | undefined
+  /** The key inserted last, while it is in the Map: the back of the LRU order. */
+  #last: string | undefined
+  /** Changes to the Map since the cursor last moved… */
+  #stale = 0
+  /** …and how many sessions it held then. */
+  #mark = 0
+  #bytes = 0
+  /** Keys moved to the back within the last RECENT moves (stores of at least RECENT_MIN only). */
+  readonly #recent: Set<string> | undefined
+  readonly #ring: (string | undefined)[] = []
+  #ringAt = 0
+  /** Interned field names (see NameTable). */
+  readonly #names = new NameTable()
+  #timer: ReturnType<typeof setInterval> | undefined
+  #closed = false
+
+  constructor(options: MemoryStoreOptions = {}) {
+    checkOptions(options)
+    this.maxSessions = limit('maxSessions', options.maxSessions, 100_000)
+    this.maxBytes = limit('maxBytes', options.maxBytes, 64 * 1024 * 1024)
+    this.maxSessionsPerOwner = limit('maxSessionsPerOwner', options.maxSessionsPerOwner, 1000)
+    const interval = timerOption('sweepInterval', options.sweepInterval, 60_000, 'for no timer')
+    this.sweepInterval = interval
+    this.#recent = this.maxSessions >= RECENT_MIN ? new Set() : undefined
+    const now = options.now ?? Date.now
+    if (typeof now !== 'function') throw configError('now', typeof now, 'a function returning milliseconds since the epoch')
+    this.#now = now
+    if (interval > 0) {
+      const self = new WeakRef(this)
+      const timer = setInterval(() => {
+        const store = self.deref()
+        if (store) store.sweep()
+        else clearInterval(timer)
+      }, interval)
+      unref(timer)
+      this.#timer = timer
+    }
+  }
+
+  /** Sessions held, counting expired ones not yet removed. */
+  get size(): number {
+    return this.#map.size
+  }
+
+  /** Bytes held, as counted (see SESSION_OVERHEAD). */
+  get bytes(): number {
+    return this.#bytes
+  }
+
+  async create(id: string, meta: SessionMeta, fields?: ReadonlyMap<string, Uint8Array>): Promise<boolean> {
+    this.#open()
+    checkId(id)
+    checkCreateMeta(meta)
+    const now = this.#now()
+    const key = keyOf(id)
+    if (this.#live(key, now) !== undefined) return false
+    const build = begin()
+    putTime(meta.expiresAt)
+    putTime(meta.createdAt)
+    if (fields !== undefined) {
+      for (const [name, value] of fields) {
+        checkName(name)
+        checkValue(name, value)
+        this.#names.putField(name, value)
+      }
+    }
+    const packed = finish(build)
+    const size = sizeOf(key, packed)
+    this.#fits(size)
+    if (meta.expiresAt <= now) return true // created and at once expired: nothing to keep
+    this.#put(key, packed)
+    this.#bytes += size
+    if (meta.owner !== undefined || meta.handle !== undefined || meta.persist !== undefined) {
+      const extra: Extra = {}
+      if (meta.owner !== undefined) extra.owner = meta.owner
+      if (meta.handle !== undefined) extra.handle = meta.handle
+      if (meta.persist !== undefined) extra.persist = meta.persist
+      this.#setExtra(key, extra)
+    }
+    this.#evict()
+    return true
+  }
+
+  async load(id: string): Promise<SessionRecord | null> {
+    this.#open()
+    checkId(id)
+    const key = keyOf(id)
+    const packed = this.#live(key, this.#now())
+    if (packed === undefined) return null
+    this.#use(key, packed)
+    const expiresAt = readS(packed, 0)
+    const createdAt = readS(packed, at)
+    const fields = new Map<string, Uint8Array>()
+    const n = packed.length
+    let i = at
+    while (i < n) {
+      const name = this.#names.readName(packed, i)
+      const len = readU(packed, at)
+      i = at + len
+      fields.set(name, bytesOf(packed, at, i))
+    }
+    return { meta: this.#meta(key, createdAt, expiresAt), fields }
+  }
+
+  async getMulti(id: string, names: readonly string[]): Promise<FieldValues | null> {
+    this.#open()
+    checkId(id)
+    for (const name of names) checkName(name)
+    const key = keyOf(id)
+    const packed = this.#live(key, this.#now())
+    if (packed === undefined) return null
+    const values = new Array<Uint8Array | undefined>(names.length).fill(undefined)
+    this.#use(key, packed)
+    const expiresAt = readS(packed, 0)
+    const createdAt = readS(packed, at)
+    // One pass over the fields; each asked name takes the first match (names are unique).
+    const n = packed.length
+    let i = at
+    let left = names.length
+    while (i < n && left > 0) {
+      const name = this.#names.readName(packed, i)
+      const len = readU(packed, at)
+      const start = at
+      i = start + len
+      for (let k = 0; k < names.length; k++) {
+        if (values[k] === undefined && names[k] === name) {
+          values[k] = bytesOf(packed, start, i)
+          left--
+        }
+      }
+    }
+    return { meta: this.#meta(key, createdAt, expiresAt), values }
+  }
+
+  async commit(id: string, batch: CommitBatch): Promise<boolean> {
+    this.#open()
+    checkId(id)
+    checkBatch(batch)
+    const now = this.#now()
+    const key = keyOf(id)
+    const old = this.#live(key, now)
+    if (old === undefined) return false
+    this.#replace(key, old, this.#applied(old, batch), now)
+    if (this.#map.has(key)) this.#changeExtra(key, batch)
+    return true
+  }
+
+  async regenerate(oldId: string, newId: string, batch: CommitBatch): Promise<RegenerateResult> {
+    this.#open()
+    checkId(oldId)
+    checkId(newId)
+    checkBatch(batch)
+    const now = this.#now()
+    const oldKey = keyOf(oldId)
+    const newKey = keyOf(newId)
+    const old = this.#live(oldKey, now)
+    if (old === undefined) return 'gone'
+    if (newKey === oldKey || this.#live(newKey, now) !== undefined) return 'taken'
+    const packed = this.#applied(old, batch)
+    const size = sizeOf(newKey, packed)
+    this.#fits(size)
+    const extra = this.#extra.get(oldKey)
+    this.#remove(oldKey, old)
+    if (expiresOf(packed) <= now) return 'ok' // moved and at once expired: nothing to keep
+    this.#put(newKey, packed)
+    this.#bytes += size
+    if (extra !== undefined) this.#setExtra(newKey, { ...extra }) // the same handle, at the new key
+    this.#changeExtra(newKey, batch)
+    this.#evict()
+    return 'ok'
+  }
+
+  /**
+   * The owner's live sessions (see the module comment): O(the owner's sessions), at most
+   * maxSessionsPerOwner. Not a use: the LRU order stays as it was.
+   */
+  async listSessions(owner: string): Promise<OwnedSession[]> {
+    this.#open()
+    checkMeta(owner, undefined, undefined, false)
+    const now = this.#now()
+    const out: OwnedSession[] = []
+    for (const [handle, key] of [...(this.#owners.get(owner) ?? [])]) {
+      const packed = this.#live(key, now)
+      if (packed === undefined) continue
+      const expiresAt = readS(packed, 0)
+      out.push({ handle, createdAt: readS(packed, at), expiresAt })
+    }
+    return out
+  }
+
+  /** Ends the owner's sessions that `filter` selects, as destroy does; resolves to how many live ones it ended. */
+  async destroySessions(owner: string, filter: DestroyFilter = {}): Promise<number> {
+    this.#open()
+    checkMeta(owner, undefined, undefined, false)
+    const only = filter.only === undefined ? undefined : new Set(filter.only)
+    const now = this.#now()
+    let ended = 0
+    for (const [handle, key] of [...(this.#owners.get(owner) ?? [])]) {
+      if (handle === filter.except || (only !== undefined && !only.has(handle))) continue
+      const packed = this.#map.get(key)!
+      if (expiresOf(packed) > now) ended++
+      this.#remove(key, packed)
+    }
+    return ended
+  }
+
+  /** A session's metadata as load returns it: the times, and its extras when it has any. */
+  #meta(key: string, createdAt: number, expiresAt: number): SessionMeta {
+    const extra = this.#extra.get(key)
+    return extra === undefined ? { createdAt, expiresAt } : { createdAt, expiresAt, ...extra }
+  }
+
+  /** Applies a batch's metadata (owner, handle, persist) to the live session under `key`. */
+  #changeExtra(key: string, batch: CommitBatch): void {
+    const { owner, handle, persist } = batch
+    if (owner === undefined && handle === undefined && persist === undefined) return
+    const next: Extra = { ...this.#extra.get(key) }
+    if (owner === null) delete next.owner
+    else if (owner !== undefined) next.owner = owner
+    if (handle !== undefined && next.handle === undefined) next.handle = handle
+    if (persist !== undefined) next.persist = persist
+    this.#setExtra(key, next)
+  }
+
+  /** Replaces the extras of `key` and its place in the owner index; the owner's oldest goes past the cap. */
+  #setExtra(key: string, extra: Extra): void {
+    this.#unindex(key)
+    if (extra.owner === undefined && extra.handle === undefined && extra.persist === undefined) {
+      this.#extra.delete(key)
+      return
+    }
+    this.#extra.set(key, extra)
+    if (extra.owner === undefined || extra.handle === undefined) return
+    let index = this.#owners.get(extra.owner)
+    if (index === undefined) this.#owners.set(extra.owner, (index = new Map()))
+    index.set(extra.handle, key)
+    if (index.size > this.maxSessionsPerOwner) {
+      const oldest = index.values().next().value!
+      this.#remove(oldest, this.#map.get(oldest)!)
+    }
+  }
+
+  /** Takes `key` out of its owner's index, if it is in one. */
+  #unindex(key: string): void {
+    const extra = this.#extra.get(key)
+    if (extra?.owner === undefined || extra.handle === undefined) return
+    const index = this.#owners.get(extra.owner)
+    if (index?.get(extra.handle) !== key) return
+    index.delete(extra.handle)
+    if (index.size === 0) this.#owners.delete(extra.owner)
+  }
+
+  /** Drops the extras of a session that is gone (every removal but the LRU move comes here). */
+  #forget(key: string): void {
+    if (this.#extra.size === 0) return
+    this.#unindex(key)
+    this.#extra.delete(key)
+  }
+
+  /** The packed session `old` after `batch`; throws (writing nothing) on a bad value. */
+  #applied(old: string, batch: CommitBatch): string {
+    const { set, delete: deletes, clear } = batch
+    readS(old, 0)
+    const createdEnd = at
+    readS(old, createdEnd)
+    const start = at
+    let packed: string
+    if (clear || (deletes !== undefined && deletes.length > 0) || (set !== undefined && set.size > 0)) {
+      // What the session will hold: name → where its field starts in `old`, or its new value.
+      // Checked in full before anything is written, so a bad value leaves the session as it was.
+      const next = new Map<string, number | Uint8Array>()
+      if (!clear) {
+        const n = old.length
+        let i = start
+        while (i < n) {
+          next.set(this.#names.readName(old, i), i)
+          i = readU(old, at) + at
+        }
+      }
+      if (deletes !== undefined) for (const name of deletes) next.delete(name)
+      if (set !== undefined) {
+        for (const [name, value] of set) {
+          checkName(name)
+          checkValue(name, value)
+          next.set(name, value)
+        }
+      }
+      const build = begin()
+      putTime(batch.expiresAt)
+      // createdAt and the kept fields are copied from `old`, a run of adjacent ones as one block.
+      let runStart = createdEnd
+      let runEnd = start
+      for (const [name, field] of next) {
+        if (typeof field === 'number') {
+          this.#names.readName(old, field)
+          const end = readU(old, at) + at
+          if (field !== runEnd) {
+            putBlock(old, runStart, runEnd)
+            runStart = field
+          }
+          runEnd = end
+        } else {
+          putBlock(old, runStart, runEnd)
+          runStart = runEnd = 0
+          this.#names.putField(name, field)
+        }
+      }
+      putBlock(old, runStart, runEnd)
+      packed = finish(build)
+    } else {
+      const build = begin()
+      putTime(batch.expiresAt)
+      putBlock(old, createdEnd, old.length)
+      packed = finish(build)
+    }
+    return packed
+  }
+
+  async touch(id: string, expiresAt: number): Promise<boolean> {
+    this.#open()
+    checkId(id)
+    checkTime('expiresAt', expiresAt, true)
+    const now = this.#now()
+    const key = keyOf(id)
+    const old = this.#live(key, now)
+    if (old === undefined) return false
+    readS(old, 0)
+    const build = begin()
+    putTime(expiresAt)
+    putBlock(old, at, old.length) // the fields as they are, without decoding them
+    this.#replace(key, old, finish(build), now)
+    return true
+  }
+
+  async destroy(id: string): Promise<void> {
+    this.#open()
+    checkId(id)
+    const key = keyOf(id)
+    const packed = this.#map.get(key)
+    if (packed !== undefined) this.#remove(key, packed)
+  }
+
+  /** Removes every expired session now and returns how many it removed. The timer calls this. */
+  sweep(): number {
+    if (this.#closed) return 0
+    const now = this.#now()
+    let removed = 0
+    for (const [key, packed] of this.#map) {
+      if (expiresOf(packed) <= now) {
+        this.#remove(key, packed)
+        removed++
+      }
+    }
+    return removed
+  }
+
+  /** Stops the sweep timer and drops every session. Idempotent. */
+  close(): void {
+    if (this.#closed) return
+    this.#closed = true
+    if (this.#timer !== undefined) clearInterval(this.#timer)
+    this.#timer = undefined
+    this.#map.clear()
+    this.#extra.clear()
+    this.#owners.clear()
+    this.#cursor = undefined
+    this.#last = undefined
+    this.#recent?.clear()
+    this.#ring.length = 0
+    this.#names.clear()
+    this.#bytes = 0
+  }
+
+  #open(): void {
+    if (this.#closed) throw new SessionError('STORE_UNAVAILABLE', 'the MemoryStore was closed')
+  }
+
+  /** The packed live session under `key`; an expired one is removed on the way. */
+  #live(key: string, now: number): string | undefined {
+    const packed = this.#map.get(key)
+    if (packed === undefined) return undefined
+    if (expiresOf(packed) <= now) {
+      this.#remove(key, packed)
+      return undefined
+    }
+    return packed
+  }
+
+  /** Replaces the live session `old` under `key` by `packed`, as a use (or removes it, when already expired). */
+  #replace(key: string, old: string, packed: string, now: number): void {
+    const size = sizeOf(key, packed)
+    this.#fits(size)
+    this.#bytes += size - sizeOf(key, old)
+    if (expiresOf(packed) <= now) {
+      this.#delete(key)
+      this.#forget(key)
+      this.#bytes -= size
+    } else {
+      this.#use(key, packed)
+      this.#evict()
+    }
+  }
+
+  #fits(size: number): void {
+    if (size > this.maxBytes) {
+      // The ID is a bearer secret: it never goes into a message.
+      throw new SessionError('TOO_LARGE', `a session of ${size} bytes does not fit in the MemoryStore (maxBytes ${this.maxBytes})`)
+    }
+  }
+
+  // Eviction reads the front through an iterator kept from one eviction to the next: a fresh one
+  // would walk over the holes that earlier evictions left at the front of V8's table (quadratic
+  // in a flood). But an iterator also keeps alive every table the Map has outgrown since it last
+  // moved, so it is made only when an eviction is due, and dropped once the Map has changed more
+  // times than it held sessions at the last eviction: the walk over holes a fresh one pays is
+  // amortized over those changes. Every change to the Map but eviction's goes through #put and
+  // #delete, which count it.
+
+  /** Inserts at the back of the Map's order. */
+  #put(key: string, packed: string): void {
+    this.#map.set(key, packed)
+    this.#last = key
+    if (this.#cursor !== undefined && ++this.#stale > this.#mark) this.#cursor = undefined
+  }
+
+  #delete(key: string): void {
+    this.#map.delete(key)
+    if (key === this.#last) this.#last = undefined
+    if (this.#cursor !== undefined && ++this.#stale > this.#mark) this.#cursor = undefined
+  }
+
+  /** Stores `packed` as the session under `key`, most recently used: at the back of the Map's order. */
+  #use(key: string, packed: string): void {
+    const recent = this.#recent
+    if (key === this.#last || recent?.has(key)) {
+      // Replaced in place, not moved to the back. A delete and re-insert of one key leaves a
+      // hole in its bucket's chain each time, which V8 walks on every call until the table is
+      // next rebuilt: a few sessions used over and over in a large store cost ~20-30 us a call
+      // (measured, 100k sessions). So a session moved within the last RECENT moves stays put: it
+      // is among the newest RECENT anyway, and in stores that small the order is exact.
+      this.#map.set(key, packed)
+      return
+    }
+    this.#delete(key)
+    this.#put(key, packed)
+    if (recent) {
+      const ring = this.#ring
+      const old = ring[this.#ringAt]
+      if (old !== undefined) recent.delete(old)
+      ring[this.#ringAt] = key
+      recent.add(key)
+      this.#ringAt = (this.#ringAt + 1) % RECENT
+    }
+  }
+
+  #remove(key: string, packed: string): void {
+    this.#delete(key)
+    this.#forget(key)
+    this.#bytes -= sizeOf(key, packed)
+  }
+
+  /** Drops least recently used sessions until both limits hold. The newest never goes: it fits alone. */
+  #evict(): void {
+    const map = this.#map
+    if (map.size <= this.maxSessions && this.#bytes <= this.maxBytes) return
+    while (map.size > this.maxSessions || this.#bytes > this.maxBytes) {
+      let r = this.#cursor?.next()
+      if (r === undefined || r.done) {
+        this.#cursor = map.keys()
+        r = this.#cursor.next()
+        if (r.done) break
+      }
+      const key = r.value
+      this.#bytes -= sizeOf(key, map.get(key)!)
+      map.delete(key)
+      this.#forget(key)
+      if (key === this.#last) this.#last = undefined
+    }
+    this.#stale = 0
+    this.#mark = map.size
+  }
+}
