@@ -17,6 +17,10 @@
 // entry went from 48.9 to 52.0 kB. Session and Manager +1.9 kB (owner metadata, listSessions,
 // destroySessions, rememberMe, pop, their checks and messages); the memory store, the default
 // store and so part of the root, +1.2 kB for its owner index.
+//   Raised for the verified-cookie cache and the refresh throttle, from 54,000 to 56,000: the root
+// entry went from 52.0 to 54.1 kB with them and with the memory store split into three modules
+// and the stores' shared checks (each module boundary costs a little in the bundle; the split
+// itself adds no code).
 // dist always carries the release wasm, so only the release project runs this.
 
 import { existsSync, readFileSync } from 'node:fs'
@@ -25,7 +29,7 @@ import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 
-const BUDGET = { wasm: 15_300, rootEntry: 54_000 }
+const BUDGET = { wasm: 15_300, rootEntry: 56_000 }
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const dist = join(root, 'dist')
