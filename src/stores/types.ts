@@ -1,102 +1,21 @@
 // The store contract: what every session store (memory, Redis, …) does, and what the Manager may
-// rely on. Stores move bytes; the core owns the codec (docs/ARCHITECTURE.md): a store never sees a typed
-// value, only field names and the codec's bytes, plus two timestamps of metadata.
-//
-// The shape follows scs ("the err return value should be used for system errors only") and
-// tower-sessions (create never overwrites; the caller retries with a fresh ID). Field-level
-// storage is what lets two requests that change different keys of one session both keep their
-// writes, and it keeps a session in one place: every method but regenerate touches exactly one
-// session, so a Redis store keeps each session in one hash (one key, one Cluster slot) and does
-// each method in one round trip:
-//
-//   create   a Lua script: EXISTS, then HSET fields and metadata, PEXPIREAT
-//   load     HGETALL (the metadata lives in the hash, apart from the field names)
-//   getMulti HMGET of the metadata and the asked fields
-//   commit   a Lua script guarded on EXISTS: HDEL (or all fields for `clear`), HSET, PEXPIREAT
-//   touch    PEXPIREAT plus the stored expiry, in one script
-//   regenerate  a Lua script over both keys: guard, RENAME, then the commit (Cluster: see redis.ts)
-//   destroy  UNLINK
-//
-// ## Results
-//
-// "Not found" is never an error. A missing, expired, evicted or destroyed session reads as
-// `null` from load/getMulti and as `false` from commit/touch, and destroy succeeds on it.
-// A promise rejects only for:
-//   - a system failure (connection lost, timeout, server error): SessionError 'STORE_UNAVAILABLE'
-//     with the original error as `cause`; also every call after close();
-//   - a limit the store enforces (the memory store's maxBytes): SessionError 'TOO_LARGE', and
-//     nothing was written;
-//   - a caller that breaks this contract (an ID that is not a non-empty string, a value that is
-//     not a Uint8Array, a time that is not an integer, a field name with a lone surrogate): a
-//     TypeError. That is a bug in the caller, never a store condition, so it is not a
-//     SessionError, and the Session passes it on as it is: never relabelled as an outage. A store
-//     whose client reports network failures as TypeErrors (fetch does) must wrap them as
-//     STORE_UNAVAILABLE itself; the Session wraps anything else a store throws that way.
-//
-// ## Time
-//
-// Times are integer milliseconds since the epoch. `expiresAt` is when the session stops
-// existing: the Manager computes it as the sooner of the idle and the absolute deadline, and may
-// pass Infinity for a session that never expires. A session is live while the store's clock is
-// before `expiresAt`, and gone from `expiresAt` on. The store's clock is its own (Redis uses the
-// server's; the memory store takes an injectable `now`), so around the deadline a store and the
-// Manager may disagree by the clocks' skew plus a millisecond (Redis keeps a key through the
-// millisecond it expires in); the Manager also checks expiry itself after load. An `expiresAt`
-// already in the past is allowed on create, commit and touch: the call succeeds and the session
-// reads as missing from then on.
-//
-// ## Bytes
-//
-// Values are Uint8Arrays (a Buffer is one) of any length, zero included, with any byte values.
-// Field names are any well-formed strings, '' and '__proto__' included; a store keeps them apart
-// from its own metadata. Ownership never crosses the boundary:
-//   - What a caller passes in stays the caller's. The store holds no reference to it once the
-//     returned promise settles (the memory store copies at once), so mutating it afterwards
-//     changes nothing stored. It must not be mutated before the promise settles.
-//   - What a store returns is the caller's: fresh arrays, Maps and objects that share nothing with
-//     the store's state or with earlier results, free to mutate.
-//
-// **Values the Manager passes to create, commit and regenerate are exact, unshared arrays
-// (`byteOffset` 0, `buffer.byteLength` equal to their length), so a store that keeps
-// `value.buffer` keeps only that value. Other callers may pass views into larger buffers: a
-// store copies a value by its byteOffset and length, never its whole `.buffer`.**
-//
-// ## Concurrency
-//
-// Every method is atomic with respect to every other on the same session. In particular:
-//   - Two concurrent creates of one ID: exactly one returns true, and the session holds exactly
-//     the winner's fields and metadata.
-//   - Two concurrent commits to one session that change different fields both keep their writes;
-//     on the same field, the one applied last wins.
-//   - A commit racing a destroy (or an expiry) either lands before it, and is then destroyed
-//     with the session, or finds the session gone and writes nothing: an in-flight request can
-//     never resurrect a destroyed session.
-//   - The same holds for regenerate, which moves a session to a new ID: it either lands before
-//     the destroy (which then finds the old ID gone: the logout lost the race, as it would to a
-//     commit) or finds the old session gone and writes nothing. Afterwards exactly one of the
-//     two IDs is live. A regenerate is a move, not a copy: fields that other requests committed
-//     after this one read the session are kept.
-// There are no transactions across calls: a load followed by a commit may interleave with other
-// requests' commits, which is why a commit carries only what changed.
-//
-// ## Owners (optional: listSessions and destroySessions)
-//
-// A store never decodes values, so the Session hands it the owner (the Manager's `ownerKey`
-// field, a string) as metadata: in create's meta, and in a commit or regenerate batch only when
-// it changes (null: no owner any more), with a `handle`, an opaque random string the Session
-// makes once and the store keeps for the session's life, regenerate included. A store with an
-// owner index keeps owner → sessions so that:
-//   - listSessions(owner) gives each live session of the owner (handle, createdAt, expiresAt);
-//     never one that was destroyed, expired or evicted, never another owner's;
-//   - the index follows create, commit (a changed owner), regenerate (the same handle, the new
-//     ID), destroy, expiry and eviction; what a store cleans up lazily it must still never list;
-//   - destroySessions(owner, filter) ends the sessions as destroy does, so the commit guard
-//     above holds: a request of an ended session that is still in flight cannot bring it back;
-//   - it is bounded: a store caps the sessions of one owner (a new one past the cap evicts one
-//     of the owner's others), so no owner makes a call slower than the cap.
-// A store whose index cannot be updated atomically with the session (Redis Cluster: other slots)
-// says what is eventually consistent; it must never leave a live session out of the index once
-// the call that created or moved it has resolved.
+// rely on; test/stores/ checks it on every store. The full text, with the reasons:
+// docs/decisions/store-contract.md.
+//   - Stores move bytes: field names and the codec's bytes, plus metadata; never a typed value.
+//     Field-level storage lets two requests that change different keys both keep their writes.
+//   - "Not found" is never an error (null / false); a rejection is STORE_UNAVAILABLE (an
+//     outage, with its cause), TOO_LARGE (a limit, nothing written) or a TypeError (a caller bug).
+//   - Times are integer ms since the epoch; a session is live while the store's clock is before
+//     expiresAt (Infinity: never expires).
+//   - Ownership never crosses the boundary: a store copies what it is given and returns fresh
+//     objects; it copies a value by byteOffset and length, never its whole .buffer.
+//   - Every method is atomic with respect to every other on the same session: a commit or a
+//     regenerate racing a destroy or an expiry lands before it or writes nothing, so an
+//     in-flight request never resurrects a destroyed session; regenerate is a move, not a copy.
+//   - Optional owner index (listSessions, destroySessions): it follows every way a session ends,
+//     is bounded per owner, and never leaves a live session out once its call resolved.
+//   Its shape follows scs (errors for system failures only) and tower-sessions (create never
+// overwrites; the caller retries with a fresh ID).
 
 /**
  * A session's metadata. The times are integer milliseconds since the epoch; the other entries are
