@@ -193,8 +193,10 @@ export class Manager<T extends SessionData = SessionData, Req = any, Res = any> 
     // A session active within touchAfter must never lapse: its idle expiry (and a cookie that
     // follows it) moves only once per touchAfter, so touchAfter must be shorter than both
     // lifetimes. The default: 60 s, or half of the shorter one.
-    const cap = o.cookie?.maxAge
-    const capSeconds = typeof cap === 'number' && cap >= 1 ? cap : Infinity
+    const c = o.cookie ?? {}
+    // Max-Age=0 would delete the cookie as it is set: at least 1 second.
+    const cookieMaxAge = c.maxAge === undefined ? undefined : seconds('cookie.maxAge', c.maxAge, 0, 1)
+    const capSeconds = cookieMaxAge ?? Infinity
     const touchAfter = seconds('touchAfter', o.touchAfter, Math.min(60, Math.floor(idle / 2), Math.floor(capSeconds / 2)))
     if (idle > 0 && touchAfter >= idle) throw configError('touchAfter', touchAfter, `less than idleTimeout (${idle}): a session written to more often than that would still lapse`)
     if (touchAfter >= capSeconds) throw configError('touchAfter', touchAfter, `less than cookie.maxAge (${capSeconds}): the cookie of an active session would lapse`)
@@ -204,7 +206,6 @@ export class Manager<T extends SessionData = SessionData, Req = any, Res = any> 
     if (o.cookie?.persist !== undefined && typeof o.cookie.persist !== 'boolean') throw configError('cookie.persist', o.cookie.persist, 'a boolean')
     const idLength = checkIdLength('idLength', o.idLength ?? DEFAULT_ID_LENGTH, MIN_ID_LENGTH)
 
-    const c = o.cookie ?? {}
     const cookie: Omit<CookieAttributes, 'value' | 'maxAge' | 'expires'> = {
       name: c.name ?? 'session',
       path: c.path ?? '/',
@@ -214,8 +215,6 @@ export class Manager<T extends SessionData = SessionData, Req = any, Res = any> 
     }
     if (c.domain !== undefined) cookie.domain = c.domain
     if (c.partitioned !== undefined) cookie.partitioned = c.partitioned
-    // Max-Age=0 would delete the cookie as it is set: at least 1 second.
-    const cookieMaxAge = c.maxAge === undefined ? undefined : seconds('cookie.maxAge', c.maxAge, 0, 1)
     validateCookieOptions(cookie)
 
     const custom = o.generateId
