@@ -14,10 +14,12 @@ import { advantage, describeRun, fmtRatio, settingsLine, targetAdvantage, type R
 const WIDTH = 1000
 const LABEL_X = 16
 /** Labels longer than this are cut with an ellipsis; the full text is the bar's tooltip. */
-const LABEL_CHARS = 82
-const BAR_X = 560
-/** Length of the longest bar. */
-const BAR_MAX = 340
+const LABEL_CHARS = 80
+/** Header lines are wrapped at spaces to this many characters. */
+const LINE_CHARS = 150
+const BAR_X = 580
+/** Length of a bar at the top of the scale. */
+export const BAR_MAX = 320
 const ROW_H = 22
 const BAR_H = 14
 const SECTION_H = 28
@@ -39,6 +41,18 @@ export function escapeXml(s: string): string {
 const num = (x: number): string => String(Math.round(x * 100) / 100)
 
 const cut = (s: string): string => (s.length <= LABEL_CHARS ? s : `${s.slice(0, LABEL_CHARS - 1)}…`)
+
+function wrap(s: string): string[] {
+  const lines: string[] = []
+  let line = ''
+  for (const word of s.split(' ')) {
+    if (line !== '' && line.length + 1 + word.length > LINE_CHARS) {
+      lines.push(line)
+      line = word
+    } else line = line === '' ? word : `${line} ${word}`
+  }
+  return [...lines, line]
+}
 
 function text(x: number, y: number, s: string, attrs = ''): string {
   return `<text x="${num(x)}" y="${num(y)}"${attrs ? ` ${attrs}` : ''}>${escapeXml(s)}</text>`
@@ -71,13 +85,10 @@ export function renderChart(results: Results): string {
   y += 22
   header.push(text(LABEL_X, y, describeRun(results), 'class="machine"'))
   const settings = settingsLine(results)
-  if (settings !== undefined) {
+  const warnings = [...(settings === undefined ? [] : [settings]), ...results.skipped.map((s) => `Not measured: ${s}`)]
+  for (const line of warnings.flatMap(wrap)) {
     y += 18
-    header.push(text(LABEL_X, y, settings, `fill="${COLOR.fail}" font-weight="bold"`))
-  }
-  for (const s of results.skipped) {
-    y += 18
-    header.push(text(LABEL_X, y, `Not measured: ${s}`, `fill="${COLOR.fail}"`))
+    header.push(text(LABEL_X, y, line, `fill="${COLOR.fail}"`))
   }
   y += 12
   const top = y

@@ -3,7 +3,7 @@
 // bars, targets and verdicts follow the rows. No benchmark runs here.
 
 import { describe, expect, it } from 'vitest'
-import { escapeXml, renderChart, rowLabel } from '../../bench/chart'
+import { BAR_MAX, escapeXml, renderChart, rowLabel } from '../../bench/chart'
 import { advantage, resultRow, type Results } from '../../bench/results'
 import { micro, sample } from './sample'
 
@@ -96,6 +96,17 @@ describe('renderChart', () => {
     expect(texts(svg).join('\n')).toContain('Not the default run: BENCH_HTTP_ROUNDS=0&<')
   })
 
+  it('wraps a long settings line at spaces instead of running off the image', () => {
+    const r = sample()
+    r.settings = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`BENCH_KNOB_${i}`, '12345']))
+    const t = texts(renderChart(r))
+    const first = t.findIndex((l) => l.startsWith('Not the default run: '))
+    expect(first).toBeGreaterThan(-1)
+    const lines = t.slice(first, first + 3)
+    for (const l of lines) expect(l.length).toBeLessThanOrEqual(150)
+    expect(lines.join(' ')).toBe(`Not the default run: ${Object.entries(r.settings).map(([k, v]) => `${k}=${v}`).join(' ')}`)
+  })
+
   it('draws one bar per row, its length proportional to the advantage, on a scale up to the largest advantage or target', () => {
     const r = sample()
     const svg = renderChart(r)
@@ -105,8 +116,8 @@ describe('renderChart', () => {
     expect(b).toHaveLength(r.rows.length)
     const perUnit = b[0]!.width / adv[0]!
     for (let i = 0; i < b.length; i++) expect(b[i]!.width).toBeCloseTo(adv[i]! * perUnit, 1)
-    // The verify row's target, 5x, is the top of the scale: the full bar length, 340.
-    expect(perUnit).toBeCloseTo(340 / 5, 1)
+    // The verify row's target, 5x, is the top of the scale: a bar of 5x would be BAR_MAX long.
+    expect(perUnit).toBeCloseTo(BAR_MAX / 5, 1)
     expect(texts(svg)).toEqual(expect.arrayContaining(['4.50x', '1.50x', '1.20x', '0.90x', '4.00x']))
   })
 
