@@ -134,7 +134,7 @@ export async function measureFrameworks(opts: FrameworkOptions): Promise<Section
       const cpu = (side: Side) => median(runs[side].map((r) => r.cpuUs))
       const row = resultRow({
         section: 'frameworks',
-        measure: `${pair.label}: our adapter vs ${pair.theirs}`,
+        measure: `${pair.label}: our adapter`,
         unit: 'req/s',
         ours: rps('ours'),
         theirs: rps('theirs'),
@@ -145,7 +145,7 @@ export async function measureFrameworks(opts: FrameworkOptions): Promise<Section
       })
       results.push(row)
       rows.push([
-        row.measure,
+        `${row.measure} vs ${row.theirsName}`,
         fmt(row.ours),
         fmt(row.theirs),
         fmtRatio(row),
