@@ -139,14 +139,14 @@ export function resultsMarkdown(r: Results): string {
         row.measure,
         `${fmtValue(row.ours, row.unit)} ${row.unit}`,
         `${fmtValue(row.theirs, row.unit)} ${row.unit} (${row.theirsName})`,
-        `${fmtRatio(row)} (${row.ratioOf})`,
+        `${fmtRatio(row)} (${row.ratioOf}${row.better === 'lower' ? ', lower is better' : ''})`,
         fmtTarget(row),
         fmtMet(row),
       ]),
     ),
     '',
-    'Ratios above 1 favour us, except where the target is "<=" (bytes: ours/theirs). Sections, methods and ' +
-      'self-checks: the module comment of each bench/*.bench.ts; the console output of the run has the per-round detail.',
+    'A ratio above 1 favours us unless it says lower is better. Methods and self-checks: the module comment of ' +
+      'each bench/*.bench.ts; the console output of the run has the per-round detail.',
     '',
   ].join('\n')
 }

@@ -24,6 +24,7 @@ describe('results', () => {
     for (const l of tableLines) expect(l.split(/(?<!\\)\|/).length - 2).toBe(7)
     expect(md).toContain('parse \\| the header')
     expect(md).toContain('| 4.50x (theirs/ours) | >= 4x | yes |')
+    expect(md).toContain('| 0.25x (ours/theirs, lower is better) | <= 0.5x | yes |')
     expect(md).toContain('| ours <= 2 | yes |')
     expect(md).not.toContain('Not the default run')
     expect(resultsMarkdown({ ...sample(), settings: { BENCH_RUNS: '1' } })).toContain('**Not the default run: BENCH_RUNS=1**')
