@@ -16,7 +16,7 @@ const LABEL_X = 16
 /** Labels longer than this are cut with an ellipsis; the full text is the bar's tooltip. */
 const LABEL_CHARS = 80
 /** Header lines are wrapped at spaces to this many characters. */
-const LINE_CHARS = 150
+const LINE_CHARS = 120
 const BAR_X = 580
 /** Length of a bar at the top of the scale. */
 export const BAR_MAX = 320
@@ -107,22 +107,25 @@ export function renderChart(results: Results): string {
     const kind = r.pass === null ? 'none' : r.pass ? 'pass' : 'fail'
     body.push(`<g class="row"><title>${escapeXml(`${label}: ${fmtRatio(r)} (${r.ratioOf})`)}</title>`)
     body.push(text(LABEL_X + 8, mid + 4, cut(label)))
-    if (Number.isFinite(adv) && adv >= 0) {
-      const w = (adv / max) * BAR_MAX
-      body.push(`<rect class="bar ${kind}" x="${BAR_X}" y="${num(mid - BAR_H / 2)}" width="${num(w)}" height="${BAR_H}" fill="${COLOR[kind]}"/>`)
-      body.push(text(BAR_X + w + 6, mid + 4, `${adv.toFixed(2)}x`))
-    } else {
-      body.push(text(BAR_X + 6, mid + 4, 'n/a'))
-    }
+    // The number goes right of the bar, the target tick and the 1x line, whichever ends last.
+    let end = x(1)
     const t = targetAdvantage(r)
     if (t !== undefined && Number.isFinite(t)) {
       body.push(`<line class="target" x1="${num(x(t))}" x2="${num(x(t))}" y1="${num(mid - BAR_H / 2 - 3)}" y2="${num(mid + BAR_H / 2 + 3)}" stroke="#000" stroke-width="2"/>`)
+      end = Math.max(end, x(t))
+    }
+    if (Number.isFinite(adv) && adv >= 0) {
+      const w = (adv / max) * BAR_MAX
+      body.push(`<rect class="bar ${kind}" x="${BAR_X}" y="${num(mid - BAR_H / 2)}" width="${num(w)}" height="${BAR_H}" fill="${COLOR[kind]}"/>`)
+      body.push(text(Math.max(end, BAR_X + w) + 6, mid + 4, `${adv.toFixed(2)}x`))
+    } else {
+      body.push(text(end + 6, mid + 4, 'n/a'))
     }
     body.push('</g>')
     y += ROW_H
   }
   const bottom = y + 6
-  body.push(`<line class="one" x1="${num(x(1))}" x2="${num(x(1))}" y1="${num(top)}" y2="${num(bottom)}" stroke="#555" stroke-dasharray="4 3"/>`)
+  body.push(`<line class="one" x1="${num(x(1))}" x2="${num(x(1))}" y1="${num(top + 14)}" y2="${num(bottom)}" stroke="#555" stroke-dasharray="4 3"/>`)
   body.push(text(x(1), top + 10, '1x', 'font-size="10" text-anchor="middle" fill="#555"'))
 
   y = bottom + 20
