@@ -33,9 +33,11 @@ const SECTION_TITLE: Record<Section, string> = {
   frameworks: 'Frameworks (req/s)',
 }
 
-/** Text and attribute values: the five XML specials. */
+/** Text and attribute values: the five XML specials escaped, and control characters (which XML 1.0 forbids) dropped. */
 export function escapeXml(s: string): string {
-  return s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c] ?? c)
+  return s
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '')
+    .replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c] ?? c)
 }
 
 const num = (x: number): string => String(Math.round(x * 100) / 100)

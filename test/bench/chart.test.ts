@@ -19,6 +19,8 @@ function wellFormed(xml: string): string {
       if (!entity.test(s.slice(i))) throw new Error(`stray & in ${where}: ${s.slice(i, i + 20)}`)
     }
   }
+  const control = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/.exec(xml)
+  if (control) throw new Error(`a character XML 1.0 forbids: U+${control[0].charCodeAt(0).toString(16)}`)
   const stack: string[] = []
   let root: string | undefined
   let i = 0
@@ -68,6 +70,7 @@ describe('the well-formedness check of this suite', () => {
     expect(() => wellFormed('<svg><g x="a"b"></g></svg>')).toThrow()
     expect(() => wellFormed('<svg><g></svg>')).toThrow()
     expect(() => wellFormed('<svg/><svg/>')).toThrow()
+    expect(() => wellFormed('<svg><text>a\u0007</text></svg>')).toThrow()
   })
 })
 
@@ -86,7 +89,7 @@ describe('renderChart', () => {
     const r = sample()
     r.rows[0] = { ...r.rows[0]!, measure: '</text><script>alert(1)</script>', theirsName: 'a&b' }
     r.skipped = ['Redis HTTP rows: <none> & "gone"']
-    r.settings = { BENCH_HTTP_ROUNDS: '0&<' }
+    r.settings = { BENCH_HTTP_ROUNDS: '0&<', BENCH_X: 'a\u0007b' }
     const svg = renderChart(r)
     expect(wellFormed(svg)).toBe('svg')
     expect(svg).not.toContain('<script')
