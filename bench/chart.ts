@@ -33,7 +33,7 @@ const SECTION_TITLE: Record<Section, string> = {
   frameworks: 'Frameworks (req/s)',
 }
 
-/** Text and attribute values: the five XML specials escaped, and control characters (which XML 1.0 forbids) dropped. */
+/** Text and attribute values: XML specials escaped, control characters dropped (XML forbids them). */
 export function escapeXml(s: string): string {
   return s
     .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '')

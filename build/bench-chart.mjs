@@ -2,7 +2,7 @@
 // with plain Node: no browser, no charting package. esbuild (the build's own bundler) only
 // turns bench/chart.ts into JavaScript, into build/out/bench-chart.mjs.
 //
-//   node build/bench-chart.mjs [results.json] [chart.svg]   defaults: bench/results.json, docs/bench.svg
+//   node build/bench-chart.mjs [results.json] [chart.svg]   (bench/results.json, docs/bench.svg)
 //
 // docs/bench.svg is committed (the README embeds it), from the same quiet-machine run as
 // bench/results.json: a chart is only ever drawn from a results file, never edited by hand.
