@@ -20,7 +20,8 @@ import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import autocannon from 'autocannon'
 import { cookiePair, get, median, serverStats, startServer, stopServer, type ChildBenchOptions, type Server } from './child-server'
-import { assert, table } from './harness'
+import { assert, table, type SectionResult } from './harness'
+import { fmtMet, fmtRatio, fmtTarget, fmtValue, resultRow, type ResultRow } from './results'
 
 export type FrameworkOptions = ChildBenchOptions
 
@@ -100,11 +101,12 @@ async function counted(s: Server, cookies: string[]): Promise<number> {
   return sum
 }
 
-export async function measureFrameworks(opts: FrameworkOptions): Promise<string> {
+export async function measureFrameworks(opts: FrameworkOptions): Promise<SectionResult> {
   const started = performance.now()
   if (TASKSET) execFileSync(TASKSET, ['-apc', '1', String(process.pid)], { stdio: 'ignore' })
-  const fmt = (x: number) => Math.round(x).toLocaleString('en-US')
+  const fmt = (x: number) => fmtValue(x, 'req/s')
   const rows: string[][] = []
+  const results: ResultRow[] = []
   const detail: string[][] = []
   for (const pair of PAIRS) {
     const servers: Partial<Record<Side, Server>> = {}
@@ -130,19 +132,30 @@ export async function measureFrameworks(opts: FrameworkOptions): Promise<string>
       }
       const rps = (side: Side) => median(runs[side].map((r) => r.rps))
       const cpu = (side: Side) => median(runs[side].map((r) => r.cpuUs))
-      const ratio = rps('ours') / rps('theirs')
+      const row = resultRow({
+        section: 'frameworks',
+        measure: `${pair.label}: our adapter`,
+        unit: 'req/s',
+        ours: rps('ours'),
+        theirs: rps('theirs'),
+        theirsName: pair.theirs,
+        ratioOf: 'ours/theirs',
+        better: 'higher',
+        ...(pair.target === undefined ? {} : { target: { op: '>=', value: pair.target, of: 'ratio' } }),
+      })
+      results.push(row)
       rows.push([
-        `${pair.label}: our adapter vs ${pair.theirs}`,
-        fmt(rps('ours')),
-        fmt(rps('theirs')),
-        `${ratio.toFixed(2)}x`,
+        `${row.measure} vs ${row.theirsName}`,
+        fmt(row.ours),
+        fmt(row.theirs),
+        fmtRatio(row),
         `${cpu('ours').toFixed(1)} / ${cpu('theirs').toFixed(1)}`,
         fmt(rps('bare')),
         `${cpu('bare').toFixed(1)}`,
         `${(rps('bare') / rps('theirs')).toFixed(2)}x`,
         `${(cpu('ours') - cpu('bare')).toFixed(1)} / ${(cpu('theirs') - cpu('bare')).toFixed(1)}`,
-        pair.target === undefined ? 'report' : `>= ${pair.target}x`,
-        pair.target === undefined ? '—' : ratio >= pair.target ? 'yes' : '**NO**',
+        row.target === null ? 'report' : fmtTarget(row),
+        fmtMet(row),
       ])
       for (const side of SIDES) {
         detail.push([`${pair.label} ${side === 'theirs' ? pair.theirs : side === 'ours' ? 'ours' : 'no sessions'}`, ...runs[side].map((r) => fmt(r.rps))])
@@ -151,7 +164,7 @@ export async function measureFrameworks(opts: FrameworkOptions): Promise<string>
       await Promise.all(Object.values(servers).map((s) => stopServer(s)))
     }
   }
-  return [
+  const markdown = [
     `## Frameworks: requests/second (${opts.rounds} rounds in rotating order, ${opts.warmupSeconds} s warm-up + ${opts.seconds} s each, ` +
       `${opts.connections} connections with a session each, ${TASKSET ? 'server pinned to CPU 0, load generator to CPU 1' : 'no taskset: not pinned'}, ` +
       `${((performance.now() - started) / 1000).toFixed(1)} s)`,
@@ -175,4 +188,5 @@ export async function measureFrameworks(opts: FrameworkOptions): Promise<string>
     '',
     table(['side', ...Array.from({ length: opts.rounds }, (_, i) => `round ${i + 1} req/s`)], detail),
   ].join('\n')
+  return { markdown, rows: results }
 }

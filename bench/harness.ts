@@ -7,6 +7,7 @@
 // timer. Every operation feeds `sink` (or `keep`) so the engine cannot drop the work.
 
 import { Bench } from 'tinybench'
+import { fmtValue, mdTable, resultRow, summaryCells, type ResultRow } from './results'
 
 /** Accumulates lengths of every result; printed at the end so nothing is dead code. */
 export const sink = { n: 0, last: undefined as unknown }
@@ -36,6 +37,14 @@ export interface Suite {
   context: string[]
   /** A line printed under the tables. */
   note?: string
+}
+
+/** What a section of HTTP or memory rows gives back: its console text and its result rows. */
+export interface SectionResult {
+  markdown: string
+  rows: ResultRow[]
+  /** Why the section measured nothing, when it did not. */
+  skipped?: string
 }
 
 export interface RunOptions {
@@ -81,38 +90,36 @@ export async function measure(contenders: Contender[], opts: RunOptions): Promis
   return out
 }
 
-export function fmtNs(ns: number): string {
-  if (!Number.isFinite(ns)) return 'n/a'
-  return ns < 100 ? ns.toFixed(1) : ns.toFixed(0)
-}
+export const fmtNs = (ns: number): string => fmtValue(ns, 'ns/op')
 
-export function table(header: string[], rows: string[][]): string {
-  const line = (cells: string[]) => `| ${cells.join(' | ')} |`
-  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n')
+/** Markdown tables, console and file alike. */
+export const table = mdTable
+
+/** A row's result from ns/op per task name (one run's, or medians over runs). */
+export function microRow(r: Row, ns: (task: string) => number): ResultRow {
+  return resultRow({
+    section: 'micro',
+    measure: r.measure,
+    unit: 'ns/op',
+    ours: ns(r.ours),
+    theirs: ns(r.theirs),
+    theirsName: r.theirs,
+    ratioOf: 'theirs/ours',
+    better: 'higher',
+    ...(r.target === undefined ? {} : { target: { op: '>=', value: r.target, of: 'ratio' } }),
+  })
 }
 
 /** The markdown table of rows: measure | ours | theirs | ratio | target | met?. */
 export function rowsTable(rows: Row[], m: Map<string, Measured>): string {
-  const get = (name: string) => {
+  const ns = (name: string) => {
     const v = m.get(name)
     if (!v) throw new Error(`no measurement for ${name}`)
-    return v
+    return v.ns
   }
   return table(
     ['measure', 'ours (median ns/op)', 'theirs (median ns/op)', 'ratio (theirs/ours)', 'target', 'met?'],
-    rows.map((r) => {
-      const ours = get(r.ours)
-      const theirs = get(r.theirs)
-      const ratio = theirs.ns / ours.ns
-      return [
-        r.measure,
-        fmtNs(ours.ns),
-        `${fmtNs(theirs.ns)} (${r.theirs})`,
-        `${ratio.toFixed(2)}x`,
-        r.target === undefined ? '—' : `>= ${r.target}x`,
-        r.target === undefined ? '—' : ratio >= r.target ? 'yes' : '**NO**',
-      ]
-    }),
+    rows.map((r) => summaryCells(microRow(r, ns))),
   )
 }
 

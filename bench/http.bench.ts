@@ -11,7 +11,8 @@
 
 import { cookiePair, get, load, serverStats, startServer, stopServer, type Server, median, type ChildBenchOptions } from './child-server'
 import { cpus } from 'node:os'
-import { assert, table } from './harness'
+import { assert, table, type SectionResult } from './harness'
+import { fmtValue, resultRow, summaryCells } from './results'
 
 export type HttpOptions = ChildBenchOptions
 
@@ -42,7 +43,7 @@ async function measureOne(s: Server, opts: HttpOptions, headers: Record<string, 
   return { rps: r['2xx'] / r.duration, p50: pct(50), p99: pct(99), cpuUs: (after.cpuUs - before.cpuUs) / requests, clientUs: (c1.user + c1.system) / r['2xx'], requests: r['2xx'] }
 }
 
-export async function measureHttp(opts: HttpOptions): Promise<string> {
+export async function measureHttp(opts: HttpOptions): Promise<SectionResult> {
   const started = performance.now()
   const ours = await startServer(opts.serverScript, 'session', opts.nodeArgs, { BENCH_SECRET: opts.secret })
   const plain = await startServer(opts.serverScript, 'plain', opts.nodeArgs, { BENCH_SECRET: opts.secret }).catch(async (e: unknown) => {
@@ -81,19 +82,22 @@ export async function measureHttp(opts: HttpOptions): Promise<string> {
     assert(n >= sent && n === stats.requests + 1, `session counter ${n}: measured ${sent} requests, server handled ${stats.requests + 1}`)
 
     const rps = (rs: Run[]) => median(rs.map((r) => r.rps))
-    const ratio = rps(runs.ours) / rps(runs.plain)
-    const fmt = (x: number) => Math.round(x).toLocaleString('en-US')
+    const row = resultRow({
+      section: 'http',
+      measure: `HTTP req/s, handler reads 1 + writes 1 session value (${opts.connections} connections, pipelining 1)`,
+      unit: 'req/s',
+      ours: rps(runs.ours),
+      theirs: rps(runs.plain),
+      theirsName: 'same server, no sessions',
+      ratioOf: 'ours/theirs',
+      better: 'higher',
+      target: { op: '>=', value: TARGET, of: 'ratio' },
+    })
+    const fmt = (x: number) => fmtValue(x, 'req/s')
     const ms = (x: number) => x.toFixed(2)
     const result = table(
       ['measure', 'ours (median req/s)', 'theirs (median req/s)', 'ratio (ours/theirs)', 'target', 'met?'],
-      [[
-        `HTTP req/s, handler reads 1 + writes 1 session value (${opts.connections} connections, pipelining 1)`,
-        fmt(rps(runs.ours)),
-        `${fmt(rps(runs.plain))} (same server, no sessions)`,
-        `${ratio.toFixed(2)}x`,
-        `>= ${TARGET}x`,
-        ratio >= TARGET ? 'yes' : '**NO**',
-      ]],
+      [summaryCells(row)],
     )
     const detail = table(
       ['side', ...runs.ours.map((_r, i) => `round ${i + 1} req/s`), 'p50 latency (ms)', 'p99 latency (ms)', 'server CPU µs/req', 'autocannon CPU µs/req'],
@@ -107,7 +111,7 @@ export async function measureHttp(opts: HttpOptions): Promise<string> {
       ]),
     )
     const cpuRatio = median(runs.plain.map((r) => r.cpuUs)) / median(runs.ours.map((r) => r.cpuUs))
-    return [
+    const markdown = [
       `## HTTP: requests/second (${opts.rounds} alternating rounds, ${opts.warmupSeconds} s warm-up + ${opts.seconds} s each, ${((performance.now() - started) / 1000).toFixed(1)} s)`,
       '',
       result,
@@ -118,6 +122,7 @@ export async function measureHttp(opts: HttpOptions): Promise<string> {
         `The machine has ${cpus().length} cores: autocannon (this process) and the server child compete for them, ` +
         'so req/s is bounded by both (and by anything else running); the CPU columns are less noisy than req/s. Ours sends its cookie once, at creation (it lives until the absolute deadline; the idle timeout is enforced on the server), so timed responses carry no Set-Cookie.',
     ].join('\n')
+    return { markdown, rows: [row] }
   } finally {
     await Promise.all([stopServer(ours), stopServer(plain)])
   }

@@ -24,14 +24,24 @@
 //   BENCH_FRAMEWORK_ROUNDS=4 (0 skips)  BENCH_FRAMEWORK_SECONDS=4  BENCH_FRAMEWORK_WARMUP=1
 //
 // BENCH_ONLY=frameworks runs the framework rows alone (nothing else is measured).
+//
+// Every run ends by writing results.json and results.md (bench/results.ts) into BENCH_OUT (default
+// bench/): the comparison rows of every section that ran, with the machine, Node and the date;
+// the micro rows there are the medians over the BENCH_RUNS runs. A run with any BENCH_* knob set
+// says so in both files (and in the chart drawn from them), and lists the sections it skipped.
+// The console keeps the per-run and per-round detail.
 
-import { cpus } from 'node:os'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { cpus, platform, arch, totalmem } from 'node:os'
+import { join } from 'node:path'
 import { codecSuite } from './codec.bench'
 import { coreSuite } from './core.bench'
 import { cryptoSuite } from './crypto.bench'
 import { cookieSuite } from './cookie.bench'
 import { sealedSuite } from './sealed.bench'
-import { contextTable, measure, rowsTable, sink, type Suite } from './harness'
+import { contextTable, measure, microRow, rowsTable, sink, type Measured, type SectionResult, type Suite } from './harness'
+import { resultsMarkdown, type ResultRow, type Results } from './results'
+import { median, type ChildBenchOptions } from './child-server'
 import { measureStartup } from './startup'
 import { measureHttp } from './http.bench'
 import { measureMemory } from './memory.bench'
@@ -48,10 +58,98 @@ function envInt(name: string, fallback: number): number {
   return v
 }
 
-export async function main(codec: unknown, distIndex: string, extra: { httpServer?: string; redisServer?: string; frameworksServer?: string } = {}): Promise<void> {
+/** From build/bench.mjs: the bundled server scripts, the results folder, the start time. */
+export interface MainOptions {
+  httpServer?: string
+  redisServer?: string
+  frameworksServer?: string
+  /** Where results.json and results.md go; not written without it. */
+  out?: string
+  /** Date.now() when `npm run bench` started, before its build. */
+  startedAt?: number
+}
+
+/** The default run's budget, build included (bench/README.md). */
+const BUDGET_SECONDS = 600
+
+/** What the sections of one run add up to: bench/results.json's rows and skipped sections. */
+interface Report {
+  rows: ResultRow[]
+  skipped: string[]
+}
+
+const NO_SCRIPT = 'no server script (run through build/bench.mjs)'
+
+/**
+ * The options of a section run on server children: BENCH_<section>_SECONDS and _WARMUP (1 s by
+ * default), and, shared by all three, BENCH_HTTP_CONNECTIONS and BENCH_HTTP_NODE_ARGS.
+ */
+function childOptions(serverScript: string, rounds: number, section: 'HTTP' | 'REDIS' | 'FRAMEWORK', seconds: number, connections: number): ChildBenchOptions {
+  return {
+    serverScript,
+    secret: SECRET,
+    rounds,
+    seconds: envInt(`BENCH_${section}_SECONDS`, seconds),
+    warmupSeconds: envInt(`BENCH_${section}_WARMUP`, 1),
+    connections: envInt('BENCH_HTTP_CONNECTIONS', connections),
+    nodeArgs: (process.env.BENCH_HTTP_NODE_ARGS ?? '').split(' ').filter((a) => a !== ''),
+  }
+}
+
+function skip(report: Report, what: string, why: string): void {
+  console.log(`\n${what} SKIPPED: ${why}`)
+  report.skipped.push(`${what}: ${why}`)
+}
+
+/** Prints a section's console text and keeps its rows (or the reason it measured nothing). */
+function collect(report: Report, section: SectionResult): void {
+  console.log(`\n${section.markdown}`)
+  report.rows.push(...section.rows)
+  if (section.skipped !== undefined) report.skipped.push(section.skipped)
+}
+
+/** Knobs that do not change what is measured: left out of the results' settings. */
+const NOT_SETTINGS = new Set(['BENCH_NO_BUILD', 'BENCH_OUT'])
+
+function writeResults(dir: string, report: Report, startedAt: number): void {
+  const cpu = cpus()
+  const results: Results = {
+    machine: { cpu: cpu[0]?.model.trim() ?? '?', cores: cpu.length, memoryGiB: Math.round(totalmem() / 2 ** 30), os: `${platform()} ${arch()}` },
+    node: process.version,
+    date: new Date(startedAt).toISOString(),
+    seconds: Math.round((Date.now() - startedAt) / 1000),
+    settings: Object.fromEntries(
+      Object.entries(process.env)
+        .filter((e): e is [string, string] => e[0].startsWith('BENCH_') && !NOT_SETTINGS.has(e[0]) && e[1] !== undefined && e[1] !== '')
+        .sort(([a], [b]) => (a < b ? -1 : 1)),
+    ),
+    skipped: report.skipped,
+    rows: report.rows,
+  }
+  mkdirSync(dir, { recursive: true })
+  // Six significant digits: the timer and the rounds are not more precise than that.
+  const round = (_key: string, v: unknown) => (typeof v === 'number' && !Number.isInteger(v) ? Number(v.toPrecision(6)) : v)
+  writeFileSync(join(dir, 'results.json'), `${JSON.stringify(results, round, 2)}\n`)
+  writeFileSync(join(dir, 'results.md'), resultsMarkdown(results))
+  console.log(`\nresults: ${join(dir, 'results.json')} and results.md (${report.rows.length} rows${report.skipped.length ? `, ${report.skipped.length} sections skipped` : ''})`)
+  if (results.seconds > BUDGET_SECONDS) console.log(`########## the run took ${results.seconds} s, over its budget of ${BUDGET_SECONDS} s ##########`)
+}
+
+export async function main(codec: unknown, distIndex: string, extra: MainOptions = {}): Promise<void> {
+  const startedAt = extra.startedAt ?? Date.now()
+  const report: Report = { rows: [], skipped: [] }
   const only = process.env.BENCH_ONLY ?? ''
   if (only !== '' && only !== 'frameworks') throw new Error(`BENCH_ONLY must be "frameworks" or unset, got ${only}`)
-  if (only === 'frameworks') return frameworks(extra.frameworksServer)
+  if (only === 'frameworks') {
+    report.skipped.push('micro, HTTP, Redis and memory rows: BENCH_ONLY=frameworks')
+    await frameworks(extra.frameworksServer, report)
+  } else {
+    await everything(codec, distIndex, extra, report)
+  }
+  if (extra.out !== undefined) writeResults(extra.out, report, startedAt)
+}
+
+async function everything(codec: unknown, distIndex: string, extra: MainOptions, report: Report): Promise<void> {
   const runs = envInt('BENCH_RUNS', 2)
   const timeMs = envInt('BENCH_TIME_MS', 700)
   const warmupMs = envInt('BENCH_WARMUP_MS', 200)
@@ -68,7 +166,7 @@ export async function main(codec: unknown, distIndex: string, extra: { httpServe
     codecOrSkip = `FAILED ${e instanceof Error ? e.message : String(e)}`
     process.exitCode = 1
   }
-  if (typeof codecOrSkip === 'string') console.log(`codec rows SKIPPED: ${codecOrSkip}`)
+  if (typeof codecOrSkip === 'string') skip(report, 'codec rows', codecOrSkip)
   else suites.push(codecOrSkip)
 
   const cpu = cpus()
@@ -81,10 +179,12 @@ export async function main(codec: unknown, distIndex: string, extra: { httpServe
   const contenders = suites.flatMap((s) => s.contenders)
   const rows = suites.flatMap((s) => s.rows)
   const context = suites.flatMap((s) => s.context)
+  const measured: Map<string, Measured>[] = []
   for (let run = 1; run <= runs; run++) {
     const reverse = run % 2 === 0
     const t = performance.now()
     const m = await measure(contenders, { timeMs, warmupMs, reverse })
+    measured.push(m)
     console.log(`\n### run ${run} of ${runs} (${reverse ? 'tasks in reverse order' : 'tasks in order'}, ${((performance.now() - t) / 1000).toFixed(1)} s)\n`)
     console.log(rowsTable(rows, m))
     console.log()
@@ -94,65 +194,35 @@ export async function main(codec: unknown, distIndex: string, extra: { httpServe
       console.log(measureStartup(distIndex, SECRET, core.sample, startupN))
     }
   }
+  if (runs === 0) skip(report, 'micro rows', 'BENCH_RUNS=0')
+  else report.rows.push(...rows.map((r) => microRow(r, (task) => median(measured.map((m) => m.get(task)?.ns ?? NaN)))))
 
   const httpRounds = envInt('BENCH_HTTP_ROUNDS', 3)
-  if (httpRounds > 0) {
-    if (extra.httpServer === undefined) console.log('\nHTTP rows SKIPPED: no server script (run through build/bench.mjs)')
-    else {
-      const nodeArgs = (process.env.BENCH_HTTP_NODE_ARGS ?? '').split(' ').filter((a) => a !== '')
-      console.log(
-        `\n${await measureHttp({
-          serverScript: extra.httpServer,
-          secret: SECRET,
-          rounds: httpRounds,
-          seconds: envInt('BENCH_HTTP_SECONDS', 5),
-          warmupSeconds: envInt('BENCH_HTTP_WARMUP', 1),
-          connections: envInt('BENCH_HTTP_CONNECTIONS', 10),
-          nodeArgs,
-        })}`,
-      )
-    }
+  if (httpRounds === 0) skip(report, 'HTTP rows', 'BENCH_HTTP_ROUNDS=0')
+  else if (extra.httpServer === undefined) skip(report, 'HTTP rows', NO_SCRIPT)
+  else {
+    collect(report, await measureHttp(childOptions(extra.httpServer, httpRounds, 'HTTP', 5, 10)))
   }
   const redisRounds = envInt('BENCH_REDIS_ROUNDS', 3)
-  if (redisRounds > 0) {
-    if (extra.redisServer === undefined) console.log('\nRedis HTTP rows SKIPPED: no server script (run through build/bench.mjs)')
-    else {
-      console.log(
-        `\n${await measureRedisHttp({
-          serverScript: extra.redisServer,
-          secret: SECRET,
-          rounds: redisRounds,
-          seconds: envInt('BENCH_REDIS_SECONDS', 4),
-          warmupSeconds: envInt('BENCH_REDIS_WARMUP', 1),
-          connections: envInt('BENCH_HTTP_CONNECTIONS', 10),
-          nodeArgs: (process.env.BENCH_HTTP_NODE_ARGS ?? '').split(' ').filter((a) => a !== ''),
-        })}`,
-      )
-    }
+  if (redisRounds === 0) skip(report, 'Redis HTTP rows', 'BENCH_REDIS_ROUNDS=0')
+  else if (extra.redisServer === undefined) skip(report, 'Redis HTTP rows', NO_SCRIPT)
+  else {
+    collect(report, await measureRedisHttp(childOptions(extra.redisServer, redisRounds, 'REDIS', 4, 10)))
   }
   const memoryN = envInt('BENCH_MEMORY_N', 20000)
-  if (memoryN > 0) console.log(`\n${await measureMemory(SECRET, memoryN, envInt('BENCH_MEMORY_ROUNDS', 3))}`)
+  if (memoryN === 0) skip(report, 'memory rows', 'BENCH_MEMORY_N=0')
+  else collect(report, await measureMemory(SECRET, memoryN, envInt('BENCH_MEMORY_ROUNDS', 3)))
 
-  await frameworks(extra.frameworksServer)
+  await frameworks(extra.frameworksServer, report)
 
   for (const s of suites) if (s.note) console.log(`\n${s.note}`)
   console.log(`\n(sink ${sink.n}${sink.last === undefined ? '' : ', last decoded kept'})`)
   core.signer.close()
 }
 
-async function frameworks(serverScript: string | undefined): Promise<void> {
+async function frameworks(serverScript: string | undefined, report: Report): Promise<void> {
   const rounds = envInt('BENCH_FRAMEWORK_ROUNDS', 4)
-  if (rounds === 0) return
-  if (serverScript === undefined) return console.log('\nFramework rows SKIPPED: no server script (run through build/bench.mjs)')
-  console.log(
-    `\n${await measureFrameworks({
-      serverScript,
-      secret: SECRET,
-      rounds,
-      seconds: envInt('BENCH_FRAMEWORK_SECONDS', 4),
-      warmupSeconds: envInt('BENCH_FRAMEWORK_WARMUP', 1),
-      connections: envInt('BENCH_HTTP_CONNECTIONS', 8),
-      nodeArgs: (process.env.BENCH_HTTP_NODE_ARGS ?? '').split(' ').filter((a) => a !== ''),
-    })}`,
-  )
+  if (rounds === 0) return skip(report, 'framework rows', 'BENCH_FRAMEWORK_ROUNDS=0')
+  if (serverScript === undefined) return skip(report, 'framework rows', NO_SCRIPT)
+  collect(report, await measureFrameworks(childOptions(serverScript, rounds, 'FRAMEWORK', 4, 8)))
 }

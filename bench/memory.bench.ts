@@ -20,7 +20,8 @@ import { Manager } from '../src/manager'
 import { MemoryStore } from '../src/stores/memory'
 import { decodeValue, encodeFields } from '../src/codec'
 import { generateId } from '../src/id'
-import { assert, table } from './harness'
+import { assert, table, type SectionResult } from './harness'
+import { resultRow, summaryCells } from './results'
 import { session as sample } from './codec.bench'
 
 const TARGET = 0.5
@@ -162,7 +163,7 @@ async function createRate(n: number, cap: number): Promise<number> {
   return ns
 }
 
-export async function measureMemory(secret: string, n: number, rounds: number): Promise<string> {
+export async function measureMemory(secret: string, n: number, rounds: number): Promise<SectionResult> {
   assert(gc !== undefined, 'the memory rows need --expose-gc')
   const started = performance.now()
   const o: OursPhase[] = []
@@ -185,20 +186,22 @@ export async function measureMemory(secret: string, n: number, rounds: number): 
     below.push(await createRate(flood, Infinity))
     atCap.push(await createRate(flood, 10_000))
   }
-  const oursB = median(o.map((x) => x.perSession))
-  const theirsB = median(t.map((x) => x.perSession))
-  const ratio = oursB / theirsB
+  const row = resultRow({
+    section: 'memory',
+    measure: `memory store, 8-field session, N=${n} (heap delta / N)`,
+    unit: 'bytes/session',
+    ours: median(o.map((x) => x.perSession)),
+    theirs: median(t.map((x) => x.perSession)),
+    theirsName: 'express-session MemoryStore',
+    ratioOf: 'ours/theirs',
+    better: 'lower',
+    target: { op: '<=', value: TARGET, of: 'ratio' },
+  })
+  const theirsB = row.theirs
   const b = (x: number) => x.toFixed(0)
   const result = table(
     ['measure', 'ours (median bytes/session)', 'theirs (median bytes/session)', 'ratio (ours/theirs)', 'target', 'met?'],
-    [[
-      `memory store, 8-field session, N=${n} (heap delta / N)`,
-      b(oursB),
-      `${b(theirsB)} (express-session MemoryStore)`,
-      `${ratio.toFixed(2)}x`,
-      `<= ${TARGET}x`,
-      ratio <= TARGET ? 'yes' : '**NO**',
-    ]],
+    [summaryCells(row)],
   )
   const detail = table(
     ['side', ...o.map((_x, i) => `round ${i + 1} bytes/session`), 'own accounting'],
@@ -220,7 +223,7 @@ export async function measureMemory(secret: string, n: number, rounds: number): 
       ['ratio (at the cap / no cap)', `${(median(atCap) / median(below)).toFixed(2)}x`, ''],
     ],
   )
-  return [
+  const markdown = [
     `## Memory: bytes per stored session (${rounds} alternating rounds, ${((performance.now() - started) / 1000).toFixed(1)} s)`,
     '',
     result,
@@ -232,4 +235,5 @@ export async function measureMemory(secret: string, n: number, rounds: number): 
     '',
     evict,
   ].join('\n')
+  return { markdown, rows: [row] }
 }

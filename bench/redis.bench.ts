@@ -29,7 +29,8 @@ import { cpus } from 'node:os'
 import { Redis } from 'ioredis'
 import { redisServerPath, startRedis, type RedisServer } from '../test/redis/process'
 import { cookiePair, get, load, serverStats, startServer, stopServer, type Response, type Server, median, type ChildBenchOptions } from './child-server'
-import { assert, table } from './harness'
+import { assert, table, type SectionResult } from './harness'
+import { fmtValue, resultRow, summaryCells } from './results'
 
 export type RedisHttpOptions = ChildBenchOptions
 
@@ -192,11 +193,12 @@ async function measureOne(s: Server, admin: Redis, opts: RedisHttpOptions, heade
   }
 }
 
-/** The section's markdown, or a SKIPPED line when there is no redis-server. */
-export async function measureRedisHttp(opts: RedisHttpOptions): Promise<string> {
+/** The section's markdown and rows, or a SKIPPED line and no rows when there is no redis-server. */
+export async function measureRedisHttp(opts: RedisHttpOptions): Promise<SectionResult> {
   const bin = redisServerPath()
   if (!bin) {
-    return '########## Redis HTTP rows SKIPPED: redis-server is not on PATH (apt-get install redis-server) ##########'
+    const why = 'redis-server is not on PATH (apt-get install redis-server)'
+    return { markdown: `########## Redis HTTP rows SKIPPED: ${why} ##########`, rows: [], skipped: `Redis HTTP rows: ${why}` }
   }
   const started = performance.now()
   let redis: RedisServer
@@ -207,7 +209,8 @@ export async function measureRedisHttp(opts: RedisHttpOptions): Promise<string> 
   } catch (e) {
     // Like a failing codec self-check in main.ts: say so loudly, run the rest, exit non-zero.
     process.exitCode = 1
-    return `########## Redis HTTP rows FAILED: could not start ${bin}: ${e instanceof Error ? e.message : String(e)} ##########`
+    const why = e instanceof Error ? e.message : String(e)
+    return { markdown: `########## Redis HTTP rows FAILED: could not start ${bin}: ${why} ##########`, rows: [], skipped: `Redis HTTP rows: could not start redis-server: ${why}` }
   }
   const servers = new Map<Side, Server>()
   let admin: Redis | undefined
@@ -288,15 +291,34 @@ export async function measureRedisHttp(opts: RedisHttpOptions): Promise<string> 
     // Tables.
     const rps = (side: Side) => median(runs[side].map((r) => r.rps))
     const med = (side: Side, f: (r: Run) => number) => median(runs[side].map(f))
-    const fmt = (x: number) => Math.round(x).toLocaleString('en-US')
-    const ratio = rps('ours') / rps('theirs')
-    const rtOurs = watched.get('ours')!.perRequest
-    const rtTheirs = watched.get('theirs')!.perRequest
-    const label = `HTTP req/s, handler reads 1 + writes 1 session value in Redis (${opts.connections} connections, pipelining 1)`
+    const fmt = (x: number) => fmtValue(x, 'req/s')
+    const theirsName = 'express-session + connect-redis + node-redis'
+    const reqs = resultRow({
+      section: 'redis',
+      measure: `HTTP req/s, handler reads 1 + writes 1 session value in Redis (${opts.connections} connections, pipelining 1)`,
+      unit: 'req/s',
+      ours: rps('ours'),
+      theirs: rps('theirs'),
+      theirsName,
+      ratioOf: 'ours/theirs',
+      better: 'higher',
+      target: { op: '>=', value: TARGET, of: 'ratio' },
+    })
+    const trips = resultRow({
+      section: 'redis',
+      measure: 'Redis round trips per request (MONITOR, top-level commands)',
+      unit: 'round trips/request',
+      ours: watched.get('ours')!.perRequest,
+      theirs: watched.get('theirs')!.perRequest,
+      theirsName,
+      ratioOf: 'ours/theirs',
+      better: 'lower',
+      target: { op: '<=', value: MAX_ROUND_TRIPS, of: 'ours' },
+    })
     const result = table(
       ['measure', 'ours (median req/s)', 'theirs (median req/s)', 'ratio (ours/theirs)', 'target', 'met?'],
       [
-        [label, fmt(rps('ours')), `${fmt(rps('theirs'))} (express-session + connect-redis + node-redis)`, `${ratio.toFixed(2)}x`, `>= ${TARGET}x`, ratio >= TARGET ? 'yes' : '**NO**'],
+        summaryCells(reqs),
         [
           'baseline: same server, no sessions, no Redis',
           `${fmt(rps('plain'))} (ours at ${((100 * rps('ours')) / rps('plain')).toFixed(0)}% of it)`,
@@ -305,14 +327,7 @@ export async function measureRedisHttp(opts: RedisHttpOptions): Promise<string> 
           '—',
           '—',
         ],
-        [
-          'Redis round trips per request (MONITOR, top-level commands)',
-          rtOurs.toFixed(2),
-          rtTheirs.toFixed(2),
-          '—',
-          `ours <= ${MAX_ROUND_TRIPS}`,
-          rtOurs <= MAX_ROUND_TRIPS ? 'yes' : '**NO**',
-        ],
+        summaryCells(trips),
         [
           'Redis commands per request, incl. inside scripts (INFO commandstats)',
           med('ours', (r) => r.commands).toFixed(2),
@@ -372,7 +387,7 @@ export async function measureRedisHttp(opts: RedisHttpOptions): Promise<string> 
     const variant = ['BENCH_REDIS_IOREDIS_OPTIONS', 'BENCH_REDIS_STORE_OPTIONS']
       .filter((k) => process.env[k])
       .map((k) => `${k}=${process.env[k]}`)
-    return [
+    const markdown = [
       ...(variant.length ? [`**Experiment: ours ran with ${variant.join(' ')} (not the defaults)**`, ''] : []),
       `## HTTP with Redis: requests/second (one local redis-server ${redisVersion(await admin.info('server'))}, no persistence; ${opts.rounds} rotating rounds, ` +
         `${opts.warmupSeconds} s warm-up + ${opts.seconds} s each, ${((performance.now() - started) / 1000).toFixed(1)} s)`,
@@ -390,6 +405,7 @@ export async function measureRedisHttp(opts: RedisHttpOptions): Promise<string> 
         'ours: default options). Under load the 10 connections race on the one session (read n, write n + 1, no lock: the last commit wins), ' +
         `so the counter kept only part of the increments: ${[...kept.values()].join(', ')} (the bench checks it only grew, and still counts sequential requests exactly).`,
     ].join('\n')
+    return { markdown, rows: [reqs, trips] }
   } finally {
     await Promise.all([...servers.values()].map(stopServer))
     admin?.disconnect()

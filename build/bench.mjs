@@ -6,13 +6,16 @@
 // rows run it in child processes; bench/redis-server-child.ts likewise into
 // build/out/redis-server.mjs for the Redis HTTP rows (BENCH_REDIS_*), and
 // bench/frameworks-server.ts into build/out/frameworks-server.mjs for the framework rows
-// (BENCH_FRAMEWORK_*; BENCH_ONLY=frameworks runs them alone).
+// (BENCH_FRAMEWORK_*; BENCH_ONLY=frameworks runs them alone). The run writes results.json and
+// results.md into BENCH_OUT (default bench/); `npm run bench:chart` draws the chart from them.
 import * as esbuild from 'esbuild'
 import { execFileSync } from 'node:child_process'
-import { dirname, join } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+// The run's duration in bench/results.json counts the build: the budget is for the whole command.
+const startedAt = Date.now()
 const run = (args) => {
   try {
     execFileSync(process.execPath, args, { cwd: root, stdio: 'inherit' })
@@ -32,11 +35,13 @@ const httpServer = join(root, 'build/out/http-server.mjs')
 const redisServer = join(root, 'build/out/redis-server.mjs')
 // The framework rows' servers, run by bench/frameworks.bench.ts in child processes.
 const frameworksServer = join(root, 'build/out/frameworks-server.mjs')
+// results.json and results.md: committed from a default run on a quiet machine (bench/README.md).
+const out = resolve(process.env.BENCH_OUT || join(root, 'bench'))
 // A generated entry: bench/main.ts gets the codec as an argument (bench/codec.bench.ts compares it).
 const entry = [
   `import { main } from './bench/main'`,
   `import * as codec from './src/codec'`,
-  `await main(codec, ${JSON.stringify(distIndex)}, { httpServer: ${JSON.stringify(httpServer)}, redisServer: ${JSON.stringify(redisServer)}, frameworksServer: ${JSON.stringify(frameworksServer)} })`,
+  `await main(codec, ${JSON.stringify(distIndex)}, { httpServer: ${JSON.stringify(httpServer)}, redisServer: ${JSON.stringify(redisServer)}, frameworksServer: ${JSON.stringify(frameworksServer)}, out: ${JSON.stringify(out)}, startedAt: ${startedAt} })`,
 ].join('\n')
 
 await esbuild.build({
