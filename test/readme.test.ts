@@ -1,7 +1,8 @@
-// Every ```ts block of README.md type-checks as written, strictly, against the built package
-// resolved by its name, the way a user's project sees it: a temporary project whose
-// node_modules/simplesessions links to this repository (package.json exports -> dist/*.d.ts, made
-// by `npm test` before vitest). A block is a module of its own; one program checks them all.
+// Every ```ts block of README.md and of the migration guides (docs/migrating-from-*.md)
+// type-checks as written, strictly, against the built package resolved by its name, the way a
+// user's project sees it: a temporary project whose node_modules/simplesessions links to this
+// repository (package.json exports -> dist/*.d.ts, made by `npm test` before vitest). A block is
+// a module of its own; one program checks them all.
 //   Resolution is `node16`, the usual setting of a Node TypeScript project and the strictest about
 // a package's declarations (test/package-types.test.ts checks the others); the blocks are ES
 // modules (the temporary project is `"type": "module"`). ioredis is imported as `{ Redis }`,
@@ -20,12 +21,18 @@ import ts from 'typescript'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 
 const root = fileURLToPath(new URL('..', import.meta.url))
-const readme = readFileSync(join(root, 'README.md'), 'utf8')
+/** The documents whose ts blocks are checked, by path from the repository root. */
+const DOCUMENTS = ['README.md', 'docs/migrating-from-express-session.md', 'docs/migrating-from-iron-session.md']
 
 interface Block {
-  /** The README line of the block's first code line (1-based). */
+  /** The document's line of the block's first code line (1-based). */
   line: number
   code: string
+}
+
+/** A block and the document it is in. */
+interface DocBlock extends Block {
+  file: string
 }
 
 /** The ```ts (or ```typescript) blocks of a Markdown text. */
@@ -49,7 +56,7 @@ getCookie('session', new Request('http://localhost/')) // error TS2345
 `
 
 interface Found {
-  /** README line (or canary line), 1-based. */
+  /** Document line (or canary line), 1-based. */
   line: number
   code: number
   message: string
@@ -62,17 +69,17 @@ describe.skipIf(process.env.SIMPLESESSIONS_WASM === 'debug')('README', () => {
     mkdirSync(join(dir, 'node_modules'))
     writeFileSync(join(dir, 'package.json'), '{ "private": true, "type": "module" }\n')
     symlinkSync(root, join(dir, 'node_modules/simplesessions'), 'dir')
-    // What the blocks import besides the package: the optional peers and Node's types (@types
-    // also holds Express's).
+    // What the blocks import besides the package: the optional peers, Node's types (@types
+    // also holds Express's), and iron-session (the iron-session guide opens its old cookies).
     mkdirSync(join(dir, 'node_modules/@hono'))
-    for (const name of ['ioredis', '@types', 'express', 'fastify', 'hono', '@hono/node-server']) {
+    for (const name of ['ioredis', '@types', 'express', 'fastify', 'hono', '@hono/node-server', 'iron-session']) {
       symlinkSync(join(root, 'node_modules', name), join(dir, 'node_modules', name), 'dir')
     }
   })
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
   /** Type-checks the blocks in one program: the errors of each block, and of the package's declarations. */
-  function check(blocks: Block[]): { perBlock: Found[][]; declarationFiles: number; declarations: string[] } {
+  function check(blocks: readonly Block[]): { perBlock: Found[][]; declarationFiles: number; declarations: string[] } {
     const files = blocks.map((_, i) => join(dir, `block-${i}.ts`))
     blocks.forEach((b, i) => writeFileSync(files[i] ?? '', b.code))
     const program = ts.createProgram(files, {
@@ -108,13 +115,16 @@ describe.skipIf(process.env.SIMPLESESSIONS_WASM === 'debug')('README', () => {
   }
 
   it('every ts block type-checks against the built package, and the canary fails where it is marked', () => {
-    const blocks = tsBlocks(readme)
-    expect(blocks.length, 'README.md has ts blocks').toBeGreaterThan(0)
+    const blocks: DocBlock[] = DOCUMENTS.flatMap((file) => {
+      const found = tsBlocks(readFileSync(join(root, file), 'utf8'))
+      expect(found.length, `${file} has ts blocks`).toBeGreaterThan(0)
+      return found.map((b) => ({ ...b, file }))
+    })
     const { perBlock, declarationFiles, declarations } = check([...blocks, { line: 1, code: canary }])
     const canaryFound = perBlock.pop() ?? []
     expect(declarationFiles, "the package's declarations were read from dist").toBeGreaterThan(0)
     expect(declarations, "the package's declarations").toEqual([])
-    expect(perBlock.flat().map((f) => `README.md:${f.line} TS${f.code} ${f.message}`)).toEqual([])
+    expect(perBlock.flatMap((found, i) => found.map((f) => `${blocks[i]?.file}:${f.line} TS${f.code} ${f.message}`))).toEqual([])
     const marked = canary
       .split('\n')
       .flatMap((l, i) => [...l.matchAll(/\/\/ error TS(\d+)/g)].map((m) => ({ line: i + 1, code: Number(m[1]) })))
