@@ -448,6 +448,17 @@ export class Manager<T extends SessionData = SessionData, Req = any, Res = any> 
    * call (except with autoCreate off, which must know the session exists). Pass the same `ctx`
    * object again in the same request to get the same Session back. `hooks` are for framework
    * adapters: the request's cookie and response hooks, used instead of the Manager's own.
+   *
+   * @example
+   * import type { IncomingMessage, ServerResponse } from 'node:http'
+   * import type { Manager } from 'simplesessions'
+   *
+   * declare const manager: Manager
+   * declare const req: IncomingMessage
+   * declare const res: ServerResponse
+   *
+   * const sess = await manager.acquire(req, res, req)
+   * const same = await manager.acquire(req, res, req) // the same Session: `req` is the ctx
    */
   async acquire(req: Req, res: Res, ctx?: object, hooks?: CookieHooks<Req, Res>): Promise<Session<T>> {
     if (ctx !== undefined) {
@@ -500,6 +511,19 @@ export class Manager<T extends SessionData = SessionData, Req = any, Res = any> 
    * something). A session the request's cookie names is left as it is: destroy it through
    * acquire first if it should end. With `ctx`, later acquire calls with that ctx return it;
    * `hooks` as for acquire.
+   *
+   * @example
+   * import type { IncomingMessage, ServerResponse } from 'node:http'
+   * import type { Manager } from 'simplesessions'
+   *
+   * declare const manager: Manager
+   * declare const req: IncomingMessage
+   * declare const res: ServerResponse
+   *
+   * // POST /login, on a Manager with autoCreate: false
+   * const sess = await manager.newSession(req, res)
+   * await sess.set('userId', 'ada')
+   * await sess.commit() // stores the session and sends its cookie
    */
   async newSession(req: Req, res: Res, ctx?: object, hooks?: CookieHooks<Req, Res>): Promise<Session<T>> {
     const session = new Session<T>(this.#ctx, this.#hooksOf(hooks)[1], req, res, undefined)
@@ -537,6 +561,15 @@ export class Manager<T extends SessionData = SessionData, Req = any, Res = any> 
    * expiresAt (ms since the epoch), in no particular order, at most the store's per-owner cap
    * of them. Compare a handle with `session.handle` to mark "this device". CONFIG without
    * ownerKey, UNSUPPORTED on a store without an owner index (the sealed cookie store).
+   *
+   * @example
+   * import type { Manager, Session } from 'simplesessions'
+   *
+   * declare const manager: Manager // with ownerKey: 'userId'
+   * declare const sess: Session
+   * for (const s of await manager.listSessions('ada')) {
+   *   console.log(s.handle === sess.handle ? 'this device' : 'another device', new Date(s.createdAt))
+   * }
    */
   async listSessions(owner: string | number): Promise<OwnedSession[]> {
     const [store, key] = this.#ownerIndex(owner)
@@ -548,6 +581,15 @@ export class Manager<T extends SessionData = SessionData, Req = any, Res = any> 
    * everywhere"), all but `except` (the current session: "everywhere else"), or `only` the
    * handles given ("sign out this device"). Ended as by destroy(): a request of one of them that
    * is still in flight cannot bring it back. Errors as for listSessions.
+   *
+   * @example
+   * import type { Manager, Session } from 'simplesessions'
+   *
+   * declare const manager: Manager // with ownerKey: 'userId'
+   * declare const sess: Session
+   * await manager.destroySessions('ada') // log out everywhere
+   * await manager.destroySessions('ada', { except: sess }) // everywhere else
+   * await manager.destroySessions('ada', { only: ['a-handle-from-listSessions'] }) // one device
    */
   async destroySessions(owner: string | number, options: DestroySessionsOptions = {}): Promise<number> {
     const [store, key] = this.#ownerIndex(owner)

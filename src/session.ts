@@ -433,6 +433,14 @@ export class Session<T extends SessionData = SessionData> {
    * (a flash message set on one request, popped on the next). Undefined, and nothing deleted,
    * when the key is not set. Not atomic across requests: two concurrent requests may both read
    * the value before either one's commit deletes it.
+   *
+   * @example
+   * import type { Session } from 'simplesessions'
+   *
+   * declare const sess: Session
+   * await sess.set('flash', 'Saved.') // one request
+   * const flash = await sess.pop('flash') // the next: 'Saved.', and gone after this commit
+   * await sess.commit()
    */
   async pop<K extends keyof T & string>(key: K): Promise<T[K] | undefined> {
     checkKey(key)
@@ -448,6 +456,16 @@ export class Session<T extends SessionData = SessionData> {
    * later response sends the same kind of cookie. The server's idle and absolute timeouts apply
    * either way. Like a write, it needs something stored: on a fresh session with nothing set,
    * the commit stores nothing.
+   *
+   * @example
+   * import type { Session } from 'simplesessions'
+   *
+   * declare const sess: Session
+   * declare const form: URLSearchParams
+   * await sess.regenerate()
+   * await sess.set('userId', 'ada')
+   * await sess.rememberMe(form.get('remember') === 'on')
+   * await sess.commit()
    */
   async rememberMe(value: boolean): Promise<void> {
     if (typeof value !== 'boolean') throw new SessionError('TYPE', `rememberMe takes a boolean, got ${typeof value}`)
@@ -559,6 +577,14 @@ export class Session<T extends SessionData = SessionData> {
    * before this resolves. Rejects with HEADERS_SENT, having written nothing, when the response
    * can no longer take a cookie that must be sent (a new session, a re-sign); a commit of an
    * existing session's fields proceeds and leaves a due refresh to a later response.
+   *
+   * @example
+   * import type { Session } from 'simplesessions'
+   *
+   * declare const sess: Session
+   * await sess.set('cart', ['book'])
+   * await sess.delete('coupon')
+   * await sess.commit() // both in one batch; Set-Cookie, if any, is on the response now
    */
   async commit(): Promise<void> {
     if (this.#c.sealer) return this.#commitSealed(this.#c.sealer)
@@ -703,6 +729,15 @@ export class Session<T extends SessionData = SessionData> {
    * no longer take the new cookie; when the headers leave while the store call is in flight, the
    * session is moved back to the ID the client holds (this request's writes stay committed
    * there) and it rejects the same way.
+   *
+   * @example
+   * import type { Session } from 'simplesessions'
+   *
+   * declare const sess: Session
+   * // At login: a new ID, the values kept.
+   * await sess.regenerate()
+   * await sess.set('userId', 'ada')
+   * await sess.commit()
    */
   async regenerate(): Promise<void> {
     this.#mustSetCookie('regenerate the session')
@@ -756,6 +791,13 @@ export class Session<T extends SessionData = SessionData> {
    * Ends the session: removes it from the store and tells the client to drop the cookie. When
    * the response can no longer take the removal cookie, the session is removed all the same (the
    * client's cookie then names nothing) and this resolves.
+   *
+   * @example
+   * import type { Session } from 'simplesessions'
+   *
+   * declare const sess: Session
+   * // At logout: nothing to commit afterwards.
+   * await sess.destroy()
    */
   async destroy(): Promise<void> {
     const id = this.#id
