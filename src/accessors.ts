@@ -34,12 +34,32 @@ function typeError(v: unknown, want: string): SessionError {
   return new SessionError('TYPE', `value is ${describe(v)}, not ${want}`)
 }
 
+/**
+ * The value as a string: SessionError NIL when it is missing (undefined or null), TYPE when it
+ * is not a string.
+ *
+ * @example
+ * import { string, type Session } from 'simplesessions'
+ *
+ * declare const sess: Session
+ * const name = string(await sess.get('name')) // or sess.string(...)
+ */
 export function string(v: unknown): string {
   present(v, 'string')
   if (typeof v !== 'string') throw typeError(v, 'string')
   return v
 }
 
+/**
+ * The value as a safe integer: a number that is one, or a bigint in the safe range. NIL when it
+ * is missing, TYPE otherwise (1.5, '10').
+ *
+ * @example
+ * import { int, type Session } from 'simplesessions'
+ *
+ * declare const sess: Session
+ * const visits = int((await sess.get('visits')) ?? 0)
+ */
 export function int(v: unknown): number {
   present(v, 'int')
   if (typeof v === 'number' && Number.isSafeInteger(v)) return v
@@ -56,26 +76,73 @@ function bigInteger(v: unknown, want: string, min: bigint, max: bigint): bigint 
   return b
 }
 
+/**
+ * The value as a bigint in [-2^63, 2^63 - 1]: an integer number or a bigint. NIL when it is
+ * missing, TYPE otherwise.
+ *
+ * @example
+ * import { int64 } from 'simplesessions'
+ *
+ * int64(42) // 42n
+ * int64(-(2n ** 63n)) // -9223372036854775808n
+ */
 export function int64(v: unknown): bigint {
   return bigInteger(v, 'int64', INT64_MIN, INT64_MAX)
 }
 
+/**
+ * The value as a bigint in [0, 2^64 - 1]: an integer number or a bigint. NIL when it is missing,
+ * TYPE otherwise (a negative one).
+ *
+ * @example
+ * import { uint64 } from 'simplesessions'
+ *
+ * uint64(2n ** 64n - 1n) // 18446744073709551615n
+ */
 export function uint64(v: unknown): bigint {
   return bigInteger(v, 'uint64', 0n, UINT64_MAX)
 }
 
+/**
+ * The value as a number, integer or not. NIL when it is missing, TYPE otherwise (a bigint too).
+ *
+ * @example
+ * import { float64 } from 'simplesessions'
+ *
+ * float64(3) // 3
+ * float64(0.25) // 0.25
+ */
 export function float64(v: unknown): number {
   present(v, 'float64')
   if (typeof v !== 'number') throw typeError(v, 'float64')
   return v
 }
 
+/**
+ * The value as a Uint8Array. NIL when it is missing, TYPE otherwise.
+ *
+ * @example
+ * import { bytes, type Session } from 'simplesessions'
+ *
+ * declare const sess: Session
+ * await sess.set('nonce', crypto.getRandomValues(new Uint8Array(16)))
+ * const nonce = bytes(await sess.get('nonce'))
+ */
 export function bytes(v: unknown): Uint8Array {
   present(v, 'bytes')
   if (!(v instanceof Uint8Array)) throw typeError(v, 'bytes')
   return v
 }
 
+/**
+ * The value as a boolean. NIL when it is missing, TYPE otherwise.
+ *
+ * @example
+ * import { bool, type Session } from 'simplesessions'
+ *
+ * declare const sess: Session
+ * const admin = bool((await sess.get('admin')) ?? false)
+ */
 export function bool(v: unknown): boolean {
   present(v, 'bool')
   if (typeof v !== 'boolean') throw typeError(v, 'bool')

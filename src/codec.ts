@@ -45,9 +45,12 @@ function resolve(limits: CodecLimits): void {
 }
 
 /**
- * Encodes one value (one session field) in format v2.
+ * Encodes one value (one session field) in format v2. CODEC for a value the codec does not keep
+ * (see Value), TOO_LARGE over `limits.maxBytes`.
  *
  * @example
+ * import { decodeValue, encodeValue } from 'simplesessions'
+ *
  * const bytes = encodeValue({ cart: [1, 2], at: new Date() })
  * decodeValue(bytes) // { cart: [1, 2], at: Date }
  */
@@ -57,7 +60,15 @@ export function encodeValue(value: Value, limits?: CodecLimits): Uint8Array {
   return encode(value, false, checkedBytes, checkedDepth)
 }
 
-/** Decodes bytes made by encodeValue. Throws SessionError('CODEC') for anything else. */
+/**
+ * Decodes bytes made by encodeValue. Throws SessionError('CODEC') for anything else.
+ *
+ * @example
+ * import { decodeValue, encodeValue } from 'simplesessions'
+ *
+ * decodeValue(encodeValue(10n ** 18n)) // 1000000000000000000n, a bigint again
+ * decodeValue(encodeValue([1, 1.5]), { maxDepth: 4 }) // [1, 1.5]
+ */
 export function decodeValue(bytes: Uint8Array, limits?: CodecLimits): Value {
   checkBytes(bytes)
   if (limits === undefined) return decode(bytes, false, DEFAULT_CODEC_LIMITS.maxBytes, DEFAULT_CODEC_LIMITS.maxDepth)
@@ -69,6 +80,8 @@ export function decodeValue(bytes: Uint8Array, limits?: CodecLimits): Value {
  * Encodes a whole session: a plain object of fields.
  *
  * @example
+ * import { encodeFields } from 'simplesessions'
+ *
  * const bytes = encodeFields({ user: 'ada', visits: 3, lastSeen: 1732700000000n })
  */
 export function encodeFields(fields: Record<string, Value>, limits?: CodecLimits): Uint8Array {
@@ -77,7 +90,14 @@ export function encodeFields(fields: Record<string, Value>, limits?: CodecLimits
   return encode(fields, true, checkedBytes, checkedDepth)
 }
 
-/** Decodes bytes made by encodeFields into an object without a prototype. */
+/**
+ * Decodes bytes made by encodeFields into an object without a prototype.
+ *
+ * @example
+ * import { decodeFields, encodeFields } from 'simplesessions'
+ *
+ * const { user } = decodeFields(encodeFields({ user: 'ada', visits: 3 })) // user: 'ada'
+ */
 export function decodeFields(bytes: Uint8Array, limits?: CodecLimits): Record<string, Value> {
   checkBytes(bytes)
   const v =

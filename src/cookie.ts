@@ -22,21 +22,42 @@ import { SessionError, configError } from './errors.js'
 /**
  * One cookie with its Set-Cookie attributes. This flat object is what the Manager hands to the
  * user's `setCookie` callback.
+ *
+ * @example
+ * import { Manager, type CookieAttributes } from 'simplesessions'
+ * import type { ServerResponse } from 'node:http'
+ *
+ * const manager = new Manager({
+ *   secrets: [process.env.SESSION_SECRET!],
+ *   getCookie: () => undefined,
+ *   setCookie: (cookie: CookieAttributes, res: ServerResponse) => {
+ *     const attrs = [`Path=${cookie.path ?? '/'}`, cookie.maxAge !== undefined && `Max-Age=${cookie.maxAge}`, cookie.httpOnly && 'HttpOnly', cookie.secure && 'Secure']
+ *     res.appendHeader('set-cookie', [`${cookie.name}=${cookie.value}`, ...attrs.filter(Boolean)].join('; '))
+ *   },
+ * })
  */
 export interface CookieAttributes {
+  /** The cookie's name. */
   name: string
+  /** The cookie's value; empty in a removal cookie. */
   value: string
   /** Must start with '/'. */
   path?: string
+  /** The Domain attribute: sent to that domain and its subdomains. */
   domain?: string
   /** Seconds; floored, capped at 400 days; 0 expires the cookie now. */
   maxAge?: number
+  /** The Expires attribute, for clients that do not know Max-Age. */
   expires?: Date
+  /** Sent over HTTPS only. */
   secure?: boolean
+  /** Hidden from scripts in the page. */
   httpOnly?: boolean
+  /** Which cross-site requests carry the cookie. */
   sameSite?: 'lax' | 'strict' | 'none'
   /** CHIPS; requires secure. */
   partitioned?: boolean
+  /** The Priority attribute (Chrome): which cookies go last when a domain has too many. */
   priority?: 'low' | 'medium' | 'high'
 }
 

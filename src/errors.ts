@@ -1,6 +1,18 @@
 // The one error class of the library. Codes are defined here once; callers branch on `code`,
 // never on message text.
 
+/**
+ * Every code a SessionError can carry, by name.
+ *
+ * @example
+ * import { ErrorCodes, SessionError } from 'simplesessions'
+ *
+ * try {
+ *   // ...
+ * } catch (err) {
+ *   if (err instanceof SessionError && err.code === ErrorCodes.STORE_UNAVAILABLE) console.error(err.cause)
+ * }
+ */
 export const ErrorCodes = {
   /** No valid session cookie and autoCreate is off. */
   INVALID_SESSION: 'INVALID_SESSION',
@@ -30,6 +42,14 @@ export const ErrorCodes = {
   UNSUPPORTED: 'UNSUPPORTED',
 } as const
 
+/**
+ * The code of a SessionError: one of ErrorCodes.
+ *
+ * @example
+ * import type { ErrorCode } from 'simplesessions'
+ *
+ * const retryable: ErrorCode[] = ['STORE_UNAVAILABLE']
+ */
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes]
 
 // One process can still hold two copies of the library (two installed versions, or a bundle that
@@ -41,8 +61,29 @@ export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes]
 // isSessionError. Subclasses keep the ordinary prototype check.
 const brand = Symbol.for('simplesessions.SessionError')
 
+/**
+ * The one error class of the library: branch on its `code` (see ErrorCodes), never on its
+ * message. `instanceof` holds for a SessionError of any copy of the library in the process.
+ *
+ * @example
+ * import { SessionError, type Manager } from 'simplesessions'
+ * import type { IncomingMessage, ServerResponse } from 'node:http'
+ *
+ * declare const manager: Manager
+ * declare const req: IncomingMessage
+ * declare const res: ServerResponse
+ *
+ * try {
+ *   await manager.acquire(req, res)
+ * } catch (err) {
+ *   if (err instanceof SessionError && err.code === 'INVALID_SESSION') res.statusCode = 401
+ *   else throw err
+ * }
+ */
 export class SessionError extends Error {
+  /** Always "SessionError". */
   override name = 'SessionError'
+  /** What went wrong; the message says it in words. */
   readonly code: ErrorCode
 
   constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
@@ -54,13 +95,26 @@ export class SessionError extends Error {
     Object.defineProperty(this.prototype, brand, { value: true })
   }
 
+  /** `instanceof SessionError`: true for a SessionError of any copy of this library (the brand above). */
   static override [Symbol.hasInstance](v: unknown): boolean {
     if (this !== SessionError) return Function.prototype[Symbol.hasInstance].call(this, v)
     return typeof v === 'object' && v !== null && (v as { [brand]?: unknown })[brand] === true
   }
 }
 
-/** True when `err` is a SessionError (of any copy of this library), and of `code` when one is given. */
+/**
+ * True when `err` is a SessionError (of any copy of this library), and of `code` when one is given.
+ *
+ * @example
+ * import { isSessionError, type Session } from 'simplesessions'
+ *
+ * declare const sess: Session
+ * try {
+ *   await sess.commit()
+ * } catch (err) {
+ *   if (!isSessionError(err, 'HEADERS_SENT')) throw err
+ * }
+ */
 export function isSessionError(err: unknown, code?: ErrorCode): err is SessionError {
   return err instanceof SessionError && (code === undefined || err.code === code)
 }

@@ -10,7 +10,14 @@ import { core } from './wasm/index.js'
 import { ID_MAX } from './wasm/abi.js'
 import { configError } from './errors.js'
 
-/** Length of generated IDs unless one is given: 32 characters, 192 bits. */
+/**
+ * Length of generated IDs unless one is given: 32 characters, 192 bits.
+ *
+ * @example
+ * import { DEFAULT_ID_LENGTH, generateId } from 'simplesessions'
+ *
+ * generateId().length === DEFAULT_ID_LENGTH // true
+ */
 export const DEFAULT_ID_LENGTH = 32
 /**
  * Shortest session ID a Manager issues: 16 characters, 96 bits. At that size an attacker who
@@ -34,12 +41,29 @@ export function checkIdLength(option: string, length: unknown, min = 1): number 
   return length
 }
 
-/** A new random session ID. */
+/**
+ * A new random session ID: `length` base64url characters (1 to 255, else CONFIG), from the
+ * host's crypto.getRandomValues.
+ *
+ * @example
+ * import { generateId } from 'simplesessions'
+ *
+ * const id = generateId() // 32 characters, 192 bits
+ * const short = generateId(16)
+ */
 export function generateId(length: number = DEFAULT_ID_LENGTH): string {
   return core.newId(checkIdLength('idLength', length))
 }
 
-/** True when `id` is exactly `length` base64url characters. */
+/**
+ * True when `id` is exactly `length` base64url characters.
+ *
+ * @example
+ * import { generateId, isValidId } from 'simplesessions'
+ *
+ * isValidId(generateId()) // true
+ * isValidId('not an id') // false
+ */
 export function isValidId(id: unknown, length: number = DEFAULT_ID_LENGTH): boolean {
   return typeof id === 'string' && id.length === length && core.validateId(id, length)
 }

@@ -28,17 +28,52 @@ export type { Store, SessionMeta, SessionRecord, CommitBatch, FieldValues, Regen
  * until `startSession()`):
  *
  * @example
- *   declare module 'simplesessions' {
- *     interface AdapterTypes {
- *       data: { userId: string; visits: number }
- *       autoCreate: false
- *     }
+ * import type { AdapterSession } from 'simplesessions'
+ *
+ * declare module 'simplesessions' {
+ *   interface AdapterTypes {
+ *     data: { userId: string; visits: number }
+ *     autoCreate: false
  *   }
+ * }
+ *
+ * // req.session, request.session and c.var.session are now of this type:
+ * declare const session: AdapterSession // Session<{ userId: string; visits: number }> | null
+ * const visits: number | undefined = await session?.get('visits')
  */
 export interface AdapterTypes {}
 
-/** The session data type the adapters use: AdapterTypes['data'], else any values. */
-export type AdapterData = AdapterTypes extends { data: infer D extends SessionData } ? D : SessionData
+/**
+ * The session data type the adapters use: AdapterTypes['data'], else any values.
+ *
+ * @example
+ * import type { AdapterData, Session } from 'simplesessions'
+ *
+ * // A helper that takes what an adapter hands a request (req.session, c.var.session).
+ * async function userOf(sess: Session<AdapterData>) {
+ *   return sess.get('userId')
+ * }
+ */
+export type AdapterData = AdapterTypes extends {
+  /** The data type of an augmented AdapterTypes. */
+  data: infer D extends SessionData
+}
+  ? D
+  : SessionData
 
-/** What an adapter exposes per request: the Session, or null when AdapterTypes says autoCreate is off. */
-export type AdapterSession = Session<AdapterData> | (AdapterTypes extends { autoCreate: false } ? null : never)
+/**
+ * What an adapter exposes per request: the Session, or null when AdapterTypes says autoCreate is off.
+ *
+ * @example
+ * import type { AdapterSession } from 'simplesessions'
+ *
+ * // With autoCreate off, a request without a valid cookie has no session until startSession().
+ * function required(session: AdapterSession) {
+ *   if (session === null) throw new Error('not signed in')
+ *   return session
+ * }
+ */
+export type AdapterSession = Session<AdapterData> | (AdapterTypes extends {
+  /** Set to false in an augmented AdapterTypes when the Manager has `autoCreate: false`. */
+  autoCreate: false
+} ? null : never)

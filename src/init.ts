@@ -11,11 +11,10 @@ import { ready } from './wasm/index.js'
  * resolves at once. Idempotent: every call returns the same promise.
  *
  * @example
- * import { init, Manager } from 'simplesessions'
- * import { getCookie, setCookie } from 'simplesessions/adapters/fetch'
+ * import { generateId, init } from 'simplesessions'
  *
- * await init()
- * const manager = new Manager({ secrets: [import.meta.env.SESSION_SECRET], getCookie, setCookie })
+ * await init() // the browser build compiles the core here; elsewhere it is ready already
+ * const id = generateId()
  */
 export function init(): Promise<void> {
   return ready

@@ -29,13 +29,49 @@ import type { SealedStore, OpenedRecord, Store } from './stores/types.js'
 import { Session, ownerOf, storeCall, type InvalidCookieReason, type ResponseHooks, type SessionContext, type SessionData } from './session.js'
 import type { OwnedSession } from './stores/types.js'
 
-/** Reads the raw value of cookie `name` from a request; undefined when absent. */
+/**
+ * Reads the raw value of cookie `name` from a request; undefined (or null) when absent. The
+ * adapters export one for their request type.
+ *
+ * @example
+ * import type { IncomingMessage } from 'node:http'
+ * import type { GetCookie } from 'simplesessions'
+ *
+ * const getCookie: GetCookie<IncomingMessage> = (name, req) =>
+ *   req.headers.cookie?.split('; ').find((c) => c.startsWith(`${name}=`))?.slice(name.length + 1)
+ */
 export type GetCookie<Req = any> = (name: string, req: Req) => string | undefined | null
-/** Writes a cookie to a response; receives a flat, camelCase description of it. */
+/**
+ * Writes a cookie to a response; receives a flat, camelCase description of it (a removal too:
+ * an empty value with `maxAge: 0`). The adapters export one for their response type.
+ *
+ * @example
+ * import type { SetCookie } from 'simplesessions'
+ *
+ * // What the node adapter's setCookie does, in short (it also keeps one Set-Cookie per name).
+ * const setCookie: SetCookie<import('node:http').ServerResponse> = (cookie, res) => {
+ *   res.appendHeader('set-cookie', `${cookie.name}=${cookie.value}; Path=${cookie.path ?? '/'}; HttpOnly; Secure`)
+ * }
+ */
 export type SetCookie<Res = any> = (cookie: CookieAttributes, res: Res) => void
-/** False once a response can no longer take a header (node: res.headersSent). */
+/**
+ * False once a response can no longer take a header (node: res.headersSent).
+ *
+ * @example
+ * import type { ServerResponse } from 'node:http'
+ * import type { CanSetCookie } from 'simplesessions'
+ *
+ * const canSetCookie: CanSetCookie<ServerResponse> = (res) => !res.headersSent
+ */
 export type CanSetCookie<Res = any> = (res: Res) => boolean
-/** Called once per session, at its first read: the adapter marks the response Vary: Cookie. */
+/**
+ * Called once per session, at its first read: the adapter marks the response Vary: Cookie.
+ *
+ * @example
+ * import type { OnRead } from 'simplesessions'
+ *
+ * const onRead: OnRead<Headers> = (headers) => headers.append('vary', 'Cookie')
+ */
 export type OnRead<Res = any> = (res: Res) => void
 
 /**
@@ -44,16 +80,42 @@ export type OnRead<Res = any> = (res: Res) => void
  * Express app and a node:http server side by side). canSetCookie and onRead default to the
  * properties of setCookie, as for the Manager's options.
  */
+/**
+ * @example
+ * import { Manager, type CookieHooks } from 'simplesessions'
+ * import * as fetchHooks from 'simplesessions/adapters/fetch'
+ *
+ * const manager = new Manager({ secrets: [process.env.SESSION_SECRET!] })
+ * const hooks: CookieHooks<Request, Headers> = fetchHooks
+ * const request = new Request('https://example.com/')
+ * const headers = new Headers()
+ * const sess = await manager.acquire(request, headers, undefined, hooks)
+ */
 export interface CookieHooks<Req = any, Res = any> {
+  /** Reads the session cookie from the request. */
   getCookie: GetCookie<Req>
+  /** Writes a cookie to the response. */
   setCookie: SetCookie<Res>
+  /** Default: the `canSetCookie` property of setCookie, else always true. */
   canSetCookie?: CanSetCookie<Res> | undefined
+  /** Default: the `onRead` property of setCookie, if any. */
   onRead?: OnRead<Res> | undefined
 }
 
+/**
+ * The session cookie's attributes (ManagerOptions.cookie). Defaults: `session`, Path=/, Secure,
+ * HttpOnly, SameSite=Lax, persistent, living as long as the session can.
+ *
+ * @example
+ * import type { CookieOptions } from 'simplesessions'
+ *
+ * // A __Host- cookie must be Secure, on Path=/ and without a Domain (checked at construction).
+ * const cookie: CookieOptions = { name: '__Host-session', sameSite: 'strict', maxAge: 86400 }
+ */
 export interface CookieOptions {
   /** Default "session". `__Host-` and `__Secure-` prefixes are checked against the other options. */
   name?: string
+  /** Default none: the cookie goes back to the host that set it only. */
   domain?: string
   /** Default "/". */
   path?: string
@@ -75,6 +137,17 @@ export interface CookieOptions {
   persist?: boolean
 }
 
+/**
+ * What ManagerOptions.onInvalidCookie receives: a cookie that did not lead to a session.
+ *
+ * @example
+ * import { Manager, type InvalidCookieEvent } from 'simplesessions'
+ *
+ * const manager = new Manager({
+ *   secrets: [process.env.SESSION_SECRET!],
+ *   onInvalidCookie: (e: InvalidCookieEvent) => console.warn(`session cookie ${e.reason}: ${e.cookie}`),
+ * })
+ */
 export interface InvalidCookieEvent<Req = any> {
   /** malformed: not a signed value of ours; signature: no secret verifies it; unknown: no such
    *  session in the store; expired: the session timed out. */
@@ -85,9 +158,29 @@ export interface InvalidCookieEvent<Req = any> {
    * attacker-controlled: log with care.
    */
   cookie: string
+  /** The request that carried it. */
   req: Req
 }
 
+/**
+ * The Manager's options; only `secrets` is required. Times are seconds, like Max-Age.
+ *
+ * @example
+ * import { Manager, type ManagerOptions } from 'simplesessions'
+ * import { MemoryStore } from 'simplesessions/stores/memory'
+ * import { getCookie, setCookie } from 'simplesessions/adapters/node'
+ *
+ * const options: ManagerOptions = {
+ *   store: new MemoryStore(),
+ *   secrets: [process.env.SESSION_SECRET!, process.env.OLD_SESSION_SECRET!],
+ *   cookie: { sameSite: 'lax' },
+ *   getCookie,
+ *   setCookie,
+ *   idleTimeout: 30 * 60,
+ *   ownerKey: 'userId',
+ * }
+ * const manager = new Manager(options)
+ */
 export interface ManagerOptions<Req = any, Res = any> {
   /**
    * Where sessions live: a server-side Store, or a sealed store that keeps each session in its
@@ -96,8 +189,14 @@ export interface ManagerOptions<Req = any, Res = any> {
   store?: Store | SealedStore
   /** Newest first: [0] signs, every one verifies. Each at least 32 bytes. */
   secrets: readonly Secret[]
+  /** The session cookie's attributes. */
   cookie?: CookieOptions
+  /**
+   * Reads the cookie from a request (an adapter's getCookie). Needed by acquire and newSession
+   * called directly; the framework adapters bring their own.
+   */
   getCookie?: GetCookie<Req>
+  /** Writes a cookie to a response (an adapter's setCookie); needed as getCookie is. */
   setCookie?: SetCookie<Res>
   /**
    * False once the response can no longer take the cookie; then a commit or regenerate that must
@@ -138,7 +237,18 @@ export interface ManagerOptions<Req = any, Res = any> {
   ownerKey?: string
 }
 
-/** What destroySessions ends: every session of the owner, or `only` those, never `except`. */
+/**
+ * What destroySessions ends: every session of the owner, or `only` those, never `except`.
+ *
+ * @example
+ * import type { DestroySessionsOptions, Manager, Session } from 'simplesessions'
+ *
+ * declare const manager: Manager
+ * declare const sess: Session
+ * // After a password change: log out everywhere but here.
+ * const options: DestroySessionsOptions = { except: sess }
+ * await manager.destroySessions(sess.string(await sess.get('userId')), options)
+ */
 export interface DestroySessionsOptions {
   /** Keep this session (the current request's): "log out everywhere else". */
   except?: Session<any> | undefined
@@ -155,6 +265,32 @@ function seconds(option: string, v: unknown, fallback: number, min = 0): number 
 /** The Manager's side of SessionContext: it swaps the sealer when the store changes. */
 type MutableContext = { -readonly [K in keyof SessionContext]: SessionContext[K] }
 
+/**
+ * Sessions for one app: options checked once, at construction (SessionError CONFIG), and
+ * {@link Manager.acquire} for each request. Type parameters: the session's values (`T`), and
+ * the request and response types of the cookie hooks.
+ *
+ * @example
+ * import { createServer } from 'node:http'
+ * import { Manager } from 'simplesessions'
+ * import { MemoryStore } from 'simplesessions/stores/memory'
+ * import { getCookie, setCookie } from 'simplesessions/adapters/node'
+ *
+ * const manager = new Manager<{ visits: number }>({
+ *   store: new MemoryStore(),
+ *   secrets: [process.env.SESSION_SECRET!],
+ *   getCookie,
+ *   setCookie,
+ * })
+ *
+ * createServer(async (req, res) => {
+ *   const sess = await manager.acquire(req, res)
+ *   const visits = ((await sess.get('visits')) ?? 0) + 1
+ *   await sess.set('visits', visits)
+ *   await sess.commit()
+ *   res.end(`visit ${visits}`)
+ * }).listen(3000)
+ */
 export class Manager<T extends SessionData = SessionData, Req = any, Res = any> {
   #store: Store | SealedStore
   /** A copy of the secrets list, kept for a sealed store given later to useStore. */
@@ -312,6 +448,17 @@ export class Manager<T extends SessionData = SessionData, Req = any, Res = any> 
    * call (except with autoCreate off, which must know the session exists). Pass the same `ctx`
    * object again in the same request to get the same Session back. `hooks` are for framework
    * adapters: the request's cookie and response hooks, used instead of the Manager's own.
+   *
+   * @example
+   * import type { IncomingMessage, ServerResponse } from 'node:http'
+   * import type { Manager } from 'simplesessions'
+   *
+   * declare const manager: Manager
+   * declare const req: IncomingMessage
+   * declare const res: ServerResponse
+   *
+   * const sess = await manager.acquire(req, res, req)
+   * const same = await manager.acquire(req, res, req) // the same Session: `req` is the ctx
    */
   async acquire(req: Req, res: Res, ctx?: object, hooks?: CookieHooks<Req, Res>): Promise<Session<T>> {
     if (ctx !== undefined) {
@@ -364,6 +511,19 @@ export class Manager<T extends SessionData = SessionData, Req = any, Res = any> 
    * something). A session the request's cookie names is left as it is: destroy it through
    * acquire first if it should end. With `ctx`, later acquire calls with that ctx return it;
    * `hooks` as for acquire.
+   *
+   * @example
+   * import type { IncomingMessage, ServerResponse } from 'node:http'
+   * import type { Manager } from 'simplesessions'
+   *
+   * declare const manager: Manager
+   * declare const req: IncomingMessage
+   * declare const res: ServerResponse
+   *
+   * // POST /login, on a Manager with autoCreate: false
+   * const sess = await manager.newSession(req, res)
+   * await sess.set('userId', 'ada')
+   * await sess.commit() // stores the session and sends its cookie
    */
   async newSession(req: Req, res: Res, ctx?: object, hooks?: CookieHooks<Req, Res>): Promise<Session<T>> {
     const session = new Session<T>(this.#ctx, this.#hooksOf(hooks)[1], req, res, undefined)
@@ -401,6 +561,15 @@ export class Manager<T extends SessionData = SessionData, Req = any, Res = any> 
    * expiresAt (ms since the epoch), in no particular order, at most the store's per-owner cap
    * of them. Compare a handle with `session.handle` to mark "this device". CONFIG without
    * ownerKey, UNSUPPORTED on a store without an owner index (the sealed cookie store).
+   *
+   * @example
+   * import type { Manager, Session } from 'simplesessions'
+   *
+   * declare const manager: Manager // with ownerKey: 'userId'
+   * declare const sess: Session
+   * for (const s of await manager.listSessions('ada')) {
+   *   console.log(s.handle === sess.handle ? 'this device' : 'another device', new Date(s.createdAt))
+   * }
    */
   async listSessions(owner: string | number): Promise<OwnedSession[]> {
     const [store, key] = this.#ownerIndex(owner)
@@ -412,6 +581,15 @@ export class Manager<T extends SessionData = SessionData, Req = any, Res = any> 
    * everywhere"), all but `except` (the current session: "everywhere else"), or `only` the
    * handles given ("sign out this device"). Ended as by destroy(): a request of one of them that
    * is still in flight cannot bring it back. Errors as for listSessions.
+   *
+   * @example
+   * import type { Manager, Session } from 'simplesessions'
+   *
+   * declare const manager: Manager // with ownerKey: 'userId'
+   * declare const sess: Session
+   * await manager.destroySessions('ada') // log out everywhere
+   * await manager.destroySessions('ada', { except: sess }) // everywhere else
+   * await manager.destroySessions('ada', { only: ['a-handle-from-listSessions'] }) // one device
    */
   async destroySessions(owner: string | number, options: DestroySessionsOptions = {}): Promise<number> {
     const [store, key] = this.#ownerIndex(owner)

@@ -24,9 +24,30 @@ import { MAX_COOKIE_BYTES, removalCookie, type CookieAttributes } from './cookie
 import type { CommitBatch, SealedRecord, Sealer, SessionMeta, Store } from './stores/types.js'
 import { bool, bytes, float64, int, int64, string, uint64 } from './accessors.js'
 
+/**
+ * A session's values by key: any value the codec keeps (see Value). Name yours with a type of
+ * your own, as the Manager's first type parameter.
+ *
+ * @example
+ * import { Manager, type SessionData } from 'simplesessions'
+ *
+ * interface AppSession extends SessionData {
+ *   userId: string
+ *   cart: string[]
+ * }
+ * const manager = new Manager<AppSession>({ secrets: [process.env.SESSION_SECRET!] })
+ */
 export type SessionData = Record<string, Value>
 
-/** Why a cookie did not lead to a session; given to the manager's onInvalidCookie hook. */
+/**
+ * Why a cookie did not lead to a session; given to the manager's onInvalidCookie hook.
+ *
+ * @example
+ * import type { InvalidCookieReason } from 'simplesessions'
+ *
+ * // A bad signature is worth a closer look; an expired session is routine.
+ * const suspicious = (reason: InvalidCookieReason) => reason === 'malformed' || reason === 'signature'
+ */
 export type InvalidCookieReason = 'malformed' | 'signature' | 'unknown' | 'expired'
 
 /** What the Manager hands each Session: its configuration and services, resolved once. */
@@ -123,6 +144,30 @@ export async function storeCall<R>(what: string, fn: () => Promise<R>): Promise<
   }
 }
 
+/**
+ * One request's view of a session, from {@link Manager.acquire}: it loads lazily (the first
+ * read, in one round trip), buffers writes, and {@link Session.commit} sends them as one batch.
+ * Values keep their types; the typed accessors (`sess.string(v)`, `int`, `int64`, `uint64`,
+ * `float64`, `bytes`, `bool`) check them. A fresh session is stored, and its cookie sent, only by
+ * a commit that has something to write.
+ *
+ * @example
+ * import type { Manager } from 'simplesessions'
+ * import type { IncomingMessage, ServerResponse } from 'node:http'
+ *
+ * declare const manager: Manager
+ * declare const req: IncomingMessage
+ * declare const res: ServerResponse
+ *
+ * const sess = await manager.acquire(req, res)
+ * await sess.set('user', 'ada')
+ * await sess.setMulti({ theme: 'dark', visits: 1 })
+ * const user = sess.string(await sess.get('user'))
+ * const { theme } = await sess.getMulti('theme')
+ * const flash = await sess.pop('flash') // read once, deleted by this commit
+ * await sess.regenerate() // a new ID after login, same values
+ * await sess.commit()
+ */
 export class Session<T extends SessionData = SessionData> {
   readonly #c: SessionContext
   readonly #h: ResponseHooks
@@ -388,6 +433,14 @@ export class Session<T extends SessionData = SessionData> {
    * (a flash message set on one request, popped on the next). Undefined, and nothing deleted,
    * when the key is not set. Not atomic across requests: two concurrent requests may both read
    * the value before either one's commit deletes it.
+   *
+   * @example
+   * import type { Session } from 'simplesessions'
+   *
+   * declare const sess: Session
+   * await sess.set('flash', 'Saved.') // one request
+   * const flash = await sess.pop('flash') // the next: 'Saved.', and gone after this commit
+   * await sess.commit()
    */
   async pop<K extends keyof T & string>(key: K): Promise<T[K] | undefined> {
     checkKey(key)
@@ -403,6 +456,16 @@ export class Session<T extends SessionData = SessionData> {
    * later response sends the same kind of cookie. The server's idle and absolute timeouts apply
    * either way. Like a write, it needs something stored: on a fresh session with nothing set,
    * the commit stores nothing.
+   *
+   * @example
+   * import type { Session } from 'simplesessions'
+   *
+   * declare const sess: Session
+   * declare const form: URLSearchParams
+   * await sess.regenerate()
+   * await sess.set('userId', 'ada')
+   * await sess.rememberMe(form.get('remember') === 'on')
+   * await sess.commit()
    */
   async rememberMe(value: boolean): Promise<void> {
     if (typeof value !== 'boolean') throw new SessionError('TYPE', `rememberMe takes a boolean, got ${typeof value}`)
@@ -514,6 +577,14 @@ export class Session<T extends SessionData = SessionData> {
    * before this resolves. Rejects with HEADERS_SENT, having written nothing, when the response
    * can no longer take a cookie that must be sent (a new session, a re-sign); a commit of an
    * existing session's fields proceeds and leaves a due refresh to a later response.
+   *
+   * @example
+   * import type { Session } from 'simplesessions'
+   *
+   * declare const sess: Session
+   * await sess.set('cart', ['book'])
+   * await sess.delete('coupon')
+   * await sess.commit() // both in one batch; Set-Cookie, if any, is on the response now
    */
   async commit(): Promise<void> {
     if (this.#c.sealer) return this.#commitSealed(this.#c.sealer)
@@ -658,6 +729,15 @@ export class Session<T extends SessionData = SessionData> {
    * no longer take the new cookie; when the headers leave while the store call is in flight, the
    * session is moved back to the ID the client holds (this request's writes stay committed
    * there) and it rejects the same way.
+   *
+   * @example
+   * import type { Session } from 'simplesessions'
+   *
+   * declare const sess: Session
+   * // At login: a new ID, the values kept.
+   * await sess.regenerate()
+   * await sess.set('userId', 'ada')
+   * await sess.commit()
    */
   async regenerate(): Promise<void> {
     this.#mustSetCookie('regenerate the session')
@@ -711,6 +791,13 @@ export class Session<T extends SessionData = SessionData> {
    * Ends the session: removes it from the store and tells the client to drop the cookie. When
    * the response can no longer take the removal cookie, the session is removed all the same (the
    * client's cookie then names nothing) and this resolves.
+   *
+   * @example
+   * import type { Session } from 'simplesessions'
+   *
+   * declare const sess: Session
+   * // At logout: nothing to commit afterwards.
+   * await sess.destroy()
    */
   async destroy(): Promise<void> {
     const id = this.#id
@@ -791,7 +878,22 @@ export class Session<T extends SessionData = SessionData> {
 // ---- typed accessors ------------------------------------------------------------------------
 
 /** The typed accessors of src/accessors.ts, also exported as free functions. */
-const ACCESSORS = { string, int, int64, uint64, float64, bytes, bool }
+const ACCESSORS = {
+  /** The value as a string: NIL when it is missing, TYPE when it is not a string. */
+  string,
+  /** The value as a safe integer (a number, or a bigint in range): NIL when missing, else TYPE. */
+  int,
+  /** The value as a signed 64-bit bigint (an integer number or a bigint): NIL when missing, else TYPE. */
+  int64,
+  /** The value as an unsigned 64-bit bigint (an integer number or a bigint): NIL when missing, else TYPE. */
+  uint64,
+  /** The value as a number, integer or not (a bigint is TYPE): NIL when missing, else TYPE. */
+  float64,
+  /** The value as a Uint8Array: NIL when missing, else TYPE. */
+  bytes,
+  /** The value as a boolean: NIL when missing, else TYPE. */
+  bool,
+}
 type Accessors = typeof ACCESSORS
 
 /** The typed accessors as Session methods: `sess.string(await sess.get('name'))`. */

@@ -19,8 +19,26 @@ import { SIGN_MALFORMED } from './wasm/abi.js'
 import { SessionError, configError } from './errors.js'
 import { DEFAULT_ID_LENGTH, checkIdLength } from './id.js'
 
+/**
+ * A signing secret: a string (its UTF-8 bytes) or raw bytes, at least 32 bytes long.
+ *
+ * @example
+ * import { randomBytes } from 'node:crypto'
+ * import type { Secret } from 'simplesessions'
+ *
+ * const secrets: Secret[] = [process.env.SESSION_SECRET!, randomBytes(32)]
+ */
 export type Secret = string | Uint8Array
 
+/**
+ * Options of a {@link Signer}.
+ *
+ * @example
+ * import { Signer, type SignerOptions } from 'simplesessions'
+ *
+ * const options: SignerOptions = { idLength: 24 }
+ * const signer = new Signer([process.env.SESSION_SECRET!], options)
+ */
 export interface SignerOptions {
   /** Shortest secret accepted, in bytes (UTF-8 for strings). Default 32. */
   minSecretBytes?: number
@@ -28,11 +46,23 @@ export interface SignerOptions {
   idLength?: number
   /** Accepted id lengths when verifying. Default: exactly idLength. */
   idMinLength?: number
+  /** Longest id accepted when verifying. Default: idLength. */
   idMaxLength?: number
   /** Require base64url ids (default true); false accepts any cookie-octet except '.'. */
   strictAlphabet?: boolean
 }
 
+/**
+ * A signed value that verified: its ID, and which secret verified it.
+ *
+ * @example
+ * import { Signer, type Verified } from 'simplesessions'
+ *
+ * declare const cookieValue: string
+ * const signer = new Signer([process.env.SESSION_SECRET!, process.env.OLD_SESSION_SECRET!])
+ * const v: Verified | undefined = signer.verify(cookieValue)
+ * if (v && v.key > 0) console.log(`re-sign ${v.id}: made with an older secret`)
+ */
 export interface Verified {
   /** The session ID carried by the value. */
   id: string
@@ -116,8 +146,25 @@ const finalizer = typeof FinalizationRegistry === 'function' ? new FinalizationR
 
 const utf8 = new TextEncoder()
 
+/**
+ * Signs session IDs into cookie values ("1.<id>.<mac>", HMAC-SHA256) and verifies them in
+ * constant time, with key rotation: secrets newest first, the first signs, all verify. The
+ * Manager uses one; it is exported for those who build on the signed format directly. Secrets
+ * shorter than 32 bytes are CONFIG.
+ *
+ * @example
+ * import { Signer } from 'simplesessions'
+ *
+ * const signer = new Signer([process.env.SESSION_SECRET!])
+ * const { id, value } = signer.newSignedId()
+ * signer.verify(value) // { id, key: 0 }
+ * signer.check('1.forged.value') // 'malformed'
+ * signer.close()
+ */
 export class Signer {
+  /** How many secrets verify (the first of them signs). */
   readonly keyCount: number
+  /** Length of the IDs this signer issues. */
   readonly idLength: number
   private readonly run: Run
   /** run.first, read on every call. */
@@ -183,7 +230,12 @@ export class Signer {
   }
 
   /** A fresh random ID and its signed value, made in one call into the core. */
-  newSignedId(): { id: string; value: string } {
+  newSignedId(): {
+    /** The new ID. */
+    id: string
+    /** Its signed cookie value. */
+    value: string
+  } {
     this.live()
     return core.newSignedId(this.first, this.idLength)
   }

@@ -3,10 +3,27 @@
 
 import { CODEC_MAX_DEPTH } from './wasm/generated/abi.js'
 
-/** What the codec stores. Objects are plain objects (own enumerable string keys). */
+/**
+ * What the codec stores, each type kept as itself. Objects are plain objects (own enumerable
+ * string keys); bigints from -2^64 to 2^64 - 1. Anything else (undefined, NaN, class instances)
+ * is refused with CODEC.
+ *
+ * @example
+ * import type { Value } from 'simplesessions'
+ *
+ * const v: Value = { name: 'ada', admin: true, visits: 3, id: 2n ** 63n, seen: new Date(), tags: ['a'] }
+ */
 export type Value = null | boolean | number | bigint | string | Uint8Array | Date | Value[] | { [key: string]: Value }
 
-/** Bounds of the codec; both apply to encode and decode alike. */
+/**
+ * Bounds of the codec; both apply to encode and decode alike.
+ *
+ * @example
+ * import { encodeValue, type CodecLimits } from 'simplesessions'
+ *
+ * const limits: CodecLimits = { maxDepth: 4, maxBytes: 4096 }
+ * encodeValue({ a: { b: 1 } }, limits)
+ */
 export interface CodecLimits {
   /**
    * Most arrays and objects nested inside each other, the outermost included (the fields map of

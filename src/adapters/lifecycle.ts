@@ -38,7 +38,18 @@ export function hooked<T extends SessionData, Req, Res>(manager: Manager<T, any,
   }
 }
 
-/** Options every framework adapter takes, named alike. */
+/**
+ * Options every framework adapter takes, named alike.
+ *
+ * @example
+ * import express from 'express'
+ * import { Manager } from 'simplesessions'
+ * import { session, type AdapterOptions } from 'simplesessions/adapters/express'
+ *
+ * // Keep what a failing handler wrote (by default a 5xx or a throw drops it).
+ * const options: AdapterOptions = { saveOnError: true }
+ * express().use(session(new Manager({ secrets: [process.env.SESSION_SECRET!] }), options))
+ */
 export interface AdapterOptions {
   /**
    * Commit also when the handler failed (it threw, or the response is a 5xx). Default false:

@@ -65,9 +65,25 @@ import { xchachaOpen, xchachaSealRandom } from '../wasm/aead.js'
 import { hkdfExpand, hkdfExtract } from '../wasm/hkdf.js'
 import type { OpenedRecord, SealedRecord, SealedStore, Sealer, SessionMeta } from './types.js'
 
-/** The format's version byte. */
+/**
+ * The format's version byte: the first byte of every sealed cookie value, so a later format can
+ * still read the cookies of this one.
+ *
+ * @example
+ * import { SEALED_VERSION, fromBase64url } from 'simplesessions/stores/cookie'
+ *
+ * declare const cookieValue: string
+ * const sealedByThisFormat = fromBase64url(cookieValue)?.[0] === SEALED_VERSION
+ */
 export const SEALED_VERSION = 1
-/** The metadata section's version (see the module comment)… */
+/**
+ * The metadata section's version (see the module comment)…
+ *
+ * @example
+ * import { META_VERSION } from 'simplesessions/stores/cookie'
+ *
+ * console.log(`sealed cookies carry metadata version ${META_VERSION}`)
+ */
 export const META_VERSION = 2
 /** …and the oldest this one reads. */
 const MIN_META_VERSION = 1
@@ -98,7 +114,14 @@ const sextet = (s: string, i: number): number => {
   return c < 128 ? SEXTETS[c]! : -1
 }
 
-/** base64url of `b`, without padding. */
+/**
+ * base64url of `b`, without padding.
+ *
+ * @example
+ * import { toBase64url } from 'simplesessions/stores/cookie'
+ *
+ * toBase64url(Uint8Array.of(0xfb, 0xff)) // '-_8'
+ */
 export function toBase64url(b: Uint8Array): string {
   const n = b.length
   const out = new Uint8Array(Math.ceil((n * 4) / 3))
@@ -128,6 +151,12 @@ export function toBase64url(b: Uint8Array): string {
  * The bytes of a canonical base64url string, or undefined: a character outside the alphabet,
  * padding, a length of 4k + 1, or non-zero unused bits in the last character (which would give a
  * second spelling of the same bytes).
+ *
+ * @example
+ * import { fromBase64url } from 'simplesessions/stores/cookie'
+ *
+ * fromBase64url('-_8') // Uint8Array [251, 255]
+ * fromBase64url('-_9') // undefined: the last character's unused bits are not zero
  */
 export function fromBase64url(s: string): Uint8Array | undefined {
   const n = s.length
@@ -275,17 +304,25 @@ function unsupported(what: string): SessionError {
 }
 
 /**
- * The sealed cookie store. Takes no options: its keys come from the Manager's secrets and its
- * cookie from the Manager's cookie options.
+ * The sealed cookie store: each session lives in its client's cookie, encrypted and
+ * authenticated (XChaCha20-Poly1305), nothing on the server. Takes no options: its keys come
+ * from the Manager's secrets and its cookie from the Manager's cookie options. A session must
+ * fit in one cookie (TOO_LARGE otherwise), and cannot be revoked by ID from the server
+ * (UNSUPPORTED): it ends by session.destroy() on its client, at its sealed expiry, or when the
+ * secrets change.
  *
  * @example
- *   import { Manager } from 'simplesessions'
- *   import { CookieStore } from 'simplesessions/stores/cookie'
- *   const manager = new Manager({ store: new CookieStore(), secrets: [secret], getCookie, setCookie })
+ * import { Manager } from 'simplesessions'
+ * import { CookieStore } from 'simplesessions/stores/cookie'
+ * import { getCookie, setCookie } from 'simplesessions/adapters/fetch'
+ *
+ * const manager = new Manager({ store: new CookieStore(), secrets: [process.env.SESSION_SECRET!], getCookie, setCookie })
  */
 export class CookieStore implements SealedStore {
+  /** Marks a sealed store: the Manager keeps the session in its cookie. */
   readonly kind = 'sealed' as const
 
+  /** The keys of one Manager, derived from its secrets (HKDF-SHA256); called by the Manager. */
   keys(secrets: readonly (string | Uint8Array)[]): Sealer {
     return new CookieSealer(secrets)
   }

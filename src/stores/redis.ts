@@ -26,6 +26,15 @@ import { checkBatchMeta, checkCreateMeta, checkId, checkMeta, checkName, checkOp
 import { core } from '../wasm/index.js'
 import type { CommitBatch, DestroyFilter, FieldValues, OwnedSession, RegenerateResult, SessionMeta, SessionRecord, Store } from './types.js'
 
+/**
+ * Options of a {@link RedisStore}; every one has a default.
+ *
+ * @example
+ * import { RedisStore, type RedisStoreOptions } from 'simplesessions/stores/redis'
+ *
+ * const options: RedisStoreOptions = { prefix: 'myapp:sess:', hashKeys: true, timeout: 500 }
+ * const store = new RedisStore('redis://localhost:6379', options)
+ */
 export interface RedisStoreOptions {
   /** Prepended to every key. Default 'session:'. */
   prefix?: string
@@ -46,10 +55,22 @@ export interface RedisStoreOptions {
   maxSessionsPerOwner?: number
 }
 
-/** The ioredis settings this store is meant to run with (docs/decisions/redis-store.md, "Failures"). */
+/**
+ * The ioredis settings this store is meant to run with (docs/decisions/redis-store.md, "Failures"):
+ * a Redis outage then fails each call fast, with STORE_UNAVAILABLE, instead of queueing it.
+ *
+ * @example
+ * import { Redis } from 'ioredis'
+ * import { recommendedClientOptions } from 'simplesessions/stores/redis'
+ *
+ * const redis = new Redis(process.env.REDIS_URL ?? 'redis://localhost:6379', { ...recommendedClientOptions, db: 1 })
+ */
 export const recommendedClientOptions = {
+  /** A command fails after 1 s without an answer. */
   commandTimeout: 1000,
+  /** One retry after a lost connection, then the command fails. */
   maxRetriesPerRequest: 1,
+  /** While disconnected, commands fail at once rather than wait in a queue. */
   enableOfflineQueue: false,
 } as const satisfies RedisOptions
 
@@ -397,15 +418,20 @@ function redact(err: unknown): void {
  *
  * @example
  * import { Redis } from 'ioredis'
+ * import { Manager } from 'simplesessions'
  * import { RedisStore, recommendedClientOptions } from 'simplesessions/stores/redis'
- * const redis = new Redis(process.env.REDIS_URL, recommendedClientOptions)
- * const manager = new Manager({ store: new RedisStore(redis, { hashKeys: true }), secrets })
+ *
+ * const redis = new Redis(process.env.REDIS_URL ?? 'redis://localhost:6379', recommendedClientOptions)
+ * const manager = new Manager({ store: new RedisStore(redis, { hashKeys: true }), secrets: [process.env.SESSION_SECRET!] })
  */
 export class RedisStore implements Store {
+  /** Prepended to every key. */
   readonly prefix: string
+  /** Keys are base64url(SHA-256(id)) rather than the ID. */
   readonly hashKeys: boolean
   /** ms; 0 when the store sets no timer of its own. */
   readonly timeout: number
+  /** Most sessions of one owner. */
   readonly maxSessionsPerOwner: number
   readonly #client: Client
   /** A Cluster: the owner index is kept by separate commands, not inside the session's scripts. */

@@ -21,6 +21,12 @@
  * A session's metadata. The times are integer milliseconds since the epoch; the other entries are
  * optional, absent on most sessions, and a store round-trips each one it was given (load and
  * getMulti return them; a store leaves out what it never got, never writes `undefined`).
+ *
+ * @example
+ * import type { SessionMeta } from 'simplesessions'
+ *
+ * const now = Date.now()
+ * const meta: SessionMeta = { createdAt: now, expiresAt: now + 86_400_000 }
  */
 export interface SessionMeta {
   /** When the session was created; the store keeps it unchanged for the session's life. */
@@ -35,14 +41,37 @@ export interface SessionMeta {
   persist?: boolean | undefined
 }
 
-/** One of an owner's sessions, as listSessions returns it. Never carries the session ID. */
+/**
+ * One of an owner's sessions, as listSessions returns it. Never carries the session ID.
+ *
+ * @example
+ * import type { Manager, OwnedSession, Session } from 'simplesessions'
+ *
+ * declare const manager: Manager
+ * declare const sess: Session
+ * const devices: OwnedSession[] = await manager.listSessions('user-42')
+ * for (const d of devices) console.log(d.handle === sess.handle ? 'this device' : d.handle, new Date(d.createdAt))
+ */
 export interface OwnedSession {
+  /** Opaque, stable for the session's life, never its ID: safe to render. */
   handle: string
+  /** When the session was created, in ms since the epoch. */
   createdAt: number
+  /** When it ends unless used again, in ms since the epoch (Infinity: never). */
   expiresAt: number
 }
 
-/** Which of an owner's sessions destroySessions ends: all, or only some, but never `except`. */
+/**
+ * Which of an owner's sessions Store.destroySessions ends: all, or only some, but never `except`.
+ *
+ * @example
+ * import type { DestroyFilter } from 'simplesessions'
+ * import { MemoryStore } from 'simplesessions/stores/memory'
+ *
+ * const store = new MemoryStore()
+ * const filter: DestroyFilter = { only: ['handle-of-a-lost-phone'] }
+ * const ended = await store.destroySessions('user-42', filter)
+ */
 export interface DestroyFilter {
   /** Only the sessions with these handles. */
   only?: readonly string[] | undefined
@@ -50,15 +79,38 @@ export interface DestroyFilter {
   except?: string | undefined
 }
 
-/** A whole session, as load returns it. Owned by the caller. */
+/**
+ * A whole session, as load returns it. Owned by the caller.
+ *
+ * @example
+ * import { decodeValue, type SessionRecord } from 'simplesessions'
+ * import { MemoryStore } from 'simplesessions/stores/memory'
+ *
+ * const store = new MemoryStore()
+ * const record: SessionRecord | null = await store.load('some-session-id')
+ * const user = record?.fields.get('user')
+ * if (user) console.log(decodeValue(user), new Date(record!.meta.expiresAt))
+ */
 export interface SessionRecord {
+  /** The session's metadata. */
   meta: SessionMeta
   /** Field name → the codec's bytes. */
   fields: Map<string, Uint8Array>
 }
 
-/** What getMulti returns for a live session. Owned by the caller. */
+/**
+ * What getMulti returns for a live session. Owned by the caller.
+ *
+ * @example
+ * import type { FieldValues } from 'simplesessions'
+ * import { MemoryStore } from 'simplesessions/stores/memory'
+ *
+ * const store = new MemoryStore()
+ * const got: FieldValues | null = await store.getMulti('some-session-id', ['user', 'cart'])
+ * const [user, cart] = got?.values ?? []
+ */
 export interface FieldValues {
+  /** The session's metadata. */
   meta: SessionMeta
   /** One entry per asked name, in the order asked: the bytes, or undefined for a missing field. */
   values: (Uint8Array | undefined)[]
@@ -68,6 +120,18 @@ export interface FieldValues {
  * One commit: applied all at once or not at all, and only to a session that still exists.
  * The order is: `clear`, then `delete`, then `set`, then the new expiry; so a name that is both
  * deleted and set ends up set.
+ *
+ * @example
+ * import { encodeValue, type CommitBatch } from 'simplesessions'
+ * import { MemoryStore } from 'simplesessions/stores/memory'
+ *
+ * const store = new MemoryStore()
+ * const batch: CommitBatch = {
+ *   set: new Map([['user', encodeValue('ada')]]),
+ *   delete: ['flash'],
+ *   expiresAt: Date.now() + 86_400_000,
+ * }
+ * const applied = await store.commit('some-session-id', batch) // false: no such session
  */
 export interface CommitBatch {
   /** Fields to write (added or replaced). */
@@ -86,7 +150,18 @@ export interface CommitBatch {
   persist?: boolean | undefined
 }
 
-/** What Store.regenerate did; see there. */
+/**
+ * What Store.regenerate did: `ok` moved the session to the new ID; `gone`, the old session is
+ * missing or expired (nothing created); `taken`, a live session holds the new ID (nothing
+ * changed, retry with a fresh one).
+ *
+ * @example
+ * import { generateId, type RegenerateResult } from 'simplesessions'
+ * import { MemoryStore } from 'simplesessions/stores/memory'
+ *
+ * const store = new MemoryStore()
+ * const result: RegenerateResult = await store.regenerate('old-session-id', generateId(), { expiresAt: Date.now() + 60_000 })
+ */
 export type RegenerateResult = 'ok' | 'gone' | 'taken'
 
 /**
@@ -96,6 +171,25 @@ export type RegenerateResult = 'ok' | 'gone' | 'taken'
  *
  * `test/stores/conformance.ts` (`describeStore`) is the executable form of this contract: every
  * store runs it.
+ *
+ * @example
+ * import { Manager, type Store } from 'simplesessions'
+ * import { MemoryStore } from 'simplesessions/stores/memory'
+ *
+ * // A store that logs each destroy and leaves the rest to another store.
+ * const inner = new MemoryStore()
+ * const store: Store = {
+ *   create: (id, meta, fields) => inner.create(id, meta, fields),
+ *   load: (id) => inner.load(id),
+ *   commit: (id, batch) => inner.commit(id, batch),
+ *   touch: (id, expiresAt) => inner.touch(id, expiresAt),
+ *   regenerate: (oldId, newId, batch) => inner.regenerate(oldId, newId, batch),
+ *   destroy: async (id) => {
+ *     console.log('session ended')
+ *     await inner.destroy(id)
+ *   },
+ * }
+ * const manager = new Manager({ store, secrets: [process.env.SESSION_SECRET!] })
  */
 export interface Store {
   /**

@@ -47,8 +47,24 @@ type HeadMethod = (typeof HEAD_METHODS)[number]
 type Methods = Record<HeadMethod, (...args: unknown[]) => unknown>
 
 /**
- * The middleware: `app.use(session(manager))`. Mounting it again (a router, a route) in the same
- * request gives the same session.
+ * The middleware: `app.use(session(manager))`, then `req.session` in every handler. It brings
+ * the node adapter's cookie hooks (the Manager needs none) and commits the session before the
+ * response's head goes out; not after a 5xx unless `saveOnError`. Mounting it again (a router,
+ * a route) in the same request gives the same session.
+ *
+ * @example
+ * import express from 'express'
+ * import { Manager } from 'simplesessions'
+ * import { session } from 'simplesessions/adapters/express'
+ *
+ * const manager = new Manager({ secrets: [process.env.SESSION_SECRET!] })
+ * const app = express()
+ * app.use(session(manager))
+ * app.get('/', async (req, res) => {
+ *   const visits = req.session.int((await req.session.get('visits')) ?? 0) + 1
+ *   await req.session.set('visits', visits)
+ *   res.send(`visit ${visits}`) // committed before the response leaves
+ * })
  */
 export function session(manager: Manager<any, any, any>, options?: AdapterOptions): (req: IncomingMessage, res: ServerResponse, next: Next) => void {
   const opts = checkOptions(options)

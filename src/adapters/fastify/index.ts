@@ -33,7 +33,19 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * The plugin's options: the Manager, and saveOnError.
+ *
+ * @example
+ * import Fastify from 'fastify'
+ * import { Manager } from 'simplesessions'
+ * import { plugin, type FastifySessionOptions } from 'simplesessions/adapters/fastify'
+ *
+ * const options: FastifySessionOptions = { manager: new Manager({ secrets: [process.env.SESSION_SECRET!] }), saveOnError: false }
+ * await Fastify().register(plugin, options)
+ */
 export interface FastifySessionOptions extends AdapterOptions {
+  /** The Manager whose sessions the plugin hands each request (its cookie hooks are not needed). */
   manager: Manager<any, any, any>
 }
 
@@ -99,7 +111,24 @@ const simplesessions: FastifyPluginAsync<FastifySessionOptions> = async (fastify
   })
 }
 
-/** The plugin: `app.register(plugin, { manager, saveOnError? })`. */
+/**
+ * The plugin: `app.register(plugin, { manager, saveOnError? })`, then `request.session` in
+ * every handler of the registering context and its children. It commits in onSend, before the
+ * reply leaves; not after a 5xx unless `saveOnError`. Also the default export.
+ *
+ * @example
+ * import Fastify from 'fastify'
+ * import { Manager } from 'simplesessions'
+ * import plugin from 'simplesessions/adapters/fastify'
+ *
+ * const app = Fastify()
+ * await app.register(plugin, { manager: new Manager({ secrets: [process.env.SESSION_SECRET!] }) })
+ * app.get('/', async (request) => {
+ *   const visits = request.session.int((await request.session.get('visits')) ?? 0) + 1
+ *   await request.session.set('visits', visits)
+ *   return `visit ${visits}`
+ * })
+ */
 const plugin: FastifyPluginAsync<FastifySessionOptions> = Object.assign(simplesessions, {
   [Symbol.for('skip-override')]: true,
   [Symbol.for('fastify.display-name')]: 'simplesessions',

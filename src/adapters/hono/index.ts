@@ -79,7 +79,25 @@ function getCookie(name: string, c: Context): string | undefined {
   return readCookie(c.req.header('cookie'), name)
 }
 
-/** The middleware: `app.use(session(manager, { saveOnError? }))`. */
+/**
+ * The middleware: `app.use(session(manager, { saveOnError? }))`, then `c.var.session` in every
+ * handler, on any runtime Hono runs on. It commits after the handler, on `c.res`; not after an
+ * error or a 5xx unless `saveOnError`.
+ *
+ * @example
+ * import { Hono } from 'hono'
+ * import { Manager } from 'simplesessions'
+ * import { session } from 'simplesessions/adapters/hono'
+ *
+ * const manager = new Manager({ secrets: [process.env.SESSION_SECRET!] })
+ * const app = new Hono()
+ * app.use(session(manager))
+ * app.get('/', async (c) => {
+ *   const visits = c.var.session.int((await c.var.session.get('visits')) ?? 0) + 1
+ *   await c.var.session.set('visits', visits)
+ *   return c.text(`visit ${visits}`)
+ * })
+ */
 export function session(manager: Manager<any, any, any>, options?: AdapterOptions): MiddlewareHandler {
   const opts = checkOptions(options)
   const sessions = hooked<any, Context, Context>(manager, { getCookie, setCookie, canSetCookie, onRead })

@@ -50,12 +50,31 @@ function state(store: object): RequestState {
   return s
 }
 
-/** The cookie's raw value from Next's store (it decodes percent-escapes; ours have none). */
+/**
+ * The cookie's raw value from Next's store (it decodes percent-escapes; ours have none). The
+ * adapter's getSession passes it for you; it is exported for `manager.acquire` called directly.
+ *
+ * @example
+ * import { cookies } from 'next/headers'
+ * import { getCookie } from 'simplesessions/adapters/next'
+ *
+ * const theme = getCookie('theme', await cookies())
+ */
 export function getCookie(name: string, store: CookieStore): string | undefined {
   return store.get(name)?.value
 }
 
-/** False where Next's cookie store is read-only, or after withSession's handler returned (docs/decisions/adapters.md). */
+/**
+ * False where Next's cookie store is read-only (a server component), or after withSession's
+ * handler returned (docs/decisions/adapters.md).
+ *
+ * @example
+ * import { cookies } from 'next/headers'
+ * import { canSetCookie } from 'simplesessions/adapters/next'
+ *
+ * // In a server component: false, since Next sets cookies only in route handlers and actions.
+ * const writable = canSetCookie(await cookies())
+ */
 export function canSetCookie(store: CookieStore): boolean {
   if (states.get(store)?.closed) return false
   try {
@@ -67,7 +86,15 @@ export function canSetCookie(store: CookieStore): boolean {
   return true
 }
 
-/** Notes the read, for withSession's Vary: Cookie. */
+/**
+ * Notes the read, for withSession's Vary: Cookie. The Manager calls it at a session's first read.
+ *
+ * @example
+ * import { cookies } from 'next/headers'
+ * import { onRead } from 'simplesessions/adapters/next'
+ *
+ * onRead(await cookies()) // withSession's Response will carry Vary: Cookie
+ */
 export function onRead(store: CookieStore): void {
   state(store).read = true
 }
@@ -82,9 +109,29 @@ function writeCookie(cookie: CookieAttributes, store: CookieStore): void {
   state(store).wrote = true
 }
 
-/** Sets the cookie through Next's store; carries canSetCookie and onRead (see above). */
+/**
+ * Sets the cookie through Next's store (SessionError HEADERS_SENT where it is read-only);
+ * carries canSetCookie and onRead as properties, so a Manager given this setCookie uses them.
+ * getSession and startSession pass it for you.
+ *
+ * @example
+ * import { cookies } from 'next/headers'
+ * import { Manager } from 'simplesessions'
+ * import { getCookie, setCookie } from 'simplesessions/adapters/next'
+ *
+ * const manager = new Manager({ secrets: [process.env.SESSION_SECRET!], getCookie, setCookie })
+ * export async function POST(): Promise<Response> {
+ *   const store = await cookies()
+ *   const sess = await manager.acquire(store, store)
+ *   await sess.set('seen', true)
+ *   await sess.commit()
+ *   return new Response('ok')
+ * }
+ */
 export const setCookie: ((cookie: CookieAttributes, store: CookieStore) => void) & {
+  /** The adapter's canSetCookie, which the Manager uses unless given one of its own. */
   readonly canSetCookie: typeof canSetCookie
+  /** The adapter's onRead, which the Manager uses unless given one of its own. */
   readonly onRead: typeof onRead
 } = Object.assign(writeCookie, { canSetCookie, onRead })
 
@@ -101,6 +148,17 @@ async function cookieStore(): Promise<CookieStore> {
  * read it but not commit a new cookie: HEADERS_SENT). Null when the manager has
  * `autoCreate: false` and the request has no valid session cookie (start one with startSession).
  * Calls in one request return the same Session.
+ *
+ * @example
+ * // app/page.tsx: a server component reads the session (it cannot commit a new cookie).
+ * import { Manager } from 'simplesessions'
+ * import { getSession } from 'simplesessions/adapters/next'
+ *
+ * const manager = new Manager<{ user: string }>({ secrets: [process.env.SESSION_SECRET!] })
+ * export default async function Page() {
+ *   const session = await getSession(manager)
+ *   return `hello ${(await session?.get('user')) ?? 'guest'}`
+ * }
  */
 export async function getSession<T extends SessionData>(manager: Manager<T, any, any>): Promise<Session<T> | null> {
   const store = await cookieStore()
@@ -117,6 +175,19 @@ export async function getSession<T extends SessionData>(manager: Manager<T, any,
  * A fresh session for this request whatever its cookie (manager.newSession): the login of an app
  * with `autoCreate: false`. Later getSession calls in this request return it. Like any session it
  * is stored, and its cookie set, by the first commit that has something to write.
+ *
+ * @example
+ * // app/actions.ts
+ * 'use server'
+ * import { Manager } from 'simplesessions'
+ * import { startSession } from 'simplesessions/adapters/next'
+ *
+ * const manager = new Manager<{ user: string }>({ secrets: [process.env.SESSION_SECRET!], autoCreate: false })
+ * export async function login(user: string) {
+ *   const session = await startSession(manager)
+ *   await session.set('user', user)
+ *   await session.commit() // a server action may set cookies
+ * }
  */
 export async function startSession<T extends SessionData>(manager: Manager<T, any, any>): Promise<Session<T>> {
   const store = await cookieStore()
@@ -130,10 +201,15 @@ export async function startSession<T extends SessionData>(manager: Manager<T, an
  * Once the handler has returned, a commit still running rejects with HEADERS_SENT.
  *
  * @example
- *   export const GET = withSession(manager, async (request: Request) => {
- *     const session = (await getSession(manager))!
- *     return Response.json({ user: await session.get('user') ?? null })
- *   })
+ * // app/api/me/route.ts
+ * import { Manager } from 'simplesessions'
+ * import { getSession, withSession } from 'simplesessions/adapters/next'
+ *
+ * const manager = new Manager<{ user: string }>({ secrets: [process.env.SESSION_SECRET!] })
+ * export const GET = withSession(manager, async (request: Request) => {
+ *   const session = (await getSession(manager))!
+ *   return Response.json({ user: (await session.get('user')) ?? null })
+ * })
  */
 export function withSession<A extends unknown[]>(
   manager: Manager<any, any, any>,

@@ -18,16 +18,52 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { getCookie as readCookie, mergeSetCookie, serializeCookie, withNoCacheSetCookie, withVaryCookie, type CookieAttributes } from '../../cookie.js'
 import { SessionError } from '../../errors.js'
 
+/**
+ * The raw value of cookie `name` in the request's Cookie header; undefined when absent.
+ *
+ * @example
+ * import { createServer } from 'node:http'
+ * import { getCookie } from 'simplesessions/adapters/node'
+ *
+ * createServer((req, res) => res.end(getCookie('theme', req) ?? 'light'))
+ */
 export function getCookie(name: string, req: IncomingMessage): string | undefined {
   return readCookie(req.headers.cookie, name)
 }
 
-/** False once the response's headers are sent. */
+/**
+ * False once the response's headers are sent. The Manager takes it from setCookie; pass it
+ * yourself only when you wrap setCookie in a function of your own.
+ *
+ * @example
+ * import { Manager } from 'simplesessions'
+ * import { canSetCookie, getCookie, onRead, setCookie } from 'simplesessions/adapters/node'
+ *
+ * const manager = new Manager({
+ *   secrets: [process.env.SESSION_SECRET!],
+ *   getCookie,
+ *   setCookie: (cookie, res) => setCookie(cookie, res),
+ *   canSetCookie,
+ *   onRead,
+ * })
+ */
 export function canSetCookie(res: ServerResponse): boolean {
   return !res.headersSent
 }
 
-/** Marks the response as depending on the Cookie header (while it can still take a header). */
+/**
+ * Marks the response as depending on the Cookie header (while it can still take a header): adds
+ * `Vary: Cookie`. The Manager calls it at a session's first read.
+ *
+ * @example
+ * import { createServer } from 'node:http'
+ * import { onRead } from 'simplesessions/adapters/node'
+ *
+ * createServer((req, res) => {
+ *   onRead(res)
+ *   res.end() // Vary: Cookie
+ * })
+ */
 export function onRead(res: ServerResponse): void {
   if (res.headersSent) return
   addVary(res)
@@ -49,8 +85,28 @@ function writeCookie(cookie: CookieAttributes, res: ServerResponse): void {
   res.setHeader('cache-control', withNoCacheSetCookie(cc === undefined ? undefined : String(cc)))
 }
 
-/** Sets the cookie on the response; carries canSetCookie and onRead (see the module comment). */
+/**
+ * Sets the cookie on the response, replacing an earlier Set-Cookie of the same name, with
+ * `Vary: Cookie` and `Cache-Control: no-cache="Set-Cookie"`. SessionError HEADERS_SENT once the
+ * headers went out. Carries canSetCookie and onRead as properties, so a Manager given this
+ * setCookie uses them without being told.
+ *
+ * @example
+ * import { createServer } from 'node:http'
+ * import { Manager } from 'simplesessions'
+ * import { getCookie, setCookie } from 'simplesessions/adapters/node'
+ *
+ * const manager = new Manager({ secrets: [process.env.SESSION_SECRET!], getCookie, setCookie })
+ * createServer(async (req, res) => {
+ *   const sess = await manager.acquire(req, res)
+ *   await sess.set('seen', true)
+ *   await sess.commit() // Set-Cookie is on res now
+ *   res.end()
+ * })
+ */
 export const setCookie: ((cookie: CookieAttributes, res: ServerResponse) => void) & {
+  /** The adapter's canSetCookie, which the Manager uses unless given one of its own. */
   readonly canSetCookie: typeof canSetCookie
+  /** The adapter's onRead, which the Manager uses unless given one of its own. */
   readonly onRead: typeof onRead
 } = Object.assign(writeCookie, { canSetCookie, onRead })

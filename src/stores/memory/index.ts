@@ -26,6 +26,15 @@ import type { CommitBatch, DestroyFilter, FieldValues, OwnedSession, RegenerateR
 import { keyBytes, keyOf } from './keys.js'
 import { NameTable, at, begin, bytesOf, expiresOf, finish, putBlock, putTime, readS, readU } from './record.js'
 
+/**
+ * Options of a {@link MemoryStore}; every one has a default.
+ *
+ * @example
+ * import { MemoryStore, type MemoryStoreOptions } from 'simplesessions/stores/memory'
+ *
+ * const options: MemoryStoreOptions = { maxSessions: 10_000, maxBytes: 16 * 1024 * 1024, sweepInterval: 0 }
+ * const store = new MemoryStore(options)
+ */
 export interface MemoryStoreOptions {
   /** Most sessions kept; the least recently used are evicted beyond it. Default 100 000. */
   maxSessions?: number
@@ -49,6 +58,12 @@ interface Extra {
 /**
  * Counted per session on top of its key's and its packed value's length: about what the Map
  * slot and the two string headers take (measured on Node 20; docs/decisions/memory-store.md).
+ *
+ * @example
+ * import { MemoryStore, SESSION_OVERHEAD } from 'simplesessions/stores/memory'
+ *
+ * // Room for 100 000 sessions of about 500 bytes each, as counted.
+ * const store = new MemoryStore({ maxSessions: 100_000, maxBytes: 100_000 * (SESSION_OVERHEAD + 500) })
  */
 export const SESSION_OVERHEAD = 80
 
@@ -85,17 +100,27 @@ const RECENT = 64
 const RECENT_MIN = 1024
 
 /**
- * Sessions in process memory, bounded and LRU-evicted. See the module comment.
+ * Sessions in process memory, bounded and LRU-evicted: for development, tests and
+ * single-process servers (sessions are lost when the process ends). At most `maxSessions`
+ * sessions and about `maxBytes` bytes; a write past either evicts the least recently used, which
+ * then read as missing. Expired sessions are swept every `sweepInterval` ms by a timer that
+ * never keeps the process alive.
  *
  * @example
+ * import { Manager } from 'simplesessions'
+ * import { MemoryStore } from 'simplesessions/stores/memory'
+ *
  * const store = new MemoryStore({ maxSessions: 10_000 })
- * const manager = new Manager({ store, secrets: [secret] })
+ * const manager = new Manager({ store, secrets: [process.env.SESSION_SECRET!] })
  */
 export class MemoryStore implements Store {
+  /** Most sessions kept (Infinity: no limit). */
   readonly maxSessions: number
+  /** Most bytes kept, as counted (Infinity: no limit). */
   readonly maxBytes: number
   /** ms; 0 when there is no sweep timer. */
   readonly sweepInterval: number
+  /** Most sessions of one owner. */
   readonly maxSessionsPerOwner: number
   readonly #now: () => number
   /** Key → the session's metadata beyond its times (see the module comment). */
