@@ -67,9 +67,9 @@ const META_NAMES = [CREATED, EXPIRES, OWNER, HANDLE, PERSIST]
 // Lua: "\255" is the byte 0xFF. Every script but the single-node regenerate takes the session
 // key as KEYS[1] (numberOfKeys 1, so a Cluster client routes by it).
 
-// The owner index (docs/decisions/owner-index.md, "The owner sets expire"). An owner set must
-// outlive each live member and end after the last: every write that gives an owned session an
-// expiry raises the set's to cover it (never lowers it: another member may need it), and a member
+// The owner index (docs/decisions/owner-index.md, "Redis: the owner sets expire"). An owner set
+// must outlive each live member and end after the last: every write that gives an owned session
+// an expiry raises the set's to cover it (never lowers it: another member may need it), and a member
 // without expiry makes the set persistent. Lifetimes are relative (PTTL), so a Cluster's set and
 // sessions on different nodes need no common clock.
 //
@@ -142,7 +142,7 @@ end
 
 const LUA_CREATE = LUA_INDEX + String.raw`-- ARGV: createdAt, expiresAt (ms or 'inf'), owner, handle, persist ('' for none), index base
 -- ('' : not in this script), client prefix, this key as the store names it, cap, then name, value, ...
--- 0: taken; 1: created; on a Cluster, an owned session: {owner, its lifetime (ms, -1 none), ''}
+-- 0: taken; 1: created; on a Cluster, an owned session: {owner, its lifetime (ms, -1 none), '', ''}
 -- for the caller to index.
 local k = KEYS[1]
 if redis.call('EXISTS', k) == 1 then return 0 end
@@ -156,7 +156,7 @@ for i = 10, n, 1000 do
 end
 if ARGV[2] ~= 'inf' then redis.call('PEXPIREAT', k, ARGV[2]) end
 if ARGV[3] == '' then return 1 end
-if ARGV[6] == '' then return {ARGV[3], index_need(k), ''} end
+if ARGV[6] == '' then return {ARGV[3], index_need(k), '', ''} end
 index_add(ARGV[6] .. ARGV[3], ARGV[8], ARGV[7], tonumber(ARGV[9]), index_need(k))
 return 1
 `
@@ -165,13 +165,15 @@ const LUA_LOAD = String.raw`return redis.call('HGETALL', KEYS[1])
 `
 
 // The body of a commit, shared by the commit and the regenerate scripts: `k` is the session's
-// key, `g` its createdAt, expiresAt and owner before. ARGV (see APPLY_HEADER): expiresAt (ms or 'inf'), clear ('1'
+// key, `g` its createdAt, expiresAt, owner and joined before. ARGV (see APPLY_HEADER): expiresAt (ms or 'inf'), clear ('1'
 // or '0'), owner change ('' none, 's' set, 'n' remove), owner, handle (kept if it has one),
 // persist ('' unchanged, '1', '0'), index base ('' : not in this script), client prefix, the
 // session's key and its key before (both as the store names them: they differ after a
 // regenerate), cap, d, d names to delete, then name, value, ... The metadata survives `clear`.
 // 1: committed; on a Cluster, when the index must follow (the session joins or leaves a set, or
-// an owned session's expiry moved): {owner ('' none), its lifetime (ms, -1 none), owner before}.
+// an owned session's expiry moved): {owner ('' none), its lifetime (ms, -1 none), owner before,
+// joined}. `\xffjoined` (Cluster only) counts the times the session joined an owner set after
+// its create, so the store can tell a membership it knows from a later one (see #covered).
 // A commit that does not move the expiry nor change the owner does nothing more than before
 // owner sets expired.
 const LUA_APPLY = LUA_INDEX + String.raw`local n = #ARGV
@@ -185,6 +187,7 @@ if ARGV[2] == '1' then
   if was then redis.call('HSET', k, '\255owner', was) end
   if before[1] then redis.call('HSET', k, '\255handle', before[1]) end
   if before[2] then redis.call('HSET', k, '\255persist', before[2]) end
+  if g[4] then redis.call('HSET', k, '\255joined', g[4]) end
 else
   for i = 13, last, 1000 do
     redis.call('HDEL', k, unpack(ARGV, i, math.min(i + 999, last)))
@@ -204,7 +207,10 @@ local joins = owner and (owner ~= was or moved)
 local leaves = was and (was ~= owner or moved)
 local extends = owner and ARGV[1] ~= g[2]
 if not (joins or leaves or extends) then return 1 end
-if ARGV[7] == '' then return {owner or '', owner and index_need(k) or 0, was or ''} end
+if ARGV[7] == '' then
+  if joins then g[4] = redis.call('HINCRBY', k, '\255joined', 1) end
+  return {owner or '', owner and index_need(k) or 0, was or '', tostring(g[4] or '')}
+end
 if leaves then redis.call('SREM', ARGV[7] .. was, ARGV[10]) end
 if joins then
   index_add(ARGV[7] .. owner, ARGV[9], ARGV[8], tonumber(ARGV[11]), index_need(k))
@@ -219,14 +225,14 @@ const APPLY_HEADER = 12
 
 const LUA_COMMIT = String.raw`-- ARGV: see LUA_APPLY
 local k = KEYS[1]
-local g = redis.call('HMGET', k, '\255createdAt', '\255expiresAt', '\255owner')
+local g = redis.call('HMGET', k, '\255createdAt', '\255expiresAt', '\255owner', '\255joined')
 if not g[1] then return 0 end
 ` + LUA_APPLY
 
 // Single node: KEYS[1] the old key, KEYS[2] the new one; 0: the old one is gone, 2: the new one
 // is taken, 1: moved and committed. RENAME keeps fields other requests committed meanwhile.
 const LUA_REGENERATE = String.raw`-- ARGV: see LUA_APPLY
-local g = redis.call('HMGET', KEYS[1], '\255createdAt', '\255expiresAt', '\255owner')
+local g = redis.call('HMGET', KEYS[1], '\255createdAt', '\255expiresAt', '\255owner', '\255joined')
 if not g[1] then return 0 end
 if redis.call('EXISTS', KEYS[2]) == 1 then return 2 end
 redis.call('RENAME', KEYS[1], KEYS[2])
@@ -244,13 +250,13 @@ return h
 
 const LUA_TOUCH = LUA_INDEX + String.raw`-- ARGV: expiresAt (ms or 'inf'), index base ('' : not in this script). Replies as LUA_APPLY.
 local k = KEYS[1]
-local g = redis.call('HMGET', k, '\255createdAt', '\255expiresAt', '\255owner')
+local g = redis.call('HMGET', k, '\255createdAt', '\255expiresAt', '\255owner', '\255joined')
 if not g[1] then return 0 end
 redis.call('HSET', k, '\255expiresAt', ARGV[1])
 if ARGV[1] == 'inf' then redis.call('PERSIST', k) else redis.call('PEXPIREAT', k, ARGV[1]) end
 if not g[3] or ARGV[1] == g[2] then return 1 end
 local need = index_need(k)
-if ARGV[2] == '' then return {g[3], need, g[3]} end
+if ARGV[2] == '' then return {g[3], need, g[3], g[4] or ''} end
 index_cover(ARGV[2] .. g[3], need, need)
 return 1
 `
@@ -320,10 +326,11 @@ const CMD = {
 
 type Arg = string | Buffer
 /**
- * A write's reply: 0 (gone, or taken), 1 (done), or on a Cluster what the owner index must
- * follow: [owner ('' none), the session's lifetime in ms (-1: no expiry), the owner before].
+ * A write's reply: 0 (gone, or taken), 1 (done), or on a Cluster what the owner index must follow.
  */
-type WriteReply = 0 | 1 | [owner: string, lifetime: number, was: string]
+type WriteReply = 0 | 1 | Follow
+/** What the owner index must follow on a Cluster: [owner ('' none), the session's lifetime in ms (-1: no expiry), the owner before, its joined count]. */
+type Follow = [owner: string, lifetime: number, was: string, joined: string]
 /** The client with the store's scripts defined on it. */
 interface Scripted {
   simplesessionsCreate3(key: string, ...args: Arg[]): Promise<WriteReply>
@@ -512,13 +519,14 @@ export class RedisStore implements Store {
   readonly #selfBounded: boolean
   /**
    * Cluster: per session key, the owner whose set this process last saw last until `until`
-   * (performance.now() ms), so that a commit moving the expiry within that needs no write to the
-   * set. Keyed by session, not owner: the store never removes a set while one of its members
-   * lives, so what held for a member holds while it stays one; a set emptied and made anew (by
-   * destroySessions, or in another process) may be shorter than any earlier one of that owner.
-   * Bounded: the oldest entry goes first.
+   * (performance.now() ms), and the session's joined count then, so that a commit moving the
+   * expiry within that needs no write to the set. Keyed by membership, not owner: the store never
+   * removes a set while one of its members lives, so what held for a member holds while it stays
+   * one; a set emptied and made anew (by destroySessions, or in another process) may be shorter
+   * than any earlier one of that owner, and a session that left and joined again (its joined
+   * count moved) may be in such a set. Bounded: the oldest entry goes first.
    */
-  readonly #covered = new Map<string, { owner: string; until: number }>()
+  readonly #covered = new Map<string, { owner: string; joined: string; until: number }>()
   /** load uses a plain HGETALL while the client answers it with an array (see load). */
   #rawLoad = true
   /** A client that has not been ready yet: calls wait for it (within #readyWait). */
@@ -623,7 +631,7 @@ export class RedisStore implements Store {
     const m = { owner: meta.owner ?? '', handle: meta.handle ?? '', persist: persistArg(meta.persist) }
     const args = createArgs(String(meta.createdAt), timeArg(meta.expiresAt), m, meta.owner === undefined ? NO_INDEX : this.#ix(key), values)
     const made = await this.#run('create', () => this.#scripts.simplesessionsCreate3(key, ...args))
-    if (Array.isArray(made)) await this.#indexAdd(made[0], key, made[1])
+    if (Array.isArray(made)) await this.#indexAdd(key, made)
     return made !== 0
   }
 
@@ -713,13 +721,13 @@ export class RedisStore implements Store {
     const made = await this.#run('regenerate', () => this.#scripts.simplesessionsCreate3(newKey, ...createArgs(createdAt, timeArg(batch.expiresAt), next, this.#ix(newKey), fields)))
     if (made !== 0) {
       // Index after the session exists, so the set never points at a key that might yet appear.
-      await this.#reindex(meta.owner, oldKey, owner, newKey, Array.isArray(made) ? made[1] : 0)
+      await this.#reindex(meta.owner, oldKey, newKey, Array.isArray(made) ? made : undefined)
       return 'ok'
     }
     // Taken between the check and the create: put the session back as it was.
     const was = { owner: meta.owner ?? '', handle: meta.handle ?? '', persist: persistArg(meta.persist) }
     const back = await this.#run('regenerate', () => this.#scripts.simplesessionsCreate3(oldKey, ...createArgs(createdAt, timeArg(meta.expiresAt), was, this.#ix(oldKey), taken)))
-    if (Array.isArray(back)) await this.#indexAdd(back[0], oldKey, back[1])
+    if (Array.isArray(back)) await this.#indexAdd(oldKey, back)
     return 'taken'
   }
 
@@ -794,29 +802,30 @@ export class RedisStore implements Store {
   }
 
   /** Cluster: what a commit or touch of session `key` replied the index must follow (WriteReply). */
-  async #follow(key: string, [owner, lifetime, was]: [string, number, string]): Promise<void> {
-    if (owner !== was) return this.#reindex(was || undefined, key, owner || undefined, key, lifetime)
+  async #follow(key: string, reply: Follow): Promise<void> {
+    const [owner, lifetime, was, joined] = reply
+    if (owner !== was) return this.#reindex(was || undefined, key, key, owner ? reply : undefined)
     const now = performance.now()
     const known = this.#covered.get(key)
     // The session ends by now + lifetime (measured before its reply arrived).
-    if (known !== undefined && known.owner === owner && known.until >= (lifetime === -1 ? Infinity : now + lifetime)) return
-    await this.#ownerSet(owner, key, lifetime, '')
+    if (known !== undefined && known.owner === owner && known.joined === joined && known.until >= (lifetime === -1 ? Infinity : now + lifetime)) return
+    await this.#ownerSet(key, reply, '')
   }
 
-  /** Cluster: moves session `key` (formerly `oldKey`, `lifetime` ms left) from the set of `before` to that of `after`. */
-  async #reindex(before: string | undefined, oldKey: string, after: string | undefined, key: string, lifetime: number): Promise<void> {
-    if (before === after && oldKey === key) return
-    if (after !== undefined) await this.#indexAdd(after, key, lifetime)
+  /** Cluster: moves session `key` (formerly `oldKey`) from the set of `before` to that of its owner in `now` (none: undefined). */
+  async #reindex(before: string | undefined, oldKey: string, key: string, now: Follow | undefined): Promise<void> {
+    if (before === now?.[0] && oldKey === key) return
+    if (now !== undefined) await this.#indexAdd(key, now)
     if (before !== undefined) await this.#run('index', () => this.#client.srem(this.#indexKey(before), oldKey))
   }
 
   /**
    * Cluster: the owner set's side of a write of session `key` (LUA_OWNER): adds `member` ('' none)
-   * and makes the set last the session's `lifetime`, giving it twice that when it must change, so
+   * and makes the set last the session's lifetime, giving it twice that when it must change, so
    * that the moves of the next lifetime need no write. Remembers what it learnt (see #covered).
    * The set's size after.
    */
-  async #ownerSet(owner: string, key: string, lifetime: number, member: string): Promise<number> {
+  async #ownerSet(key: string, [owner, lifetime, , joined]: Follow, member: string): Promise<number> {
     const sent = performance.now()
     const give = lifetime === -1 ? -1 : 2 * lifetime
     const [size, left] = await this.#run('index', () => this.#scripts.simplesessionsOwner1(this.#indexKey(owner), String(lifetime), String(give), member))
@@ -824,21 +833,22 @@ export class RedisStore implements Store {
     // The set lasts `left` ms from some moment after `sent`: sent + left errs on the short side.
     if (left !== -2) {
       if (this.#covered.size >= COVERED_MAX) this.#covered.delete(this.#covered.keys().next().value!)
-      this.#covered.set(key, { owner, until: left === -1 ? Infinity : sent + left })
+      this.#covered.set(key, { owner, joined, until: left === -1 ? Infinity : sent + left })
     }
     return size
   }
 
   /**
-   * Cluster: adds session `key` (`lifetime` ms left) to the owner's set (after the session was
+   * Cluster: adds session `key` to the set of the owner in `follow` (after the session was
    * written), then applies the cap as the scripts do. If the index cannot be written, the session
    * is removed again and the call fails: never a live session that the index does not know.
    */
-  async #indexAdd(owner: string, key: string, lifetime: number): Promise<void> {
+  async #indexAdd(key: string, follow: Follow): Promise<void> {
+    const owner = follow[0]
     const ix = this.#indexKey(owner)
     let size: number
     try {
-      size = await this.#ownerSet(owner, key, lifetime, key)
+      size = await this.#ownerSet(key, follow, key)
     } catch (err) {
       await this.#run('index', () => this.#client.unlink(key)).catch(() => undefined)
       throw err

@@ -995,7 +995,7 @@ describeRedis(
       expect(await count(() => store.touch(id, Date.now() + 3 * HOUR + 60_000))).toHaveLength(1)
     })
 
-    it('the skip-cache never skips a raise the set needs after it was removed and made anew by another process', async () => {
+    it('the skip-cache never skips a raise the set needs after it was removed and made anew, or the session joined it again, elsewhere', async () => {
       const prefix = freshPrefix('owners')
       const ix = prefix + 'owner.ada'
       const app = new RedisStore(client, { prefix })
@@ -1015,6 +1015,16 @@ describeRedis(
       await other.create(s3, owned('ada', 's3', 300))
       expect(await app.touch(s3, Date.now() + HOUR)).toBe(true)
       await expectSetCovers(app, client, 'ada', [s3])
+      // A session that app knows as a member leaves (its last member: the set goes) and joins a
+      // new set, made for 300 ms, through the other process.
+      const s4 = newId()
+      await app.create(s4, owned('bob', 's4', 2 * HOUR))
+      expect(await app.commit(s4, { expiresAt: Date.now() + 3 * HOUR })).toBe(true)
+      expect(await other.commit(s4, { owner: null, expiresAt: Date.now() + 3 * HOUR })).toBe(true)
+      expect(await client.exists(prefix + 'owner.bob')).toBe(0)
+      expect(await other.commit(s4, { owner: 'bob', expiresAt: Date.now() + 300 })).toBe(true)
+      expect(await app.commit(s4, { expiresAt: Date.now() + HOUR })).toBe(true)
+      await expectSetCovers(app, client, 'bob', [s4])
       await deleteKeys(client, prefix)
     })
 
