@@ -165,17 +165,18 @@ const LUA_LOAD = String.raw`return redis.call('HGETALL', KEYS[1])
 `
 
 // The body of a commit, shared by the commit and the regenerate scripts: `k` is the session's
-// key, `g` its createdAt, expiresAt, owner and joined before. ARGV (see APPLY_HEADER): expiresAt (ms or 'inf'), clear ('1'
-// or '0'), owner change ('' none, 's' set, 'n' remove), owner, handle (kept if it has one),
-// persist ('' unchanged, '1', '0'), index base ('' : not in this script), client prefix, the
-// session's key and its key before (both as the store names them: they differ after a
-// regenerate), cap, d, d names to delete, then name, value, ... The metadata survives `clear`.
-// 1: committed; on a Cluster, when the index must follow (the session joins or leaves a set, or
-// an owned session's expiry moved): {owner ('' none), its lifetime (ms, -1 none), owner before,
-// joined}. `\xffjoined` (Cluster only) counts the times the session joined an owner set after
-// its create, so the store can tell a membership it knows from a later one (see #covered).
-// A commit that does not move the expiry nor change the owner does nothing more than before
-// owner sets expired.
+// key, `g` its createdAt, expiresAt, owner and joined count before. ARGV (see APPLY_HEADER):
+// expiresAt (ms or 'inf'), clear ('1' or '0'), owner change ('' none, 's' set, 'n' remove),
+// owner, handle (kept if it has one), persist ('' unchanged, '1', '0'), index base ('' : not in
+// this script), client prefix, the session's key and its key before (both as the store names
+// them: they differ after a regenerate), cap, d, d names to delete, then name, value, ... The
+// metadata survives `clear`.
+// Replies 1; on a Cluster, when the index must follow (the session joins or leaves a set, or an
+// owned session's expiry moved): {owner ('' none), its lifetime (ms, -1 none), owner before,
+// joined count}. `\xffjoined` (Cluster only) counts the times the session joined an owner set
+// after its create, so the store can tell a membership it knows from a later one (see
+// #covered). A commit that neither moves the expiry nor changes the owner makes no call beyond
+// its own writes.
 const LUA_APPLY = LUA_INDEX + String.raw`local n = #ARGV
 local last = 12 + tonumber(ARGV[12])
 local moved = ARGV[9] ~= ARGV[10]
