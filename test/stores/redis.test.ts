@@ -191,18 +191,18 @@ async function ownerSetFollowsExpiry(store: RedisStore, client: Redis | Cluster,
 }
 
 /**
- * Real lifetimes: sessions of 300 to 700 ms, one of them moved by a commit and a touch. Until
+ * Real lifetimes: sessions of 500 to 900 ms, two of them moved by a commit and a touch. Until
  * the last one ends, every poll finds the set holding every live one; after it, the set is gone
  * by itself (no listing cleaned it up).
  */
 async function ownerSetEndsWithItsSessions(store: RedisStore, client: Redis | Cluster): Promise<void> {
   const ix = store.prefix + 'owner.ada'
   const ids = [newId(), newId(), newId()]
-  await store.create(ids[0]!, owned('ada', 'a', 300))
-  await store.create(ids[1]!, owned('ada', 'b', 300))
-  await store.create(ids[2]!, owned('ada', 'c', 300))
-  expect(await store.commit(ids[1]!, { set: one('x', Uint8Array.of(1)), expiresAt: Date.now() + 600 })).toBe(true)
-  expect(await store.touch(ids[2]!, Date.now() + 700)).toBe(true)
+  await store.create(ids[0]!, owned('ada', 'a', 500))
+  await store.create(ids[1]!, owned('ada', 'b', 500))
+  await store.create(ids[2]!, owned('ada', 'c', 500))
+  expect(await store.commit(ids[1]!, { set: one('x', Uint8Array.of(1)), expiresAt: Date.now() + 800 })).toBe(true)
+  expect(await store.touch(ids[2]!, Date.now() + 900)).toBe(true)
   await waitUntil('the owner set expired with its last session', async () => {
     const live = (await Promise.all(ids.map((id) => client.exists(store.key(id))))).filter((n) => n === 1).length
     const members = await client.smembers(ix)
@@ -212,7 +212,7 @@ async function ownerSetEndsWithItsSessions(store: RedisStore, client: Redis | Cl
       return false
     }
     return (await client.exists(ix)) === 0
-  })
+  }, 8000)
 }
 
 /** Reads a hash raw, names and values as bytes (HGETALL through EVAL: no reply transform). */
@@ -1006,23 +1006,23 @@ describeRedis(
       expect(await other.destroySessions('ada')).toBe(1) // the set goes with its last session
       expect(await client.exists(ix)).toBe(0)
       const s2 = newId()
-      await other.create(s2, owned('ada', 's2', 300)) // a new set, made for a session of 300 ms
+      await other.create(s2, owned('ada', 's2', 2000)) // a new set, made for a session of 2 s
       expect(await app.commit(s2, { expiresAt: Date.now() + HOUR })).toBe(true)
       await expectSetCovers(app, client, 'ada', [s2])
       // The same after a set removed from outside the store (an operator's DEL) and made again.
       await client.unlink(ix)
       const s3 = newId()
-      await other.create(s3, owned('ada', 's3', 300))
+      await other.create(s3, owned('ada', 's3', 2000))
       expect(await app.touch(s3, Date.now() + HOUR)).toBe(true)
       await expectSetCovers(app, client, 'ada', [s3])
       // A session that app knows as a member leaves (its last member: the set goes) and joins a
-      // new set, made for 300 ms, through the other process.
+      // new set, made for 2 s, through the other process.
       const s4 = newId()
       await app.create(s4, owned('bob', 's4', 2 * HOUR))
       expect(await app.commit(s4, { expiresAt: Date.now() + 3 * HOUR })).toBe(true)
       expect(await other.commit(s4, { owner: null, expiresAt: Date.now() + 3 * HOUR })).toBe(true)
       expect(await client.exists(prefix + 'owner.bob')).toBe(0)
-      expect(await other.commit(s4, { owner: 'bob', expiresAt: Date.now() + 300 })).toBe(true)
+      expect(await other.commit(s4, { owner: 'bob', expiresAt: Date.now() + 2000 })).toBe(true)
       expect(await app.commit(s4, { expiresAt: Date.now() + HOUR })).toBe(true)
       await expectSetCovers(app, client, 'bob', [s4])
       await deleteKeys(client, prefix)
