@@ -165,7 +165,7 @@ const LUA_LOAD = String.raw`return redis.call('HGETALL', KEYS[1])
 `
 
 // The body of a commit, shared by the commit and the regenerate scripts: `k` is the session's
-// key, `g` its createdAt, expiresAt, owner and joined count before. ARGV (see APPLY_HEADER):
+// key, `g` its createdAt and expiresAt before. ARGV (see APPLY_HEADER):
 // expiresAt (ms or 'inf'), clear ('1' or '0'), owner change ('' none, 's' set, 'n' remove),
 // owner, handle (kept if it has one), persist ('' unchanged, '1', '0'), index base ('' : not in
 // this script), client prefix, the session's key and its key before (both as the store names
@@ -175,11 +175,16 @@ const LUA_LOAD = String.raw`return redis.call('HGETALL', KEYS[1])
 // owned session's expiry moved): {owner ('' none), its lifetime (ms, -1 none), owner before,
 // joined count}. `\xffjoined` (Cluster only) counts the times the session joined an owner set
 // after its create, so the store can tell a membership it knows from a later one (see
-// #covered). A commit that neither moves the expiry nor changes the owner makes no call beyond
-// its own writes.
+// #covered). A commit that neither moves the expiry nor changes the owner reads no more than
+// the two times and writes only its fields: the key's expiry is already the one it would set.
 const LUA_APPLY = LUA_INDEX + String.raw`local n = #ARGV
 local last = 12 + tonumber(ARGV[12])
 local moved = ARGV[9] ~= ARGV[10]
+local same = ARGV[1] == g[2]
+if ARGV[2] == '1' or ARGV[3] ~= '' or moved or not same then
+  local o = redis.call('HMGET', k, '\255owner', '\255joined')
+  g[3], g[4] = o[1], o[2]
+end
 local was = g[3]
 if ARGV[2] == '1' then
   local before = redis.call('HMGET', k, '\255handle', '\255persist')
@@ -200,13 +205,15 @@ end
 if ARGV[3] == 's' then redis.call('HSET', k, '\255owner', ARGV[4]) elseif ARGV[3] == 'n' then redis.call('HDEL', k, '\255owner') end
 if ARGV[5] ~= '' then redis.call('HSETNX', k, '\255handle', ARGV[5]) end
 if ARGV[6] ~= '' then redis.call('HSET', k, '\255persist', ARGV[6]) end
-redis.call('HSET', k, '\255expiresAt', ARGV[1])
-if ARGV[1] == 'inf' then redis.call('PERSIST', k) else redis.call('PEXPIREAT', k, ARGV[1]) end
+if ARGV[2] == '1' or not same then
+  redis.call('HSET', k, '\255expiresAt', ARGV[1])
+  if ARGV[1] == 'inf' then redis.call('PERSIST', k) else redis.call('PEXPIREAT', k, ARGV[1]) end
+end
 local owner = was
 if ARGV[3] == 's' then owner = ARGV[4] elseif ARGV[3] == 'n' then owner = false end
 local joins = owner and (owner ~= was or moved)
 local leaves = was and (was ~= owner or moved)
-local extends = owner and ARGV[1] ~= g[2]
+local extends = owner and not same
 if not (joins or leaves or extends) then return 1 end
 if ARGV[7] == '' then
   if joins then g[4] = redis.call('HINCRBY', k, '\255joined', 1) end
@@ -226,15 +233,17 @@ const APPLY_HEADER = 12
 
 const LUA_COMMIT = String.raw`-- ARGV: see LUA_APPLY
 local k = KEYS[1]
-local g = redis.call('HMGET', k, '\255createdAt', '\255expiresAt', '\255owner', '\255joined')
+local g = {redis.call('HGET', k, '\255createdAt')}
 if not g[1] then return 0 end
+g[2] = redis.call('HGET', k, '\255expiresAt')
 ` + LUA_APPLY
 
 // Single node: KEYS[1] the old key, KEYS[2] the new one; 0: the old one is gone, 2: the new one
 // is taken, 1: moved and committed. RENAME keeps fields other requests committed meanwhile.
 const LUA_REGENERATE = String.raw`-- ARGV: see LUA_APPLY
-local g = redis.call('HMGET', KEYS[1], '\255createdAt', '\255expiresAt', '\255owner', '\255joined')
+local g = {redis.call('HGET', KEYS[1], '\255createdAt')}
 if not g[1] then return 0 end
+g[2] = redis.call('HGET', KEYS[1], '\255expiresAt')
 if redis.call('EXISTS', KEYS[2]) == 1 then return 2 end
 redis.call('RENAME', KEYS[1], KEYS[2])
 local k = KEYS[2]
@@ -251,14 +260,15 @@ return h
 
 const LUA_TOUCH = LUA_INDEX + String.raw`-- ARGV: expiresAt (ms or 'inf'), index base ('' : not in this script). Replies as LUA_APPLY.
 local k = KEYS[1]
-local g = redis.call('HMGET', k, '\255createdAt', '\255expiresAt', '\255owner', '\255joined')
-if not g[1] then return 0 end
+if redis.call('HEXISTS', k, '\255createdAt') == 0 then return 0 end
+if redis.call('HGET', k, '\255expiresAt') == ARGV[1] then return 1 end
 redis.call('HSET', k, '\255expiresAt', ARGV[1])
 if ARGV[1] == 'inf' then redis.call('PERSIST', k) else redis.call('PEXPIREAT', k, ARGV[1]) end
-if not g[3] or ARGV[1] == g[2] then return 1 end
+local g = redis.call('HMGET', k, '\255owner', '\255joined')
+if not g[1] then return 1 end
 local need = index_need(k)
-if ARGV[2] == '' then return {g[3], need, g[3], g[4] or ''} end
-index_cover(ARGV[2] .. g[3], need, need)
+if ARGV[2] == '' then return {g[1], need, g[1], g[2] or ''} end
+index_cover(ARGV[2] .. g[1], need, need)
 return 1
 `
 
