@@ -15,7 +15,10 @@
 //   regenerate are guarded on createdAt, so a late request never resurrects a destroyed session,
 //   and a commit writes only its own fields. On a Cluster, regenerate takes three round trips.
 // - Owners: a set per owner, kept inside the session's scripts on one node, by separate commands
-//   after the session on a Cluster; dead members are removed lazily, the set capped.
+//   after the session on a Cluster; dead members are removed lazily, the set capped. The set
+//   expires after its last member: every write that moves an owned session's expiry raises the
+//   set's to cover it (never lowers it); a Cluster gives it twice the lifetime and remembers,
+//   per session, how long it lasts, so most moves need no second command.
 // - Any failure rejects 'STORE_UNAVAILABLE' (the cause's arguments redacted), never a null that a
 //   commit could write over; `timeout` bounds each call unless the client bounds it itself.
 
@@ -85,33 +88,83 @@ const META_NAMES = [CREATED, EXPIRES, OWNER, HANDLE, PERSIST]
 // Lua: "\255" is the byte 0xFF. Every script but the single-node regenerate takes the session
 // key as KEYS[1] (numberOfKeys 1, so a Cluster client routes by it).
 
-// The owner index (single node only: docs/decisions/redis-store.md, "Owners"). Adds store-level key
-// `m` to the owner set `ix`; past `cap` members, drops the dead ones (their hash is gone), then
-// ends the live one that expires soonest. `cp` is the client's keyPrefix (a member is a key as
-// the store names it, without it). At most cap + 1 members are ever read.
-const LUA_INDEX = String.raw`local function index_add(ix, m, cp, cap)
+// The owner index (docs/decisions/owner-index.md, "Redis: the owner sets expire"). An owner set
+// must outlive each live member and end after the last: every write that gives an owned session
+// an expiry raises the set's to cover it (never lowers it: another member may need it), and a member
+// without expiry makes the set persistent. Lifetimes are relative (PTTL), so a Cluster's set and
+// sessions on different nodes need no common clock.
+//
+// index_need(k): how long session key `k` has left, in ms (-1: no expiry; gone: 0).
+// index_cover(ix, need, give): makes set `ix` last `need` ms more (-1: for ever), setting `give`
+// (>= need) when it must change; a set without expiry stays so. The set's PTTL after (-2: none).
+// index_join(ix, m, need, give): adds member `m`; a set that holds `m` alone takes its lifetime
+// (a new set has none to raise). The set's size after.
+// index_add (single node): index_join, then past `cap` members, drops the dead ones (their hash
+// is gone) and ends the live one that expires soonest; a set without expiry that holds more than
+// `m` (kept by a member without one, or written before sets had one) takes its longest member's.
+// `cp` is the client's keyPrefix (a member is a key as the store names it, without it). At most
+// cap + 1 members are ever read.
+const LUA_INDEX = String.raw`local function index_need(k)
+  local r = redis.call('PTTL', k)
+  if r == -2 then return 0 end
+  return r
+end
+local function index_cover(ix, need, give)
+  local left = redis.call('PTTL', ix)
+  if left < 0 then return left end
+  if need == -1 then
+    redis.call('PERSIST', ix)
+    return -1
+  end
+  if left >= need then return left end
+  redis.call('PEXPIRE', ix, give)
+  return give
+end
+local function index_join(ix, m, need, give)
   redis.call('SADD', ix, m)
-  if redis.call('SCARD', ix) <= cap then return end
-  local victim, soonest = nil, nil
+  local n = redis.call('SCARD', ix)
+  if n == 1 then
+    if need == -1 then redis.call('PERSIST', ix) else redis.call('PEXPIRE', ix, give) end
+  end
+  return n
+end
+local function index_add(ix, m, cp, cap, need)
+  local n = index_join(ix, m, need, need)
+  if n == 1 then return end
+  local left = redis.call('PTTL', ix)
+  if n <= cap and left ~= -1 then
+    index_cover(ix, need, need)
+    return
+  end
+  local victim, soonest, longest = nil, nil, need
   for _, o in ipairs(redis.call('SMEMBERS', ix)) do
     local e = redis.call('HGET', cp .. o, '\255expiresAt')
     if not e then
       redis.call('SREM', ix, o)
-    elseif o ~= m then
-      local t = math.huge
-      if e ~= 'inf' then t = tonumber(e) end
-      if soonest == nil or t < soonest then victim, soonest = o, t end
+    else
+      if o ~= m then
+        local t = math.huge
+        if e ~= 'inf' then t = tonumber(e) end
+        if soonest == nil or t < soonest then victim, soonest = o, t end
+      end
+      if left == -1 and longest ~= -1 then
+        local r = redis.call('PTTL', cp .. o)
+        if r == -1 or r > longest then longest = r end
+      end
     end
   end
   if victim and redis.call('SCARD', ix) > cap then
     redis.call('UNLINK', cp .. victim)
     redis.call('SREM', ix, victim)
   end
+  if left ~= -1 then index_cover(ix, need, need) elseif longest ~= -1 then redis.call('PEXPIRE', ix, longest) end
 end
 `
 
 const LUA_CREATE = LUA_INDEX + String.raw`-- ARGV: createdAt, expiresAt (ms or 'inf'), owner, handle, persist ('' for none), index base
 -- ('' : not in this script), client prefix, this key as the store names it, cap, then name, value, ...
+-- 0: taken; 1: created; on a Cluster, an owned session: {owner, its lifetime (ms, -1 none), '', ''}
+-- for the caller to index.
 local k = KEYS[1]
 if redis.call('EXISTS', k) == 1 then return 0 end
 local n = #ARGV
@@ -123,7 +176,9 @@ for i = 10, n, 1000 do
   redis.call('HSET', k, unpack(ARGV, i, math.min(i + 999, n)))
 end
 if ARGV[2] ~= 'inf' then redis.call('PEXPIREAT', k, ARGV[2]) end
-if ARGV[3] ~= '' and ARGV[6] ~= '' then index_add(ARGV[6] .. ARGV[3], ARGV[8], ARGV[7], tonumber(ARGV[9])) end
+if ARGV[3] == '' then return 1 end
+if ARGV[6] == '' then return {ARGV[3], index_need(k), '', ''} end
+index_add(ARGV[6] .. ARGV[3], ARGV[8], ARGV[7], tonumber(ARGV[9]), index_need(k))
 return 1
 `
 
@@ -131,24 +186,35 @@ const LUA_LOAD = String.raw`return redis.call('HGETALL', KEYS[1])
 `
 
 // The body of a commit, shared by the commit and the regenerate scripts: `k` is the session's
-// key and `created` its createdAt. ARGV (see APPLY_HEADER): expiresAt (ms or 'inf'), clear ('1'
-// or '0'), owner change ('' none, 's' set, 'n' remove), owner, handle (kept if it has one),
-// persist ('' unchanged, '1', '0'), index base ('' : not in this script), client prefix, the
-// session's key and its key before (both as the store names them: they differ after a
-// regenerate), cap, d, d names to delete, then name, value, ... The metadata survives `clear`.
+// key, `g` its createdAt and expiresAt before. ARGV (see APPLY_HEADER):
+// expiresAt (ms or 'inf'), clear ('1' or '0'), owner change ('' none, 's' set, 'n' remove),
+// owner, handle (kept if it has one), persist ('' unchanged, '1', '0'), index base ('' : not in
+// this script), client prefix, the session's key and its key before (both as the store names
+// them: they differ after a regenerate), cap, d, d names to delete, then name, value, ... The
+// metadata survives `clear`.
+// Replies 1; on a Cluster, when the index must follow (the session joins or leaves a set, or an
+// owned session's expiry moved): {owner ('' none), its lifetime (ms, -1 none), owner before,
+// joined count}. `\xffjoined` (Cluster only) counts the times the session joined an owner set
+// after its create, so the store can tell a membership it knows from a later one (see
+// #covered). A commit that neither moves the expiry nor changes the owner reads no more than
+// the two times and writes only its fields: the key's expiry is already the one it would set.
 const LUA_APPLY = LUA_INDEX + String.raw`local n = #ARGV
 local last = 12 + tonumber(ARGV[12])
 local moved = ARGV[9] ~= ARGV[10]
-local before = false
-if ARGV[2] == '1' or ARGV[3] ~= '' or moved then
-  before = redis.call('HMGET', k, '\255owner', '\255handle', '\255persist')
+local same = ARGV[1] == g[2]
+if ARGV[2] == '1' or ARGV[3] ~= '' or moved or not same then
+  local o = redis.call('HMGET', k, '\255owner', '\255joined')
+  g[3], g[4] = o[1], o[2]
 end
+local was = g[3]
 if ARGV[2] == '1' then
+  local before = redis.call('HMGET', k, '\255handle', '\255persist')
   redis.call('DEL', k)
-  redis.call('HSET', k, '\255createdAt', created)
-  if before[1] then redis.call('HSET', k, '\255owner', before[1]) end
-  if before[2] then redis.call('HSET', k, '\255handle', before[2]) end
-  if before[3] then redis.call('HSET', k, '\255persist', before[3]) end
+  redis.call('HSET', k, '\255createdAt', g[1])
+  if was then redis.call('HSET', k, '\255owner', was) end
+  if before[1] then redis.call('HSET', k, '\255handle', before[1]) end
+  if before[2] then redis.call('HSET', k, '\255persist', before[2]) end
+  if g[4] then redis.call('HSET', k, '\255joined', g[4]) end
 else
   for i = 13, last, 1000 do
     redis.call('HDEL', k, unpack(ARGV, i, math.min(i + 999, last)))
@@ -160,12 +226,26 @@ end
 if ARGV[3] == 's' then redis.call('HSET', k, '\255owner', ARGV[4]) elseif ARGV[3] == 'n' then redis.call('HDEL', k, '\255owner') end
 if ARGV[5] ~= '' then redis.call('HSETNX', k, '\255handle', ARGV[5]) end
 if ARGV[6] ~= '' then redis.call('HSET', k, '\255persist', ARGV[6]) end
-redis.call('HSET', k, '\255expiresAt', ARGV[1])
-if ARGV[1] == 'inf' then redis.call('PERSIST', k) else redis.call('PEXPIREAT', k, ARGV[1]) end
-if before and ARGV[7] ~= '' then
-  local owner = redis.call('HGET', k, '\255owner')
-  if before[1] and (before[1] ~= owner or moved) then redis.call('SREM', ARGV[7] .. before[1], ARGV[10]) end
-  if owner and (before[1] ~= owner or moved) then index_add(ARGV[7] .. owner, ARGV[9], ARGV[8], tonumber(ARGV[11])) end
+if ARGV[2] == '1' or not same then
+  redis.call('HSET', k, '\255expiresAt', ARGV[1])
+  if ARGV[1] == 'inf' then redis.call('PERSIST', k) else redis.call('PEXPIREAT', k, ARGV[1]) end
+end
+local owner = was
+if ARGV[3] == 's' then owner = ARGV[4] elseif ARGV[3] == 'n' then owner = false end
+local joins = owner and (owner ~= was or moved)
+local leaves = was and (was ~= owner or moved)
+local extends = owner and not same
+if not (joins or leaves or extends) then return 1 end
+if ARGV[7] == '' then
+  if joins then g[4] = redis.call('HINCRBY', k, '\255joined', 1) end
+  return {owner or '', owner and index_need(k) or 0, was or '', tostring(g[4] or '')}
+end
+if leaves then redis.call('SREM', ARGV[7] .. was, ARGV[10]) end
+if joins then
+  index_add(ARGV[7] .. owner, ARGV[9], ARGV[8], tonumber(ARGV[11]), index_need(k))
+elseif extends then
+  local need = index_need(k)
+  index_cover(ARGV[7] .. owner, need, need)
 end
 return 1
 `
@@ -174,15 +254,17 @@ const APPLY_HEADER = 12
 
 const LUA_COMMIT = String.raw`-- ARGV: see LUA_APPLY
 local k = KEYS[1]
-local created = redis.call('HGET', k, '\255createdAt')
-if not created then return 0 end
+local g = {redis.call('HGET', k, '\255createdAt')}
+if not g[1] then return 0 end
+g[2] = redis.call('HGET', k, '\255expiresAt')
 ` + LUA_APPLY
 
 // Single node: KEYS[1] the old key, KEYS[2] the new one; 0: the old one is gone, 2: the new one
 // is taken, 1: moved and committed. RENAME keeps fields other requests committed meanwhile.
 const LUA_REGENERATE = String.raw`-- ARGV: see LUA_APPLY
-local created = redis.call('HGET', KEYS[1], '\255createdAt')
-if not created then return 0 end
+local g = {redis.call('HGET', KEYS[1], '\255createdAt')}
+if not g[1] then return 0 end
+g[2] = redis.call('HGET', KEYS[1], '\255expiresAt')
 if redis.call('EXISTS', KEYS[2]) == 1 then return 2 end
 redis.call('RENAME', KEYS[1], KEYS[2])
 local k = KEYS[2]
@@ -197,12 +279,28 @@ redis.call('UNLINK', KEYS[1])
 return h
 `
 
-const LUA_TOUCH = String.raw`-- ARGV: expiresAt (ms or 'inf')
+const LUA_TOUCH = LUA_INDEX + String.raw`-- ARGV: expiresAt (ms or 'inf'), index base ('' : not in this script). Replies as LUA_APPLY.
 local k = KEYS[1]
 if redis.call('HEXISTS', k, '\255createdAt') == 0 then return 0 end
+if redis.call('HGET', k, '\255expiresAt') == ARGV[1] then return 1 end
 redis.call('HSET', k, '\255expiresAt', ARGV[1])
 if ARGV[1] == 'inf' then redis.call('PERSIST', k) else redis.call('PEXPIREAT', k, ARGV[1]) end
+local g = redis.call('HMGET', k, '\255owner', '\255joined')
+if not g[1] then return 1 end
+local need = index_need(k)
+if ARGV[2] == '' then return {g[1], need, g[1], g[2] or ''} end
+index_cover(ARGV[2] .. g[1], need, need)
 return 1
+`
+
+// Cluster: the owner set's side of a write, KEYS[1] the set; ARGV: the session's lifetime (ms, -1
+// none), the lifetime to give the set when it must change, the member to add ('' none). Replies
+// {size after (0 when nothing was added), the set's PTTL after (-2: there is no set)}.
+const LUA_OWNER = LUA_INDEX + String.raw`local ix, need, give = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2])
+if ARGV[3] == '' then return {0, index_cover(ix, need, give)} end
+local n = index_join(ix, ARGV[3], need, give)
+if n == 1 then return {1, redis.call('PTTL', ix)} end
+return {n, index_cover(ix, need, give)}
 `
 
 // Single node: the owner's live sessions, KEYS[1] its index; ARGV: client prefix, owner. Dead
@@ -242,26 +340,37 @@ end
 return ended
 `
 
+/** Most sessions a Cluster store remembers its owner set's expiry for (#covered): ~1 MB. */
+const COVERED_MAX = 10_000
+
 /** Names of the scripts on the client (versioned: a changed script gets a new name). */
 const CMD = {
-  create: 'simplesessionsCreate2',
+  create: 'simplesessionsCreate3',
   load: 'simplesessionsLoad1',
-  commit: 'simplesessionsCommit2',
-  touch: 'simplesessionsTouch1',
-  regenerate: 'simplesessionsRegenerate2',
+  commit: 'simplesessionsCommit3',
+  touch: 'simplesessionsTouch2',
+  regenerate: 'simplesessionsRegenerate3',
   take: 'simplesessionsTake1',
   list: 'simplesessionsList1',
   destroyOwned: 'simplesessionsDestroyOwned1',
+  owner: 'simplesessionsOwner1',
 } as const
 
 type Arg = string | Buffer
+/**
+ * A write's reply: 0 (gone, or taken), 1 (done), or on a Cluster what the owner index must follow.
+ */
+type WriteReply = 0 | 1 | Follow
+/** What the owner index must follow on a Cluster: [owner ('' none), the session's lifetime in ms (-1: no expiry), the owner before, its joined count]. */
+type Follow = [owner: string, lifetime: number, was: string, joined: string]
 /** The client with the store's scripts defined on it. */
 interface Scripted {
-  simplesessionsCreate2(key: string, ...args: Arg[]): Promise<number>
+  simplesessionsCreate3(key: string, ...args: Arg[]): Promise<WriteReply>
   simplesessionsLoad1Buffer(key: string): Promise<Buffer[]>
-  simplesessionsCommit2(key: string, ...args: Arg[]): Promise<number>
-  simplesessionsTouch1(key: string, expiresAt: string): Promise<number>
-  simplesessionsRegenerate2(oldKey: string, newKey: string, ...args: Arg[]): Promise<number>
+  simplesessionsCommit3(key: string, ...args: Arg[]): Promise<WriteReply>
+  simplesessionsTouch2(key: string, expiresAt: string, indexBase: string): Promise<WriteReply>
+  simplesessionsRegenerate3(oldKey: string, newKey: string, ...args: Arg[]): Promise<number>
+  simplesessionsOwner1(index: string, lifetime: string, give: string, member: string): Promise<[size: number, left: number]>
   simplesessionsTake1Buffer(key: string): Promise<Buffer[]>
   simplesessionsList1Buffer(index: string, clientPrefix: string, owner: string): Promise<Buffer[]>
   simplesessionsDestroyOwned1(index: string, ...args: string[]): Promise<number>
@@ -315,7 +424,7 @@ interface MetaArgs {
 
 const persistArg = (p: boolean | undefined): string => (p === undefined ? '' : p ? '1' : '0')
 
-/** For a call that cannot change the index (no owner given, not a move): nothing more on the wire. */
+/** For a create without an owner: nothing more on the wire. */
 const NO_INDEX: IndexArgs = { base: '', cp: '', member: '', oldMember: '', cap: '' }
 
 /** The ARGV of the create script. */
@@ -438,11 +547,23 @@ export class RedisStore implements Store {
   readonly #cluster: boolean
   /** The client's keyPrefix (scripts name other keys than their KEYS with it). */
   readonly #cp: string
+  /** Where the scripts find the owner sets (keyPrefix included); '' on a Cluster, where they leave them to the store. */
+  readonly #base: string
   readonly #scripts: Scripted
   /** The store opened the client (from a URL) and closes it. */
   readonly #owned: boolean
   /** The client bounds every command itself (a commandTimeout, no offline queue), so the store adds no timer. */
   readonly #selfBounded: boolean
+  /**
+   * Cluster: per session key, the owner whose set this process last saw last until `until`
+   * (performance.now() ms), and the session's joined count then, so that a commit moving the
+   * expiry within that needs no write to the set. Keyed by membership, not owner: the store never
+   * removes a set while one of its members lives, so what held for a member holds while it stays
+   * one; a set emptied and made anew (by destroySessions, or in another process) may be shorter
+   * than any earlier one of that owner, and a session that left and joined again (its joined
+   * count moved) may be in such a set. Bounded: the oldest entry goes first.
+   */
+  readonly #covered = new Map<string, { owner: string; joined: string; until: number }>()
   /** load uses a plain HGETALL while the client answers it with an array (see load). */
   #rawLoad = true
   /** A client that has not been ready yet: calls wait for it (within #readyWait). */
@@ -498,10 +619,12 @@ export class RedisStore implements Store {
     c.defineCommand(CMD.take, { numberOfKeys: 1, lua: LUA_TAKE })
     c.defineCommand(CMD.list, { numberOfKeys: 1, lua: LUA_LIST })
     c.defineCommand(CMD.destroyOwned, { numberOfKeys: 1, lua: LUA_DESTROY_OWNED })
+    c.defineCommand(CMD.owner, { numberOfKeys: 1, lua: LUA_OWNER })
     this.#scripts = c as unknown as Scripted
     this.#cluster = (c as { isCluster?: boolean }).isCluster === true
     const keyPrefix = (c as { options?: { keyPrefix?: unknown } }).options?.keyPrefix
     this.#cp = typeof keyPrefix === 'string' ? keyPrefix : ''
+    this.#base = this.#cluster ? '' : this.#cp + prefix + 'owner.'
     // docs/decisions/redis-store.md, "Failures". A Cluster's node connections always queue: not bounded.
     const o = (c as { isCluster?: boolean; options?: { commandTimeout?: unknown; enableOfflineQueue?: unknown } })
     const commandTimeout = typeof o.options?.commandTimeout === 'number' && o.options.commandTimeout > 0 ? o.options.commandTimeout : 0
@@ -528,8 +651,7 @@ export class RedisStore implements Store {
 
   /** Where the scripts of a call on `member` (moved from `oldMember`) keep the index: in them on a single node. */
   #ix(member: string, oldMember: string = member): IndexArgs {
-    const base = this.#cluster ? '' : this.#cp + this.prefix + 'owner.'
-    return { base, cp: this.#cp, member, oldMember, cap: String(this.maxSessionsPerOwner) }
+    return { base: this.#base, cp: this.#cp, member, oldMember, cap: String(this.maxSessionsPerOwner) }
   }
 
   async create(id: string, meta: SessionMeta, fields?: ReadonlyMap<string, Uint8Array>): Promise<boolean> {
@@ -545,9 +667,9 @@ export class RedisStore implements Store {
     }
     const m = { owner: meta.owner ?? '', handle: meta.handle ?? '', persist: persistArg(meta.persist) }
     const args = createArgs(String(meta.createdAt), timeArg(meta.expiresAt), m, meta.owner === undefined ? NO_INDEX : this.#ix(key), values)
-    const made = (await this.#run('create', () => this.#scripts.simplesessionsCreate2(key, ...args))) === 1
-    if (made && this.#cluster && meta.owner !== undefined) await this.#indexAdd(meta.owner, key)
-    return made
+    const made = await this.#run('create', () => this.#scripts.simplesessionsCreate3(key, ...args))
+    if (Array.isArray(made)) await this.#indexAdd(key, made)
+    return made !== 0
   }
 
   async load(id: string): Promise<SessionRecord | null> {
@@ -594,14 +716,10 @@ export class RedisStore implements Store {
   async commit(id: string, batch: CommitBatch): Promise<boolean> {
     this.#open()
     const key = this.key(id)
-    const args = batchArgs(batch, batch.owner === undefined ? NO_INDEX : this.#ix(key))
-    // Cluster: the index is in another slot. A changed owner (rare: a login without regenerate)
-    // reads the old one first, and moves the session between the sets after the commit.
-    const moving = this.#cluster && batch.owner !== undefined
-    const before = moving ? await this.#run('commit', () => this.#client.hgetBuffer(key, OWNER)) : null
-    const ok = (await this.#run('commit', () => this.#scripts.simplesessionsCommit2(key, ...args))) === 1
-    if (ok && moving) await this.#reindex(before?.toString('utf8'), key, batch.owner ?? undefined, key)
-    return ok
+    const args = batchArgs(batch, this.#ix(key))
+    const done = await this.#run('commit', () => this.#scripts.simplesessionsCommit3(key, ...args))
+    if (Array.isArray(done)) await this.#follow(key, done)
+    return done !== 0
   }
 
   /**
@@ -620,7 +738,7 @@ export class RedisStore implements Store {
     const args = batchArgs(batch, this.#ix(newKey, oldKey))
     if (oldKey === newKey) return (await this.load(oldId)) ? 'taken' : 'gone'
     if (!this.#cluster) {
-      const r = await this.#run('regenerate', () => this.#scripts.simplesessionsRegenerate2(oldKey, newKey, ...args))
+      const r = await this.#run('regenerate', () => this.#scripts.simplesessionsRegenerate3(oldKey, newKey, ...args))
       return r === 1 ? 'ok' : r === 2 ? 'taken' : 'gone'
     }
     // A taken new ID needs a broken ID generator; checking first keeps the session in place then.
@@ -637,16 +755,16 @@ export class RedisStore implements Store {
     if (set !== undefined) for (const [name, value] of set) fields.set(name, valueArg(name, value))
     const owner = batch.owner === undefined ? meta.owner : (batch.owner ?? undefined)
     const next = { owner: owner ?? '', handle: meta.handle ?? batch.handle ?? '', persist: persistArg(batch.persist ?? meta.persist) }
-    const made = await this.#run('regenerate', () => this.#scripts.simplesessionsCreate2(newKey, ...createArgs(createdAt, timeArg(batch.expiresAt), next, this.#ix(newKey), fields)))
-    if (made === 1) {
+    const made = await this.#run('regenerate', () => this.#scripts.simplesessionsCreate3(newKey, ...createArgs(createdAt, timeArg(batch.expiresAt), next, this.#ix(newKey), fields)))
+    if (made !== 0) {
       // Index after the session exists, so the set never points at a key that might yet appear.
-      await this.#reindex(meta.owner, oldKey, owner, newKey)
+      await this.#reindex(meta.owner, oldKey, newKey, Array.isArray(made) ? made : undefined)
       return 'ok'
     }
     // Taken between the check and the create: put the session back as it was.
     const was = { owner: meta.owner ?? '', handle: meta.handle ?? '', persist: persistArg(meta.persist) }
-    await this.#run('regenerate', () => this.#scripts.simplesessionsCreate2(oldKey, ...createArgs(createdAt, timeArg(meta.expiresAt), was, this.#ix(oldKey), taken)))
-    if (meta.owner !== undefined) await this.#indexAdd(meta.owner, oldKey)
+    const back = await this.#run('regenerate', () => this.#scripts.simplesessionsCreate3(oldKey, ...createArgs(createdAt, timeArg(meta.expiresAt), was, this.#ix(oldKey), taken)))
+    if (Array.isArray(back)) await this.#indexAdd(oldKey, back)
     return 'taken'
   }
 
@@ -654,7 +772,9 @@ export class RedisStore implements Store {
     this.#open()
     const key = this.key(id)
     checkTime('expiresAt', expiresAt, true)
-    return (await this.#run('touch', () => this.#scripts.simplesessionsTouch1(key, timeArg(expiresAt)))) === 1
+    const done = await this.#run('touch', () => this.#scripts.simplesessionsTouch2(key, timeArg(expiresAt), this.#base))
+    if (Array.isArray(done)) await this.#follow(key, done)
+    return done !== 0
   }
 
   async destroy(id: string): Promise<void> {
@@ -718,24 +838,54 @@ export class RedisStore implements Store {
     return live
   }
 
-  /** Cluster: moves session `key` (formerly `oldKey`) from the set of `before` to that of `after`. */
-  async #reindex(before: string | undefined, oldKey: string, after: string | undefined, key: string): Promise<void> {
-    if (before === after && oldKey === key) return
-    if (after !== undefined) await this.#indexAdd(after, key)
+  /** Cluster: what a commit or touch of session `key` replied the index must follow (WriteReply). */
+  async #follow(key: string, reply: Follow): Promise<void> {
+    const [owner, lifetime, was, joined] = reply
+    if (owner !== was) return this.#reindex(was || undefined, key, key, owner ? reply : undefined)
+    const now = performance.now()
+    const known = this.#covered.get(key)
+    // The session ends by now + lifetime (measured before its reply arrived).
+    if (known !== undefined && known.owner === owner && known.joined === joined && known.until >= (lifetime === -1 ? Infinity : now + lifetime)) return
+    await this.#ownerSet(key, reply, '')
+  }
+
+  /** Cluster: moves session `key` (formerly `oldKey`) from the set of `before` to that of its owner in `now` (none: undefined). */
+  async #reindex(before: string | undefined, oldKey: string, key: string, now: Follow | undefined): Promise<void> {
+    if (before === now?.[0] && oldKey === key) return
+    if (now !== undefined) await this.#indexAdd(key, now)
     if (before !== undefined) await this.#run('index', () => this.#client.srem(this.#indexKey(before), oldKey))
   }
 
   /**
-   * Cluster: adds session `key` to the owner's set (after the session was written), then applies
-   * the cap as the scripts do. If the index cannot be written, the session is removed again and
-   * the call fails: never a live session that the index does not know.
+   * Cluster: the owner set's side of a write of session `key` (LUA_OWNER): adds `member` ('' none)
+   * and makes the set last the session's lifetime, giving it twice that when it must change, so
+   * that the moves of the next lifetime need no write. Remembers what it learnt (see #covered).
+   * The set's size after.
    */
-  async #indexAdd(owner: string, key: string): Promise<void> {
+  async #ownerSet(key: string, [owner, lifetime, , joined]: Follow, member: string): Promise<number> {
+    const sent = performance.now()
+    const give = lifetime === -1 ? -1 : 2 * lifetime
+    const [size, left] = await this.#run('index', () => this.#scripts.simplesessionsOwner1(this.#indexKey(owner), String(lifetime), String(give), member))
+    this.#covered.delete(key)
+    // The set lasts `left` ms from some moment after `sent`: sent + left errs on the short side.
+    if (left !== -2) {
+      if (this.#covered.size >= COVERED_MAX) this.#covered.delete(this.#covered.keys().next().value!)
+      this.#covered.set(key, { owner, joined, until: left === -1 ? Infinity : sent + left })
+    }
+    return size
+  }
+
+  /**
+   * Cluster: adds session `key` to the set of the owner in `follow` (after the session was
+   * written), then applies the cap as the scripts do. If the index cannot be written, the session
+   * is removed again and the call fails: never a live session that the index does not know.
+   */
+  async #indexAdd(key: string, follow: Follow): Promise<void> {
+    const owner = follow[0]
     const ix = this.#indexKey(owner)
     let size: number
     try {
-      await this.#run('index', () => this.#client.sadd(ix, key))
-      size = await this.#run('index', () => this.#client.scard(ix))
+      size = await this.#ownerSet(key, follow, key)
     } catch (err) {
       await this.#run('index', () => this.#client.unlink(key)).catch(() => undefined)
       throw err

@@ -71,8 +71,8 @@ async function connect(url: string): Promise<Redis> {
   return client
 }
 
-/** The commands a client sends while `fn` runs, as seen by MONITOR (scripts' inner calls left out). */
-async function commandsDuring(client: Redis, fn: () => Promise<void>): Promise<string[][]> {
+/** The commands a client sends while `fn` runs, as seen by MONITOR (scripts' inner calls left out unless `inner`). */
+async function commandsDuring(client: Redis, fn: () => Promise<void>, inner = false): Promise<string[][]> {
   const monitor = await client.monitor()
   const seen: string[][] = []
   const marker = `marker-${randomBytes(4).toString('hex')}`
@@ -80,7 +80,7 @@ async function commandsDuring(client: Redis, fn: () => Promise<void>): Promise<s
   const done = new Promise<void>((resolve) => (resolveDone = resolve))
   monitor.on('monitor', (_time: string, args: string[], source: string) => {
     if (args[0]?.toLowerCase() === 'echo' && args[1] === marker) resolveDone()
-    else if (source !== 'lua') seen.push(args)
+    else if (inner || source !== 'lua') seen.push(args)
   })
   try {
     await fn()
@@ -128,6 +128,91 @@ async function raceLoginsWithDestroyAll(app: RedisStore, admin: RedisStore): Pro
   await admin.destroySessions('ada')
   for (const id of [...logins, ...moved]) expect(await app.load(id)).toBeNull()
   expect(await admin.listSessions('ada')).toEqual([])
+}
+
+/** Polls `check` until it returns true, failing after `ms` (no fixed sleep stands in for a condition). */
+async function waitUntil(what: string, check: () => Promise<boolean>, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`not within ${ms} ms: ${what}`)
+    await sleep(20)
+  }
+}
+
+/** PTTL as a lifetime: -1 (no expiry) is Infinity; -2 (no key) is -2. */
+async function lifetime(client: Redis | Cluster, key: string): Promise<number> {
+  const ms = await client.pttl(key)
+  return ms === -1 ? Infinity : ms
+}
+
+/** The owner's set exists and lasts at least as long as each live session in `ids` (read before them: time only shortens those). */
+async function expectSetCovers(store: RedisStore, client: Redis | Cluster, owner: string, ids: string[]): Promise<void> {
+  const set = await lifetime(client, store.prefix + 'owner.' + owner)
+  let longest = 0
+  for (const id of ids) longest = Math.max(longest, await lifetime(client, store.key(id)))
+  expect(set, `the set of ${owner} lasts ${set} ms, a session ${longest} ms`).toBeGreaterThanOrEqual(longest)
+  // …and ends when they all have: it has a TTL unless a session has none.
+  if (longest !== Infinity) expect(set).toBeLessThan(Infinity)
+}
+
+/**
+ * The owner set's expiry follows its sessions: it gets one on create and is raised (never
+ * lowered) by every write that moves a session's expiry; a session without expiry makes it
+ * persistent. `slack`: the most it may exceed the longest session (the Cluster's headroom).
+ */
+async function ownerSetFollowsExpiry(store: RedisStore, client: Redis | Cluster, slack: number): Promise<void> {
+  const ix = store.prefix + 'owner.ada'
+  const [a, b, a2] = [newId(), newId(), newId()]
+  await store.create(a, owned('ada', 'a', HOUR))
+  expect(await client.pttl(ix)).toBeGreaterThan(0)
+  await expectSetCovers(store, client, 'ada', [a])
+  expect(await client.pttl(ix)).toBeLessThanOrEqual(HOUR * slack)
+  await store.create(b, owned('ada', 'b', 2 * HOUR))
+  await expectSetCovers(store, client, 'ada', [a, b])
+  expect(await store.commit(a, { set: one('x', Uint8Array.of(1)), expiresAt: Date.now() + 3 * HOUR })).toBe(true)
+  await expectSetCovers(store, client, 'ada', [a, b])
+  expect(await store.touch(b, Date.now() + 4 * HOUR)).toBe(true)
+  await expectSetCovers(store, client, 'ada', [a, b])
+  expect(await store.regenerate(a, a2, { expiresAt: Date.now() + 5 * HOUR })).toBe('ok')
+  await expectSetCovers(store, client, 'ada', [a2, b])
+  const high = await client.pttl(ix)
+  // Moving a session's expiry down never lowers the set's (another session may need it).
+  expect(await store.commit(a2, { expiresAt: Date.now() + HOUR })).toBe(true)
+  expect(await client.pttl(ix)).toBeGreaterThan(high - 1000)
+  // An owner change gives the new owner's set an expiry too.
+  expect(await store.commit(b, { owner: 'bob', expiresAt: Date.now() + 2 * HOUR })).toBe(true)
+  await expectSetCovers(store, client, 'bob', [b])
+  // A session without expiry keeps its set for ever.
+  const c = newId()
+  await store.create(c, owned('ada', 'c', Infinity))
+  expect(await client.pttl(ix)).toBe(-1)
+  expect(await store.commit(a2, { expiresAt: Date.now() + 6 * HOUR })).toBe(true)
+  expect(await client.pttl(ix)).toBe(-1)
+}
+
+/**
+ * Real lifetimes: sessions of 500 to 900 ms, two of them moved by a commit and a touch. Until
+ * the last one ends, every poll finds the set holding every live one; after it, the set is gone
+ * by itself (no listing cleaned it up).
+ */
+async function ownerSetEndsWithItsSessions(store: RedisStore, client: Redis | Cluster): Promise<void> {
+  const ix = store.prefix + 'owner.ada'
+  const ids = [newId(), newId(), newId()]
+  await store.create(ids[0]!, owned('ada', 'a', 500))
+  await store.create(ids[1]!, owned('ada', 'b', 500))
+  await store.create(ids[2]!, owned('ada', 'c', 500))
+  expect(await store.commit(ids[1]!, { set: one('x', Uint8Array.of(1)), expiresAt: Date.now() + 800 })).toBe(true)
+  expect(await store.touch(ids[2]!, Date.now() + 900)).toBe(true)
+  await waitUntil('the owner set expired with its last session', async () => {
+    const live = (await Promise.all(ids.map((id) => client.exists(store.key(id))))).filter((n) => n === 1).length
+    const members = await client.smembers(ix)
+    if (live > 0) {
+      // A live session never finds its set gone.
+      for (const id of ids) if ((await client.exists(store.key(id))) === 1) expect(members).toContain(store.key(id))
+      return false
+    }
+    return (await client.exists(ix)) === 0
+  }, 8000)
 }
 
 /** Reads a hash raw, names and values as bytes (HGETALL through EVAL: no reply transform). */
@@ -184,17 +269,51 @@ describeRedis('RedisStore on one node', () => {
       expect(await client.smembers(prefix + 'owner.ada')).toEqual([prefix + c])
     })
 
-    it('a commit that does not change the owner is still one command, and touches no index', async () => {
+    it('a commit is one command whether or not it moves the expiry; only one that moves it touches the owner set', async () => {
       const prefix = freshPrefix('owners')
       const store = new RedisStore(client, { prefix })
       const id = newId()
-      await store.create(id, owned('ada', 'h'))
-      await store.commit(id, { set: one('warm', Uint8Array.of(1)), expiresAt: meta().expiresAt }) // the script is loaded now
-      const seen = await commandsDuring(client, async () => {
-        await store.commit(id, { set: one('a', Uint8Array.of(1)), expiresAt: meta().expiresAt })
-      })
-      expect(seen.map((c) => c[0]!.toLowerCase())).toEqual(['evalsha'])
-      expect(seen[0]!.filter((a) => a.includes('owner.') || a === prefix + id)).toEqual([prefix + id]) // the key only: no index arguments
+      const m = owned('ada', 'h')
+      await store.create(id, m)
+      await store.commit(id, { set: one('warm', Uint8Array.of(1)), expiresAt: m.expiresAt }) // the script is loaded now
+      const ix = prefix + 'owner.ada'
+      const still = await commandsDuring(client, async () => {
+        await store.commit(id, { set: one('a', Uint8Array.of(1)), expiresAt: m.expiresAt })
+      }, true)
+      expect(still.filter((c) => c[0]!.toLowerCase() === 'evalsha')).toHaveLength(1)
+      // Inside the script: nothing on the set, and only the guard, the stored expiry and the
+      // field (the key's TTL is already the one it would set).
+      expect(still.filter((c) => c.includes(ix))).toEqual([])
+      expect(still.map((c) => c[0]!.toLowerCase())).toEqual(['evalsha', 'hget', 'hget', 'hset'])
+      const later = m.expiresAt + HOUR
+      const moved = await commandsDuring(client, async () => {
+        await store.commit(id, { set: one('a', Uint8Array.of(2)), expiresAt: later })
+      }, true)
+      expect(moved.filter((c) => c[0]!.toLowerCase() === 'evalsha')).toHaveLength(1)
+      expect(moved.filter((c) => c.includes(ix)).map((c) => c[0]!.toLowerCase())).toEqual(['pttl', 'pexpire'])
+      await expectSetCovers(store, client, 'ada', [id])
+    })
+
+    it('the owner set expires with its sessions: a TTL on create, raised by commit, touch, regenerate and an owner change', async () => {
+      await ownerSetFollowsExpiry(new RedisStore(client, { prefix: freshPrefix('owners') }), client, 1)
+    })
+
+    it('after its last session expired the owner set is gone; while one lives the set holds it', async () => {
+      await ownerSetEndsWithItsSessions(new RedisStore(client, { prefix: freshPrefix('owners') }), client)
+    })
+
+    it('a set without a TTL (written before sets had one) gets one at its owner’s next login', async () => {
+      const prefix = freshPrefix('owners')
+      const store = new RedisStore(client, { prefix })
+      const [a, b, dead] = [newId(), newId(), newId()]
+      await store.create(a, owned('ada', 'a', 2 * HOUR))
+      await store.create(dead, owned('ada', 'd', HOUR))
+      await store.destroy(dead)
+      await client.persist(prefix + 'owner.ada')
+      await store.create(b, owned('ada', 'b', HOUR))
+      await expectSetCovers(store, client, 'ada', [a, b])
+      expect(await client.pttl(prefix + 'owner.ada')).toBeLessThanOrEqual(2 * HOUR)
+      expect((await client.smembers(prefix + 'owner.ada')).sort()).toEqual([prefix + a, prefix + b].sort())
     })
 
     it('bounded: an owner never has more than maxSessionsPerOwner; past it the one that expires soonest ends', async () => {
@@ -841,6 +960,73 @@ describeRedis(
       } finally {
         other.disconnect()
       }
+    })
+
+    it('the owner set expires with its sessions on a Cluster too (with headroom of at most one lifetime)', async () => {
+      await ownerSetFollowsExpiry(new RedisStore(client, { prefix: freshPrefix('owners') }), client, 2)
+    })
+
+    it('after its last session expired the owner set is gone on a Cluster too; while one lives the set holds it', async () => {
+      await ownerSetEndsWithItsSessions(new RedisStore(client, { prefix: freshPrefix('owners') }), client)
+    })
+
+    it('a commit that moves the expiry within the set’s headroom is one command; past it, two; one that does not move it, one', async () => {
+      const store = new RedisStore(client, { prefix: freshPrefix('owners') })
+      const id = newId()
+      await store.create(id, owned('ada', 'h', HOUR))
+      const count = async (fn: () => Promise<unknown>): Promise<string[]> => {
+        const sent: string[] = []
+        const send = client.sendCommand
+        client.sendCommand = function (this: Cluster, ...args: Parameters<Cluster['sendCommand']>) {
+          sent.push(args[0].name)
+          return send.apply(this, args)
+        } as Cluster['sendCommand']
+        try {
+          await fn()
+        } finally {
+          client.sendCommand = send
+        }
+        return sent
+      }
+      expect(await count(() => store.commit(id, { expiresAt: Date.now() + HOUR + 60_000 }))).toHaveLength(1)
+      expect(await count(() => store.commit(id, { expiresAt: Date.now() + 3 * HOUR }))).toHaveLength(2)
+      await expectSetCovers(store, client, 'ada', [id])
+      const { meta: m } = (await store.load(id))!
+      expect(await count(() => store.commit(id, { set: one('a', Uint8Array.of(1)), expiresAt: m.expiresAt }))).toHaveLength(1)
+      expect(await count(() => store.touch(id, Date.now() + 3 * HOUR + 60_000))).toHaveLength(1)
+    })
+
+    it('the skip-cache never skips a raise the set needs after it was removed and made anew, or the session joined it again, elsewhere', async () => {
+      const prefix = freshPrefix('owners')
+      const ix = prefix + 'owner.ada'
+      const app = new RedisStore(client, { prefix })
+      const other = new RedisStore(client, { prefix }) // another process: a cache of its own
+      const s1 = newId()
+      await app.create(s1, owned('ada', 's1', 2 * HOUR))
+      expect(await app.commit(s1, { expiresAt: Date.now() + 3 * HOUR })).toBe(true) // app has seen ada's set cover hours
+      expect(await other.destroySessions('ada')).toBe(1) // the set goes with its last session
+      expect(await client.exists(ix)).toBe(0)
+      const s2 = newId()
+      await other.create(s2, owned('ada', 's2', 2000)) // a new set, made for a session of 2 s
+      expect(await app.commit(s2, { expiresAt: Date.now() + HOUR })).toBe(true)
+      await expectSetCovers(app, client, 'ada', [s2])
+      // The same after a set removed from outside the store (an operator's DEL) and made again.
+      await client.unlink(ix)
+      const s3 = newId()
+      await other.create(s3, owned('ada', 's3', 2000))
+      expect(await app.touch(s3, Date.now() + HOUR)).toBe(true)
+      await expectSetCovers(app, client, 'ada', [s3])
+      // A session that app knows as a member leaves (its last member: the set goes) and joins a
+      // new set, made for 2 s, through the other process.
+      const s4 = newId()
+      await app.create(s4, owned('bob', 's4', 2 * HOUR))
+      expect(await app.commit(s4, { expiresAt: Date.now() + 3 * HOUR })).toBe(true)
+      expect(await other.commit(s4, { owner: null, expiresAt: Date.now() + 3 * HOUR })).toBe(true)
+      expect(await client.exists(prefix + 'owner.bob')).toBe(0)
+      expect(await other.commit(s4, { owner: 'bob', expiresAt: Date.now() + 2000 })).toBe(true)
+      expect(await app.commit(s4, { expiresAt: Date.now() + HOUR })).toBe(true)
+      await expectSetCovers(app, client, 'bob', [s4])
+      await deleteKeys(client, prefix)
     })
 
     it('bounded on a Cluster too: past maxSessionsPerOwner the session that expires soonest ends', async () => {
