@@ -1,7 +1,7 @@
 // Public barrel: the Manager/Session API, the one error class, the typed accessors, and the
 // building blocks (signing, IDs, codec) for those who need them directly.
 // Stores and adapters have their own subpaths: simplesessions/stores/memory,
-// simplesessions/stores/redis, simplesessions/adapters/<node|fetch|express|fastify|hono>.
+// simplesessions/stores/redis, simplesessions/adapters/<node|fetch|express|fastify|hono|next>.
 import type { Session, SessionData } from './session.js'
 
 export { Manager } from './manager.js'
