@@ -1,8 +1,10 @@
-// The benchmark chart: one horizontal bar per row of bench/results.json, its length proportional
+// The benchmark chart: one horizontal bar per row of bench/results.json, from the 1x line (even)
 // to the row's advantage (times in our favour: theirs/ours for times, bytes and round trips,
-// ours/theirs for requests per second; see bench/results.ts), on one linear scale so bars compare
-// by eye; the number is printed beside each bar. A tick marks a row's target, a dashed line 1x
-// (even). The machine, the Node version and the date are in the header, as is any setting that
+// ours/theirs for requests per second; see bench/results.ts), on one logarithmic scale: the
+// ratios run from under 1x to about 100x (the sealed-cookie rows), and on a linear scale every
+// other bar was a sliver. On a log scale 2x and 0.5x are bars of one length on either side of
+// the 1x line, so a bar's length is the size of the win or loss however large. The number is
+// printed beside each bar; a tick marks a row's target, and labelled grid lines mark the scale. The machine, the Node version and the date are in the header, as is any setting that
 // makes the run not the default one.
 //
 // Plain SVG 1.1 text, no script, no external font or stylesheet: it renders the same in a README
@@ -18,7 +20,7 @@ const LABEL_CHARS = 80
 /** Header lines are wrapped at spaces to this many characters. */
 const LINE_CHARS = 120
 const BAR_X = 580
-/** Length of a bar at the top of the scale. */
+/** Width of the whole scale, from its smallest value to its largest. */
 export const BAR_MAX = 320
 const ROW_H = 22
 const BAR_H = 14
@@ -64,13 +66,32 @@ export function rowLabel(r: Pick<ResultRow, 'measure' | 'theirsName'>): string {
   return `${r.measure} vs ${r.theirsName}`
 }
 
-/** The scale's top: the largest advantage or target drawn (at least 1x). */
-export function scaleMax(rows: ResultRow[]): number {
+/** The scale's ends: the smallest and largest advantage or target drawn, 1x always inside. */
+export function scaleRange(rows: ResultRow[]): { min: number; max: number } {
+  let min = 1
   let max = 1
   for (const r of rows) {
-    for (const x of [advantage(r), targetAdvantage(r)]) if (x !== undefined && Number.isFinite(x) && x > max) max = x
+    for (const x of [advantage(r), targetAdvantage(r)]) {
+      if (x === undefined || !Number.isFinite(x) || x <= 0) continue
+      if (x > max) max = x
+      if (x < min) min = x
+    }
   }
-  return max
+  // A scale of one point (every row at 1x) still needs a width.
+  if (max === min) max = min * 2
+  return { min, max }
+}
+
+/** Grid values on a 1-2-5 progression within the scale. */
+function gridValues(min: number, max: number): number[] {
+  const out: number[] = []
+  for (let e = Math.floor(Math.log10(min)); e <= Math.ceil(Math.log10(max)); e++) {
+    for (const m of [1, 2, 5]) {
+      const v = m * 10 ** e
+      if (v >= min && v <= max) out.push(Number(v.toPrecision(1)))
+    }
+  }
+  return out
 }
 
 export function renderChart(results: Results): string {
@@ -78,12 +99,12 @@ export function renderChart(results: Results): string {
     throw new TypeError('results is invalid: expected the object of bench/results.json (machine, node, date, rows)')
   }
   const rows = results.rows
-  const max = scaleMax(rows)
-  const x = (v: number) => BAR_X + (v / max) * BAR_MAX
+  const { min, max } = scaleRange(rows)
+  const x = (v: number) => BAR_X + ((Math.log(v) - Math.log(min)) / (Math.log(max) - Math.log(min))) * BAR_MAX
 
   const header: string[] = []
   let y = 28
-  header.push(text(LABEL_X, y, 'simplesessions benchmarks: times in our favour (longer is better)', 'font-size="17" font-weight="bold"'))
+  header.push(text(LABEL_X, y, 'simplesessions benchmarks: times in our favour (right of the 1x line is better)', 'font-size="17" font-weight="bold"'))
   y += 22
   header.push(text(LABEL_X, y, describeRun(results), 'class="machine"'))
   const settings = settingsLine(results)
@@ -116,10 +137,11 @@ export function renderChart(results: Results): string {
       body.push(`<line class="target" x1="${num(x(t))}" x2="${num(x(t))}" y1="${num(mid - BAR_H / 2 - 3)}" y2="${num(mid + BAR_H / 2 + 3)}" stroke="#000" stroke-width="2"/>`)
       end = Math.max(end, x(t))
     }
-    if (Number.isFinite(adv) && adv >= 0) {
-      const w = (adv / max) * BAR_MAX
-      body.push(`<rect class="bar ${kind}" x="${BAR_X}" y="${num(mid - BAR_H / 2)}" width="${num(w)}" height="${BAR_H}" fill="${COLOR[kind]}"/>`)
-      body.push(text(Math.max(end, BAR_X + w) + 6, mid + 4, `${adv.toFixed(2)}x`))
+    if (Number.isFinite(adv) && adv > 0) {
+      const from = Math.min(x(1), x(adv))
+      const w = Math.abs(x(adv) - x(1))
+      body.push(`<rect class="bar ${kind}" x="${num(from)}" y="${num(mid - BAR_H / 2)}" width="${num(w)}" height="${BAR_H}" fill="${COLOR[kind]}"/>`)
+      body.push(text(Math.max(end, x(adv)) + 6, mid + 4, `${adv.toFixed(2)}x`))
     } else {
       body.push(text(end + 6, mid + 4, 'n/a'))
     }
@@ -127,8 +149,13 @@ export function renderChart(results: Results): string {
     y += ROW_H
   }
   const bottom = y + 6
+  // Grid lines go under the bars.
+  const grid: string[] = []
+  for (const v of gridValues(min, max)) {
+    if (v !== 1) grid.push(`<line class="grid" x1="${num(x(v))}" x2="${num(x(v))}" y1="${num(top + 14)}" y2="${num(bottom)}" stroke="#ddd"/>`)
+    grid.push(text(x(v), top + 10, `${v}x`, 'font-size="10" text-anchor="middle" fill="#555"'))
+  }
   body.push(`<line class="one" x1="${num(x(1))}" x2="${num(x(1))}" y1="${num(top + 14)}" y2="${num(bottom)}" stroke="#555" stroke-dasharray="4 3"/>`)
-  body.push(text(x(1), top + 10, '1x', 'font-size="10" text-anchor="middle" fill="#555"'))
 
   y = bottom + 20
   const legend = [
@@ -138,7 +165,7 @@ export function renderChart(results: Results): string {
     text(LABEL_X + 104, y, 'target missed'),
     `<rect x="${LABEL_X + 200}" y="${y - 10}" width="10" height="10" fill="${COLOR.none}"/>`,
     text(LABEL_X + 214, y, 'no target'),
-    text(LABEL_X + 300, y, '| target · dashed line: 1x (even) · one linear scale'),
+    text(LABEL_X + 300, y, '| target · dashed line: 1x (even) · log scale: a bar left of it is a loss'),
   ]
   y += 18
   legend.push(
@@ -156,6 +183,7 @@ export function renderChart(results: Results): string {
     `<title id="chart-title">${escapeXml(`simplesessions benchmarks, ${describeRun(results)}`)}</title>`,
     `<rect width="${WIDTH}" height="${num(height)}" fill="#fff"/>`,
     ...header,
+    ...grid,
     ...body,
     ...legend,
     '</svg>',

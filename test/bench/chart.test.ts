@@ -1,5 +1,5 @@
 // The benchmark chart (bench/chart.ts) on a small made-up results object: the SVG is well-formed
-// XML whatever the strings in it, each bar's length is proportional to its row's advantage, and
+// XML whatever the strings in it, each bar's length is proportional to the log of its row's advantage, and
 // bars, targets and verdicts follow the rows. No benchmark runs here.
 
 import { describe, expect, it } from 'vitest'
@@ -60,7 +60,7 @@ const unescape = (s: string) =>
 const texts = (svg: string) => [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => unescape(m[1] ?? ''))
 
 const bars = (svg: string) =>
-  [...svg.matchAll(/<rect class="bar (pass|fail|none)"[^>]* width="([\d.]+)"/g)].map((m) => ({ kind: m[1], width: Number(m[2]) }))
+  [...svg.matchAll(/<rect class="bar (pass|fail|none)" x="([\d.]+)"[^>]* width="([\d.]+)"/g)].map((m) => ({ kind: m[1], x: Number(m[2]), width: Number(m[3]) }))
 
 describe('the well-formedness check of this suite', () => {
   it('rejects what the chart must never produce', () => {
@@ -113,18 +113,22 @@ describe('renderChart', () => {
     expect(lines.join(' ')).toBe(whole)
   })
 
-  it('draws one bar per row, its length proportional to the advantage, on a scale up to the largest advantage or target', () => {
+  it('draws one bar per row from the 1x line, its length proportional to the log of the advantage', () => {
     const r = sample()
     const svg = renderChart(r)
     const b = bars(svg)
     const adv = r.rows.map(advantage)
     expect(adv).toEqual([4.5, 1.5, 1.2, 0.9, 4, 1.5])
     expect(b).toHaveLength(r.rows.length)
-    const perUnit = b[0]!.width / adv[0]!
-    for (let i = 0; i < b.length; i++) expect(b[i]!.width).toBeCloseTo(adv[i]! * perUnit, 1)
-    // The verify row's target, 5x, is the top of the scale: a bar of 5x would be BAR_MAX long.
-    expect(perUnit).toBeCloseTo(BAR_MAX / 5, 1)
-    expect(texts(svg)).toEqual(expect.arrayContaining(['4.50x', '1.50x', '1.20x', '0.90x', '4.00x']))
+    const perLog = b[0]!.width / Math.log(adv[0]!)
+    for (let i = 0; i < b.length; i++) expect(b[i]!.width).toBeCloseTo(Math.abs(Math.log(adv[i]!)) * perLog, 1)
+    // The scale runs from the smallest advantage (0.9x) to the verify row's target (5x).
+    expect(perLog).toBeCloseTo(BAR_MAX / (Math.log(5) - Math.log(0.9)), 1)
+    // A loss (0.9x) ends at the 1x line; a win starts there.
+    const one = Number(/<line class="one" x1="([\d.]+)"/.exec(svg)![1])
+    expect(b[3]!.x + b[3]!.width).toBeCloseTo(one, 1)
+    expect(b[0]!.x).toBeCloseTo(one, 1)
+    expect(texts(svg)).toEqual(expect.arrayContaining(['4.50x', '1.50x', '1.20x', '0.90x', '4.00x', '1x', '2x']))
   })
 
   it('colours bars by verdict and marks only targets that bound the ratio', () => {
