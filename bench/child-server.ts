@@ -4,7 +4,7 @@
 //
 // Pinning: where `taskset` is on PATH and this process may run on at least two CPUs, a section
 // can start its servers on the first of them and move the load generator (this process) to the
-// second (pinSelf), so the two never trade places or share a core mid-run.
+// second (pinSection), so the two never trade places or share a core mid-run.
 
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { accessSync, constants } from 'node:fs'
@@ -40,7 +40,7 @@ export interface Server {
 }
 
 /** Where a pinned section runs: its servers on CPU `server`, the load generator on CPU `load`. */
-export interface Pinning {
+interface Pinning {
   taskset: string
   server: number
   load: number
@@ -78,7 +78,7 @@ export function cpuList(list: string): number[] {
  * The first two CPUs this process may run on (its affinity list, which a container's cpuset
  * narrows: not simply CPUs 0 and 1), or why there is no pinning.
  */
-export function findPinning(): Pinning | string {
+function findPinning(): Pinning | string {
   const taskset = onPath('taskset')
   if (taskset === undefined) return 'taskset is not on PATH'
   // "pid 123's current affinity list: 0-3"
@@ -94,9 +94,28 @@ export function findPinning(): Pinning | string {
  * them back to where they were allowed before. Children started in between inherit the pinning,
  * so a section restores it before the next section starts its own.
  */
-export function pinSelf(p: Pinning): () => void {
+function pinSelf(p: Pinning): () => void {
   execFileSync(p.taskset, ['-apc', String(p.load), String(process.pid)], { stdio: 'ignore' })
   return () => execFileSync(p.taskset, ['-apc', p.allowed, String(process.pid)], { stdio: 'ignore' })
+}
+
+/** A section's pinning, in force from the call until `unpin`. */
+export interface SectionPinning {
+  /** For startServer: the servers' CPU; undefined when unpinned. */
+  server: { taskset: string; cpu: number } | undefined
+  /** For the section's title: where each side runs, or why nothing is pinned. */
+  where: string
+  unpin: () => void
+}
+
+/** Pins this process (the load generator) when it can; says so on the console when it cannot. */
+export function pinSection(section: string): SectionPinning {
+  const p = findPinning()
+  if (typeof p === 'string') {
+    console.log(`\n${section} not pinned: ${p}; running unpinned`)
+    return { server: undefined, where: `not pinned: ${p}`, unpin: () => {} }
+  }
+  return { server: { taskset: p.taskset, cpu: p.server }, where: `servers pinned to CPU ${p.server}, load generator to CPU ${p.load}`, unpin: pinSelf(p) }
 }
 
 /**

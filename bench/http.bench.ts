@@ -37,7 +37,7 @@
 // the requests the server handled, every session's by some (each connection used its own), and
 // on the read case by none.
 
-import { cookieOf, findPinning, get, load, median, pinSelf, serverStats, setCookies, startServer, stopServer, type ChildBenchOptions, type Response, type Server } from './child-server'
+import { cookieOf, get, load, median, pinSection, serverStats, setCookies, startServer, stopServer, type ChildBenchOptions, type Response, type Server } from './child-server'
 import { assert, table, type SectionResult } from './harness'
 import { fmtMet, fmtRatio, fmtTarget, fmtValue, resultRow, type ResultRow } from './results'
 
@@ -156,18 +156,12 @@ async function measureOne(side: Side, opts: HttpOptions): Promise<Run> {
 
 export async function measureHttp(opts: HttpOptions): Promise<SectionResult> {
   const started = performance.now()
-  const pinning = findPinning()
-  const pinned = typeof pinning === 'string' ? undefined : pinning
-  const where = pinned ? `servers pinned to CPU ${pinned.server}, load generator to CPU ${pinned.load}` : `not pinned: ${pinning as string}`
-  if (!pinned) console.log(`\nHTTP rows ${where}; running unpinned`)
   const env = { BENCH_SECRET: opts.secret }
-  const pin = pinned ? { taskset: pinned.taskset, cpu: pinned.server } : undefined
   const sides: Side[] = []
-  let unpin = () => {}
+  const pin = pinSection('HTTP rows')
   try {
-    sides.push({ name: "bare node:http, res.end('0')", server: await startServer(opts.serverScript, 'bare', opts.nodeArgs, env, pin), headers: [], next: [], runs: [] })
-    for (const c of CASES) sides.push({ name: c.label, server: await startServer(opts.serverScript, c.args, opts.nodeArgs, env, pin), headers: [], case: c, next: [], runs: [] })
-    if (pinned) unpin = pinSelf(pinned)
+    sides.push({ name: "bare node:http, res.end('0')", server: await startServer(opts.serverScript, 'bare', opts.nodeArgs, env, pin.server), headers: [], next: [], runs: [] })
+    for (const c of CASES) sides.push({ name: c.label, server: await startServer(opts.serverScript, c.args, opts.nodeArgs, env, pin.server), headers: [], case: c, next: [], runs: [] })
 
     const bare = sides[0] as Side
     const b = await get(bare.server.port, '/')
@@ -207,7 +201,7 @@ export async function measureHttp(opts: HttpOptions): Promise<SectionResult> {
       }
     }
   } finally {
-    unpin()
+    pin.unpin()
     await Promise.all(sides.map((s) => stopServer(s.server)))
   }
 
@@ -250,7 +244,7 @@ export async function measureHttp(opts: HttpOptions): Promise<SectionResult> {
   )
   const markdown = [
     `## HTTP: requests/second and server CPU per request (${opts.rounds} rounds in rotating order, ${opts.warmupSeconds} s warm-up + ${opts.seconds} s each, ` +
-      `${opts.connections} connections with a session each, ${where}, ${((performance.now() - started) / 1000).toFixed(1)} s)`,
+      `${opts.connections} connections with a session each, ${pin.where}, ${((performance.now() - started) / 1000).toFixed(1)} s)`,
     '',
     `Bare node:http: ${fmtValue(rps(bare), 'req/s')} req/s, server CPU ${cpu(bare).toFixed(1)} µs/req.`,
     '',
