@@ -48,7 +48,7 @@ interface Pinning {
   allowed: string
 }
 
-/** `taskset` on PATH, or undefined. */
+/** The executable `name` on PATH, or undefined. */
 function onPath(name: string): string | undefined {
   for (const dir of (process.env.PATH ?? '').split(delimiter)) {
     if (dir === '') continue
@@ -81,8 +81,13 @@ export function cpuList(list: string): number[] {
 function findPinning(): Pinning | string {
   const taskset = onPath('taskset')
   if (taskset === undefined) return 'taskset is not on PATH'
-  // "pid 123's current affinity list: 0-3"
-  const out = execFileSync(taskset, ['-pc', String(process.pid)], { encoding: 'utf8' })
+  let out: string
+  try {
+    // "pid 123's current affinity list: 0-3"
+    out = execFileSync(taskset, ['-pc', String(process.pid)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+  } catch (e) {
+    return `taskset cannot read this process's CPUs (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`
+  }
   const allowed = out.slice(out.lastIndexOf(':') + 1).trim()
   const [server, load] = cpuList(allowed)
   if (server === undefined || load === undefined) return `this process may run on CPU ${allowed} only (pinning needs two)`
