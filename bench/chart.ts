@@ -172,7 +172,7 @@ export function renderChart(results: Results): string {
     text(
       LABEL_X,
       y,
-      'Bar: theirs/ours for ns/op, bytes and round trips; ours/theirs for req/s. HTTP "vs same server, no sessions" is the cost of sessions, not a rival.',
+      'Bar: theirs/ours for ns/op, bytes and round trips; ours/theirs for req/s. HTTP "vs bare node:http" is the cost of sessions, not a rival.',
       'font-size="11" fill="#555"',
     ),
   )

@@ -1,9 +1,15 @@
 // Server children for the HTTP benchmarks: each server runs in its own process (so the load
 // generator does not share its event loop), prints {"port": N} on its first stdout line, serves
 // GET /__stats (CPU µs and requests), and exits when its stdin closes.
+//
+// Pinning: where `taskset` is on PATH and this process may run on at least two CPUs, a section
+// can start its servers on the first of them and move the load generator (this process) to the
+// second (pinSection), so the two never trade places or share a core mid-run.
 
-import { spawn, type ChildProcess } from 'node:child_process'
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { accessSync, constants } from 'node:fs'
 import { request } from 'node:http'
+import { delimiter, join } from 'node:path'
 import autocannon from 'autocannon'
 import { assert } from './harness'
 
@@ -31,6 +37,90 @@ export const median = (xs: number[]): number => {
 export interface Server {
   child: ChildProcess
   port: number
+}
+
+/** Where a pinned section runs: its servers on CPU `server`, the load generator on CPU `load`. */
+interface Pinning {
+  taskset: string
+  server: number
+  load: number
+  /** The CPUs this process may run on before pinning (a taskset list, e.g. "0-3"), to go back to. */
+  allowed: string
+}
+
+/** The executable `name` on PATH, or undefined. */
+function onPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (dir === '') continue
+    const file = join(dir, name)
+    try {
+      accessSync(file, constants.X_OK)
+      return file
+    } catch {
+      // not in this folder
+    }
+  }
+  return undefined
+}
+
+/** A taskset CPU list ("0-3,6") as CPU numbers. */
+export function cpuList(list: string): number[] {
+  const out: number[] = []
+  for (const part of list.split(',')) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part.trim())
+    if (m === null) continue
+    for (let c = Number(m[1]); c <= Number(m[2] ?? m[1]); c++) out.push(c)
+  }
+  return out
+}
+
+/**
+ * The first two CPUs this process may run on (its affinity list, which a container's cpuset
+ * narrows: not simply CPUs 0 and 1), or why there is no pinning.
+ */
+function findPinning(): Pinning | string {
+  const taskset = onPath('taskset')
+  if (taskset === undefined) return 'taskset is not on PATH'
+  let out: string
+  try {
+    // "pid 123's current affinity list: 0-3"
+    out = execFileSync(taskset, ['-pc', String(process.pid)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+  } catch (e) {
+    return `taskset cannot read this process's CPUs (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`
+  }
+  const allowed = out.slice(out.lastIndexOf(':') + 1).trim()
+  const [server, load] = cpuList(allowed)
+  if (server === undefined || load === undefined) return `this process may run on CPU ${allowed} only (pinning needs two)`
+  return { taskset, server, load, allowed }
+}
+
+/**
+ * Moves every thread of this process to the load generator's CPU; the function it returns moves
+ * them back to where they were allowed before. Children started in between inherit the pinning,
+ * so a section restores it before the next section starts its own.
+ */
+function pinSelf(p: Pinning): () => void {
+  execFileSync(p.taskset, ['-apc', String(p.load), String(process.pid)], { stdio: 'ignore' })
+  return () => execFileSync(p.taskset, ['-apc', p.allowed, String(process.pid)], { stdio: 'ignore' })
+}
+
+/** A section's pinning, in force from the call until `unpin`. */
+export interface SectionPinning {
+  /** For startServer: the servers' CPU; undefined when unpinned. */
+  server: { taskset: string; cpu: number } | undefined
+  /** For the section's title: where each side runs, or why nothing is pinned. */
+  where: string
+  unpin: () => void
+}
+
+/** Pins this process (the load generator) when it can; says so on the console when it cannot. */
+export function pinSection(section: string): SectionPinning {
+  const p = findPinning()
+  if (typeof p === 'string') {
+    console.log(`\n${section} not pinned: ${p}; running unpinned`)
+    return { server: undefined, where: `not pinned: ${p}`, unpin: () => {} }
+  }
+  return { server: { taskset: p.taskset, cpu: p.server }, where: `servers pinned to CPU ${p.server}, load generator to CPU ${p.load}`, unpin: pinSelf(p) }
 }
 
 /**
@@ -104,17 +194,40 @@ export async function serverStats(port: number): Promise<{ cpuUs: number; reques
   return JSON.parse(r.body) as { cpuUs: number; requests: number }
 }
 
-/** The `name=value` pair of the first Set-Cookie line. */
-export function cookiePair(r: Response): string {
+/** The Set-Cookie lines of a response, none as []. */
+export function setCookies(r: Response): string[] {
   const sc = r.headers['set-cookie']
-  const line = Array.isArray(sc) ? sc[0] : sc
-  assert(typeof line === 'string', `no Set-Cookie in ${JSON.stringify(r.headers)}`)
-  return line.slice(0, line.indexOf(';') === -1 ? line.length : line.indexOf(';'))
+  return sc === undefined ? [] : Array.isArray(sc) ? sc : [sc]
 }
 
-/** autocannon against the child for `seconds`, with fixed headers; any error fails the bench. */
-export async function load(port: number, seconds: number, connections: number, headers: Record<string, string>, latencies?: number[]) {
-  const inst = autocannon({ url: `http://127.0.0.1:${port}/`, connections, pipelining: 1, duration: seconds, headers })
+/** The `name=value` pair of a Set-Cookie line. */
+export const cookieOf = (line: string): string => line.slice(0, line.indexOf(';') === -1 ? line.length : line.indexOf(';'))
+
+/** The `name=value` pair of the first Set-Cookie line. */
+export function cookiePair(r: Response): string {
+  const line = setCookies(r)[0]
+  assert(typeof line === 'string', `no Set-Cookie in ${JSON.stringify(r.headers)}`)
+  return cookieOf(line)
+}
+
+/**
+ * autocannon against the child for `seconds`; any error or non-2xx response fails the bench.
+ * `headers`: the same for every connection, or one object a connection (then `connections` must
+ * be their number), each handed to exactly one connection: e.g. a session cookie each.
+ */
+export async function load(port: number, seconds: number, connections: number, headers: Record<string, string> | readonly Record<string, string>[], latencies?: number[]) {
+  const perConnection = Array.isArray(headers) ? headers : undefined
+  assert(perConnection === undefined || perConnection.length === connections, `${perConnection?.length} header sets for ${connections} connections`)
+  let handed = 0
+  const inst = autocannon({
+    url: `http://127.0.0.1:${port}/`,
+    connections,
+    pipelining: 1,
+    duration: seconds,
+    ...(perConnection === undefined
+      ? { headers: headers as Record<string, string> }
+      : { setupClient: (client: { setHeaders(h: Record<string, string>): void }) => client.setHeaders(perConnection[handed++] ?? {}) }),
+  })
   if (latencies) {
     inst.on('response', (_client, status, _bytes, ms) => {
       if (status === 200) latencies.push(ms)
@@ -122,5 +235,6 @@ export async function load(port: number, seconds: number, connections: number, h
   }
   const r = await inst
   assert(r.errors === 0 && r.timeouts === 0 && r.non2xx === 0, `autocannon on :${port}: ${r.errors} errors, ${r.timeouts} timeouts, ${r.non2xx} non-2xx`)
+  assert(perConnection === undefined || handed === connections, `autocannon set up ${handed} connections, not ${connections}: some shared a header set`)
   return r
 }

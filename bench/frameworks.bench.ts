@@ -4,8 +4,9 @@
 // each with its own in-memory store; the handler reads n, writes n + 1, answers String(n).
 //
 // The harness of the HTTP rows (bench/child-server.ts): each server in its own process, driven by
-// autocannon from this one on 127.0.0.1; where `taskset` exists the server is pinned to CPU 0 and
-// this process (the load generator) to CPU 1, so the two do not trade places mid-run. Each of the
+// autocannon from this one on 127.0.0.1; where taskset is on PATH and this process may run on two
+// CPUs, the servers are pinned to the first and this process (the load generator) to the second
+// for the section (bench/child-server.ts), so the two do not trade places mid-run. Each of the
 // BENCH_HTTP_CONNECTIONS connections (default 8) holds a session of its own: before timing, each
 // side makes one session per connection (a request without a cookie), then every request of that
 // connection sends its cookie. A third server per framework keeps no session at all (the "no
@@ -16,10 +17,7 @@
 // Self-checks: every session's counter advances across requests before timing, and afterwards
 // the counters add up to at least the requests measured.
 
-import { execFileSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
-import autocannon from 'autocannon'
-import { cookiePair, get, median, serverStats, startServer, stopServer, type ChildBenchOptions, type Server } from './child-server'
+import { cookiePair, get, load, median, pinSection, serverStats, startServer, stopServer, type ChildBenchOptions, type SectionPinning, type Server } from './child-server'
 import { assert, table, type SectionResult } from './harness'
 import { fmtMet, fmtRatio, fmtTarget, fmtValue, resultRow, type ResultRow } from './results'
 
@@ -48,11 +46,9 @@ interface Run {
   requests: number
 }
 
-const TASKSET = ['/usr/bin/taskset', '/bin/taskset'].find((p) => existsSync(p))
-
-/** Starts the server, pinned to CPU 0 when taskset exists. */
-function start(opts: FrameworkOptions, framework: string, side: string): Promise<Server> {
-  return startServer(opts.serverScript, [framework, side], opts.nodeArgs, { BENCH_SECRET: opts.secret }, TASKSET ? { taskset: TASKSET, cpu: 0 } : undefined)
+/** Starts the server, on the servers' CPU when the section is pinned. */
+function start(opts: FrameworkOptions, framework: string, side: string, pin: SectionPinning): Promise<Server> {
+  return startServer(opts.serverScript, [framework, side], opts.nodeArgs, { BENCH_SECRET: opts.secret }, pin.server)
 }
 
 /** One session per connection: the `name=value` pairs, checked to count 0, 1 on their way. */
@@ -69,29 +65,14 @@ async function sessions(s: Server, n: number): Promise<string[]> {
   return out
 }
 
-async function load(port: number, seconds: number, cookies: string[]): Promise<{ ok: number; duration: number }> {
-  let next = 0
-  const inst = autocannon({
-    url: `http://127.0.0.1:${port}/`,
-    connections: cookies.length,
-    pipelining: 1,
-    duration: seconds,
-    setupClient: (client) => {
-      const cookie = cookies[next++ % cookies.length] ?? ''
-      client.setHeaders(cookie === '' ? {} : { cookie })
-    },
-  })
-  const r = await inst
-  assert(r.errors === 0 && r.timeouts === 0 && r.non2xx === 0, `autocannon on :${port}: ${r.errors} errors, ${r.timeouts} timeouts, ${r.non2xx} non-2xx`)
-  return { ok: r['2xx'], duration: r.duration }
-}
-
 async function measureOne(s: Server, opts: FrameworkOptions, cookies: string[]): Promise<Run> {
-  if (opts.warmupSeconds > 0) await load(s.port, opts.warmupSeconds, cookies)
+  // One connection a cookie; the bare side's are empty: no Cookie header.
+  const headers = cookies.map((cookie) => (cookie === '' ? {} : { cookie }))
+  if (opts.warmupSeconds > 0) await load(s.port, opts.warmupSeconds, headers.length, headers)
   const before = await serverStats(s.port)
-  const r = await load(s.port, opts.seconds, cookies)
+  const r = await load(s.port, opts.seconds, headers.length, headers)
   const after = await serverStats(s.port)
-  return { rps: r.ok / r.duration, cpuUs: (after.cpuUs - before.cpuUs) / (after.requests - before.requests), requests: r.ok }
+  return { rps: r['2xx'] / r.duration, cpuUs: (after.cpuUs - before.cpuUs) / (after.requests - before.requests), requests: r['2xx'] }
 }
 
 /** The sum of the sessions' counters: one more request on each answers its count. */
@@ -103,7 +84,15 @@ async function counted(s: Server, cookies: string[]): Promise<number> {
 
 export async function measureFrameworks(opts: FrameworkOptions): Promise<SectionResult> {
   const started = performance.now()
-  if (TASKSET) execFileSync(TASKSET, ['-apc', '1', String(process.pid)], { stdio: 'ignore' })
+  const pin = pinSection('framework rows')
+  try {
+    return await measurePairs(opts, pin, started)
+  } finally {
+    pin.unpin()
+  }
+}
+
+async function measurePairs(opts: FrameworkOptions, pin: SectionPinning, started: number): Promise<SectionResult> {
   const fmt = (x: number) => fmtValue(x, 'req/s')
   const rows: string[][] = []
   const results: ResultRow[] = []
@@ -111,7 +100,7 @@ export async function measureFrameworks(opts: FrameworkOptions): Promise<Section
   for (const pair of PAIRS) {
     const servers: Partial<Record<Side, Server>> = {}
     try {
-      for (const side of SIDES) servers[side] = await start(opts, pair.framework, side)
+      for (const side of SIDES) servers[side] = await start(opts, pair.framework, side, pin)
       const srv = (side: Side) => servers[side] as Server
       // The bare side keeps no session: every connection sends no cookie.
       const cookies = {
@@ -166,7 +155,7 @@ export async function measureFrameworks(opts: FrameworkOptions): Promise<Section
   }
   const markdown = [
     `## Frameworks: requests/second (${opts.rounds} rounds in rotating order, ${opts.warmupSeconds} s warm-up + ${opts.seconds} s each, ` +
-      `${opts.connections} connections with a session each, ${TASKSET ? 'server pinned to CPU 0, load generator to CPU 1' : 'no taskset: not pinned'}, ` +
+      `${opts.connections} connections with a session each, ${pin.where}, ` +
       `${((performance.now() - started) / 1000).toFixed(1)} s)`,
     '',
     table(

@@ -1,12 +1,19 @@
 // The server side of the HTTP rows (bench/http.bench.ts): a node:http server in its own process,
 // bundled by build/bench.mjs into build/out/http-server.mjs and started as
 //
-//   node build/out/http-server.mjs session|plain     (secret in BENCH_SECRET)
+//   node build/out/http-server.mjs bare
+//   node build/out/http-server.mjs write|read [maxAge=SECONDS] [touchAfter=SECONDS]   (secret in BENCH_SECRET)
 //
-// `session`: Manager + MemoryStore + the node adapter; each request reads one value and writes
-// one value of its session and commits. `plain`: the same handler minus the session lines (a
-// process-wide counter instead), so both answer with the same status, content type and body size;
-// only the session's own headers (Set-Cookie, Vary, Cache-Control) differ.
+// bare: `res.end('0')`, no session and no header of its own: the baseline of every row.
+// write: Manager + MemoryStore + the node adapter, otherwise the Manager's defaults (with
+// `maxAge`, cookie.maxAge; with `touchAfter`, that option); each request reads n, writes n + 1,
+// commits and answers String(n). read: the same, but it only reads n and commits (nothing to
+// write: no Set-Cookie; the store sees at most the idle touch, once per touchAfter).
+//
+// A session request whose session holds no n (no cookie, or one that names no session) is
+// answered 409 with nothing written, except GET /new, which makes a session with n = 0. The
+// timed requests never ask for /new: any of them that did not carry the cookie of a session made
+// before timing is a non-2xx response, and the load generator fails the run on those.
 //
 // It listens on 127.0.0.1 on a free port and prints `{"port":N}` as its first stdout line. GET
 // /__stats answers the process's CPU time and request count (outside the handler under test);
@@ -14,38 +21,47 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { runChild, type Handler } from './child-main'
-import { Manager } from '../src/manager'
+import { Manager, type ManagerOptions } from '../src/manager'
 import { MemoryStore } from '../src/stores/memory'
 import { getCookie, setCookie } from '../src/adapters/node/index'
 
-const mode = process.argv[2]
-if (mode !== 'session' && mode !== 'plain') throw new Error(`usage: http-server.mjs session|plain, got ${mode}`)
-const secret = process.env.BENCH_SECRET
-if (!secret) throw new Error('BENCH_SECRET is not set')
-
-/** Same length for every n below 10^12: the two servers send bodies of one size. */
-const body = (n: number) => `n=${String(n).padStart(12, '0')}\n`
-
+const [mode, ...settings] = process.argv.slice(2)
+if (mode !== 'bare' && mode !== 'write' && mode !== 'read') throw new Error(`usage: http-server.mjs bare | write|read [maxAge=S] [touchAfter=S], got ${mode}`)
 
 let handler: Handler
-if (mode === 'session') {
-  const store = new MemoryStore()
-  const manager = new Manager<{ n: number }, IncomingMessage, ServerResponse>({ store, secrets: [secret], getCookie, setCookie })
+if (mode === 'bare') {
+  handler = (_req, res) => {
+    res.end('0')
+  }
+} else {
+  const secret = process.env.BENCH_SECRET
+  if (!secret) throw new Error('BENCH_SECRET is not set')
+  const options: ManagerOptions<IncomingMessage, ServerResponse> = { store: new MemoryStore(), secrets: [secret], getCookie, setCookie }
+  for (const setting of settings) {
+    const [name, value] = setting.split('=')
+    const seconds = Number(value)
+    if (!Number.isInteger(seconds)) throw new Error(`${setting}: not a whole number of seconds`)
+    if (name === 'maxAge') options.cookie = { maxAge: seconds }
+    else if (name === 'touchAfter') options.touchAfter = seconds
+    else throw new Error(`unknown setting ${setting}`)
+  }
+  const manager = new Manager<{ n: number }, IncomingMessage, ServerResponse>(options)
+  const writes = mode === 'write'
   handler = async (req, res) => {
     const sess = await manager.acquire(req, res)
     const n = await sess.get('n')
-    const next = (typeof n === 'number' ? n : 0) + 1
-    await sess.set('n', next)
+    if (n === undefined) {
+      if (req.url !== '/new') {
+        res.statusCode = 409
+        res.end()
+        return
+      }
+      await sess.set('n', 0)
+    } else if (writes) {
+      await sess.set('n', n + 1)
+    }
     await sess.commit()
-    res.setHeader('content-type', 'text/plain')
-    res.end(body(next))
-  }
-} else {
-  let counter = 0
-  handler = async (_req, res) => {
-    const next = ++counter
-    res.setHeader('content-type', 'text/plain')
-    res.end(body(next))
+    res.end(String(n ?? 0))
   }
 }
 

@@ -7,7 +7,8 @@
 // Then, once, the HTTP rows (bench/http.bench.ts; server children from bench/http-server.ts) and
 // the memory rows (bench/memory.bench.ts):
 //
-//   BENCH_HTTP_ROUNDS=3 (0 skips)  BENCH_HTTP_SECONDS=5  BENCH_HTTP_WARMUP=1  BENCH_HTTP_CONNECTIONS=10
+//   BENCH_HTTP_ROUNDS=3 (0 skips)  BENCH_HTTP_SECONDS=5  BENCH_HTTP_WARMUP=1
+//   BENCH_HTTP_CONNECTIONS=8 (a session each; the Redis rows' default: 10, one shared session)
 //   BENCH_HTTP_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'  (flags for the server children)
 //   BENCH_MEMORY_N=20000 (0 skips)  BENCH_MEMORY_ROUNDS=3
 //
@@ -201,7 +202,7 @@ async function everything(codec: unknown, distIndex: string, extra: MainOptions,
   if (httpRounds === 0) skip(report, 'HTTP rows', 'BENCH_HTTP_ROUNDS=0')
   else if (extra.httpServer === undefined) skip(report, 'HTTP rows', NO_SCRIPT)
   else {
-    collect(report, await measureHttp(childOptions(extra.httpServer, httpRounds, 'HTTP', 5, 10)))
+    collect(report, await measureHttp(childOptions(extra.httpServer, httpRounds, 'HTTP', 5, 8)))
   }
   const redisRounds = envInt('BENCH_REDIS_ROUNDS', 3)
   if (redisRounds === 0) skip(report, 'Redis HTTP rows', 'BENCH_REDIS_ROUNDS=0')

@@ -35,6 +35,12 @@ export interface ResultRow {
   target: Target | null
   /** Whether the target is met; null without a target. */
   pass: boolean | null
+  /**
+   * Rows measured over HTTP: the server's CPU time per request, µs, on each side (median over
+   * rounds). Less sensitive than req/s to what else the machine runs; ours minus theirs is what
+   * the session costs a request.
+   */
+  serverCpuUs?: { ours: number; theirs: number }
 }
 
 export interface Machine {
@@ -123,6 +129,10 @@ export function settingsLine(r: Results): string | undefined {
   return s.length === 0 ? undefined : `Not the default run: ${s.map(([k, v]) => `${k}=${v}`).join(' ')}`
 }
 
+/** A value with its unit, and the server CPU per request where the row has it. */
+const valueCell = (row: ResultRow, side: 'ours' | 'theirs'): string =>
+  `${fmtValue(row[side], row.unit)} ${row.unit}${row.serverCpuUs === undefined ? '' : `, server CPU ${row.serverCpuUs[side].toFixed(1)} µs/request`}`
+
 export function resultsMarkdown(r: Results): string {
   const settings = settingsLine(r)
   return [
@@ -137,8 +147,8 @@ export function resultsMarkdown(r: Results): string {
       r.rows.map((row) => [
         row.section,
         row.measure,
-        `${fmtValue(row.ours, row.unit)} ${row.unit}`,
-        `${fmtValue(row.theirs, row.unit)} ${row.unit} (${row.theirsName})`,
+        valueCell(row, 'ours'),
+        `${valueCell(row, 'theirs')} (${row.theirsName})`,
         `${fmtRatio(row)} (${row.ratioOf}${row.better === 'lower' ? ', lower is better' : ''})`,
         fmtTarget(row),
         fmtMet(row),

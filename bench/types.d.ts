@@ -23,7 +23,7 @@ declare module 'uid-safe' {
 }
 
 declare module 'autocannon' {
-  // Only what bench/http.bench.ts uses.
+  // Only what the HTTP benchmarks use.
   interface Options {
     url: string
     connections?: number
@@ -31,7 +31,7 @@ declare module 'autocannon' {
     /** Seconds. */
     duration?: number
     headers?: Record<string, string>
-    /** Called with each connection's client before it starts (bench/frameworks.bench.ts). */
+    /** Called with each connection's client before it starts: a session cookie a connection. */
     setupClient?: (client: { setHeaders(headers: Record<string, string>): void }) => void
   }
   interface Result {

@@ -25,6 +25,8 @@ describe('results', () => {
     expect(md).toContain('parse \\| the header')
     expect(md).toContain('| 4.50x (theirs/ours) | >= 4x | yes |')
     expect(md).toContain('| 0.25x (ours/theirs, lower is better) | <= 0.5x | yes |')
+    expect(md).toContain('| 9,000 req/s, server CPU 20.0 µs/request | 10,000 req/s, server CPU 13.6 µs/request (same server, no sessions) |')
+    expect(md).toContain('| 400 bytes/session | 1,600 bytes/session (express-session MemoryStore) |')
     expect(md).toContain('| ours <= 2 | yes |')
     expect(md).not.toContain('Not the default run')
     expect(resultsMarkdown({ ...sample(), settings: { BENCH_RUNS: '1' } })).toContain('**Not the default run: BENCH_RUNS=1**')

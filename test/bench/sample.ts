@@ -38,6 +38,7 @@ export function sample(): Results {
         ratioOf: 'ours/theirs',
         better: 'higher',
         target: { op: '>=', value: 0.9, of: 'ratio' },
+        serverCpuUs: { ours: 20, theirs: 13.62 },
       }), // 0.9x, met
       resultRow({
         section: 'memory',
