@@ -56,6 +56,7 @@ describe('store checks', () => {
     expectTypeError(() => checkMeta(null, undefined, undefined, false), /^owner must be a non-empty string, got object$/)
     expectTypeError(() => checkMeta('', undefined, undefined, true), /^owner must be a non-empty string or null, got string$/)
     expectTypeError(() => checkMeta(undefined, 7, undefined, false), /^handle must be a non-empty string, got number$/)
+    expectTypeError(() => checkMeta('ada', '', undefined, false), /^handle must be a non-empty string, got string$/)
     expectTypeError(() => checkMeta(undefined, undefined, 'yes', false), /^persist must be a boolean, got string$/)
   })
 

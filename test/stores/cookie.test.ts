@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest'
 import { decodeValue, encodeValue, type Value } from '../../src/codec'
 import { CookieStore, fromBase64url, toBase64url } from '../../src/stores/cookie'
 import type { SealedRecord } from '../../src/stores/types'
-import { expectRejectsWith } from '../helpers/async'
+import { expectRejectsWith, rejection } from '../helpers/async'
 import { utf8 } from '../helpers/bytes'
 import { SEALED_SECRETS, describeSealedStore, sampleRecord, shownFields } from './sealed-conformance'
 
@@ -19,15 +19,21 @@ describeSealedStore('CookieStore', () => new CookieStore())
 const SECRET = SEALED_SECRETS[0]
 const T0 = Date.UTC(2030, 0, 1)
 
-/** The documented key derivation, from node:crypto. */
-function reference(secret: string): { key: Uint8Array; kid: Uint8Array } {
-  const derive = (label: string, n: number) => new Uint8Array(hkdfSync('sha256', utf8(secret), utf8('simplesessions sealed cookie'), utf8(label), n))
+/** The documented key derivation, from node:crypto; a string secret is its UTF-8 bytes. */
+function reference(secret: string | Uint8Array): { key: Uint8Array; kid: Uint8Array } {
+  const ikm = typeof secret === 'string' ? utf8(secret) : secret
+  const derive = (label: string, n: number) => new Uint8Array(hkdfSync('sha256', ikm, utf8('simplesessions sealed cookie'), utf8(label), n))
   return { key: derive('v1 encryption key', 32), kid: derive('v1 key id', 4) }
 }
 
-/** A value built by the documented format with another implementation: version | kid | nonce | AEAD(plaintext). */
-function referenceSeal(secret: string, plaintext: Uint8Array, version = 1): string {
-  const { key, kid } = reference(secret)
+/**
+ * A value built by the documented format with another implementation: version | kid | nonce |
+ * AEAD(plaintext). `kidOf` names the secret whose key id the header carries (the sealing one's
+ * unless a test wants a value that names another key).
+ */
+function referenceSeal(secret: string | Uint8Array, plaintext: Uint8Array, version = 1, kidOf: string | Uint8Array = secret): string {
+  const { key } = reference(secret)
+  const { kid } = reference(kidOf)
   const header = Uint8Array.of(version, ...kid)
   const nonce = new Uint8Array(randomBytes(24))
   const sealed = nobleXChaCha(key, nonce, header).encrypt(plaintext)
@@ -87,12 +93,18 @@ describe('CookieStore format', () => {
       Uint8Array.of(0xff, 0xfe),
       encodeValue('just a string'),
       plaintextOf([0, T0, T0 + 1, 'x'], {}),
+      plaintextOf([1.5, T0, T0 + 1, 'x'], {}), // a metadata version is an integer...
+      plaintextOf(['2', T0, T0 + 1, 'x'], {}), // ...and a number
+      encodeValue([{}, {}]), // metadata that is not a list
       plaintextOf([1, T0, T0 + 1], {}),
       plaintextOf([1, T0, T0 + 1, ''], {}),
+      plaintextOf([1, T0, T0 + 1, 42], {}), // an ID that is not a string
       plaintextOf([1, 'now', T0 + 1, 'x'], {}),
       plaintextOf([1, T0, 1.5, 'x'], {}),
       plaintextOf([1, T0, T0 + 1, 'x'], { a: 42 }),
       encodeValue([[1, T0, T0 + 1, 'x'], [encodeValue(1)]]),
+      encodeValue([[1, T0, T0 + 1, 'x'], null]), // fields that are not an object
+      encodeValue([[1, T0, T0 + 1, 'x'], 42]),
       encodeValue([[1, T0, T0 + 1, 'x'], {}, 'extra']),
     ]
     for (const p of bad) expect(sealer.open(referenceSeal(SECRET, p))).toBe('malformed')
@@ -106,6 +118,46 @@ describe('CookieStore format', () => {
     const fits = referenceSeal(SECRET, plaintextOf([1, T0, T0 + 1, 'x'], { pad: new Uint8Array(2900) }))
     expect(fits.length).toBeLessThanOrEqual(4096)
     expect(sealer.open(fits)).toMatchObject({ id: 'x' })
+  })
+
+  it('the size limits are inclusive: a value of exactly 4096 characters opens, the shortest frame is read', () => {
+    // 4096 characters are 3072 bytes: 45 of frame and tag, 3027 of plaintext.
+    const plaintext = Array.from({ length: 200 }, (_, k) => plaintextOf([1, T0, T0 + 1, 'x'], { pad: new Uint8Array(2900 + k) })).find((p) => p.length === 3027)
+    if (plaintext === undefined) throw new Error('no padding gives a 3027-byte plaintext')
+    const longest = referenceSeal(SECRET, plaintext)
+    expect(longest.length).toBe(4096)
+    expect(sealer.open(longest)).toMatchObject({ id: 'x', key: 0 })
+    // The shortest frame (an empty plaintext: 45 bytes, 60 characters) under a key the store lacks
+    // is authenticated, so 'signature', not refused on its length; a character less is.
+    const shortest = referenceSeal(SEALED_SECRETS[2], new Uint8Array(0))
+    expect(shortest.length).toBe(60)
+    expect(sealer.open(shortest)).toBe('signature')
+    expect(sealer.open(shortest.slice(0, 59))).toBe('malformed')
+  })
+
+  it('only the key the value names opens it: sealed with one key under another key id, it is "signature"', () => {
+    const [a, b] = SEALED_SECRETS
+    const plaintext = plaintextOf([1, T0, T0 + 1000, 'x'], {})
+    const both = new CookieStore().keys([a, b])
+    expect(both.open(referenceSeal(b, plaintext))).toMatchObject({ id: 'x', key: 1 })
+    expect(both.open(referenceSeal(b, plaintext, 1, a))).toBe('signature')
+  })
+
+  it('a secret given as bytes is keyed by those bytes, not by their text', () => {
+    const secret = new Uint8Array(randomBytes(32))
+    const bytesSealer = new CookieStore().keys([secret])
+    expect(bytesSealer.open(referenceSeal(secret, plaintextOf([1, T0, T0 + 1000, 'x'], {})))).toMatchObject({ id: 'x', key: 0 })
+    const r: SealedRecord = { id: 'y', meta: { createdAt: T0, expiresAt: T0 + 5 }, fields: new Map() }
+    const b = Buffer.from(bytesSealer.seal(r), 'base64url')
+    expect([...b.subarray(1, 5)]).toEqual([...reference(secret).kid])
+  })
+
+  it('no secrets is CONFIG; after close, seal is CONFIG and says why', () => {
+    const config = (message: string) => expect.objectContaining({ name: 'SessionError', code: 'CONFIG', message })
+    expect(() => new CookieStore().keys([])).toThrow(config('option secrets is invalid: [] (a non-empty list, newest first)'))
+    const closed = new CookieStore().keys([SECRET])
+    closed.close()
+    expect(() => closed.seal(sampleRecord())).toThrow(config('this cookie store’s keys were closed with their Manager'))
   })
 
   it('a non-canonical spelling of a valid value (unused low bits set) is refused', () => {
@@ -141,9 +193,12 @@ describe('base64url', () => {
   })
 
   it('refuses lengths of 4k + 1, padding, other alphabets and set unused bits', () => {
-    for (const s of ['A', 'AAAAA', 'AA==', 'A+', 'A/', 'A.', 'AB', 'AAB', 'é', '\u0100A']) expect(fromBase64url(s), s).toBeUndefined()
+    // '\x7f' and '\x80' are the characters either side of ASCII's end; 'A.A' and '+AA' put a
+    // character outside the alphabet where the unused-bits check does not look.
+    for (const s of ['A', 'AAAAA', 'AA==', 'A+', 'A/', 'A.', 'A.A', '+AA', 'AB', 'AAB', 'é', '\u0100A', '\x7fA', '\x80A', 'AAA\x80']) expect(fromBase64url(s), s).toBeUndefined()
     expect(fromBase64url('AA')).toEqual(Uint8Array.of(0))
     expect(fromBase64url('AAA')).toEqual(Uint8Array.of(0, 0))
+    expect(fromBase64url('AAAA')).toEqual(Uint8Array.of(0, 0, 0)) // zero bytes are bytes, not an error
   })
 })
 
@@ -191,5 +246,10 @@ describe('what a sealed store cannot do', () => {
     const store = new CookieStore()
     await expectRejectsWith(store.destroy('some-id'), 'UNSUPPORTED')
     await expectRejectsWith(store.load('some-id'), 'UNSUPPORTED')
+    // The message says what cannot be done and what to use instead.
+    const revoke = (await rejection(store.destroy('some-id'))) as Error
+    expect(revoke.message).toMatch(/^the cookie store cannot revoke a session by its ID: it keeps nothing on the server .*; use a server-side store \(memory, Redis\) for that$/)
+    const lookUp = (await rejection(store.load('some-id'))) as Error
+    expect(lookUp.message).toMatch(/^the cookie store cannot look up a session by its ID: /)
   })
 })
