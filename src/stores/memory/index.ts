@@ -528,9 +528,14 @@ export class MemoryStore implements Store {
       this.#delete(key)
       this.#forget(key)
       this.#bytes -= size
+    } else if (this.#bytes > this.maxBytes) {
+      // An eviction is due: the session goes to the very back, even one #use would leave in
+      // place, so the eviction starts with others; alone it fits, so it is never the one to go.
+      this.#delete(key)
+      this.#put(key, packed)
+      this.#evict()
     } else {
       this.#use(key, packed)
-      this.#evict()
     }
   }
 

@@ -174,6 +174,23 @@ describe('MemoryStore eviction', () => {
     expect(await store.load(ids[3]!)).not.toBeNull()
   })
 
+  it('a growing session pushes out others, never itself, also when it moved lately in a store of >= 1024 sessions', async () => {
+    // There a session moved within the last 64 moves is written in place, not at the back, so
+    // the front the eviction starts from may be the very session being written.
+    const clock = manualClock()
+    const meta = () => ({ createdAt: clock.now(), expiresAt: clock.now() + HOUR })
+    const [a, b] = [newId(), newId()]
+    const per = sessionBytes(a, meta(), 100)
+    const store = make({ now: clock.now, maxSessions: 1024, maxBytes: 3 * per })
+    for (const id of [a, b]) await store.create(id, meta(), one('v', new Uint8Array(100)))
+    await store.load(a) // b, a
+    await store.load(b) // a, b: a is among the last moves, so it stays in front when written
+    expect(await store.commit(a, { set: one('w', new Uint8Array(valueFor(per + 1))), expiresAt: meta().expiresAt })).toBe(true)
+    expect(await store.load(b)).toBeNull()
+    expect(hex((await store.load(a))!.fields.get('v'))).toBe(hex(new Uint8Array(100)))
+    expect([store.size, store.bytes]).toEqual([1, 2 * per + 1])
+  })
+
   it('destroy and sweep free room without evicting anyone', async () => {
     const { store, clock, meta } = clocked({ maxSessions: 2 })
     const [a, b, c, d] = [newId(), newId(), newId(), newId()]
