@@ -632,6 +632,65 @@ describe('MemoryStore owner index', () => {
     await store.create(id, meta())
     expect((await store.load(id))!.meta).toStrictEqual({ createdAt: meta().createdAt, expiresAt: meta().expiresAt })
   })
+
+  it('keeps exactly the extras it was given, and a commit changes only those its batch names', async () => {
+    const { store, meta } = clocked()
+    const m = meta()
+    const [a, b, c] = [newId(), newId(), newId()]
+    await store.create(a, { ...m, handle: 'h' })
+    await store.create(b, { ...m, persist: true })
+    await store.create(c, m)
+    expect((await store.load(a))!.meta).toStrictEqual({ ...m, handle: 'h' })
+    expect((await store.load(b))!.meta).toStrictEqual({ ...m, persist: true })
+    expect(await store.commit(b, { persist: false, expiresAt: m.expiresAt })).toBe(true)
+    expect((await store.load(b))!.meta).toStrictEqual({ ...m, persist: false })
+    expect(await store.commit(c, { handle: 'h2', expiresAt: m.expiresAt })).toBe(true)
+    expect((await store.load(c))!.meta).toStrictEqual({ ...m, handle: 'h2' })
+  })
+
+  it('a commit that changes no metadata keeps the session’s place in its owner’s index: the cap takes the oldest', async () => {
+    const { store, meta } = clocked({ maxSessionsPerOwner: 2 })
+    const [a, b, c] = [newId(), newId(), newId()]
+    await store.create(a, owned(meta(), 'ada', 'a'))
+    await store.create(b, owned(meta(), 'ada', 'b'))
+    expect(await store.commit(a, { set: one('k', Uint8Array.of(1)), expiresAt: meta().expiresAt })).toBe(true)
+    await store.create(c, owned(meta(), 'ada', 'c'))
+    expect(await handles(store, 'ada')).toEqual(['b', 'c'])
+    expect(await store.load(a)).toBeNull()
+  })
+
+  it('a session whose owner was removed is in no owner’s index, so no cap evicts it', async () => {
+    const { store, meta } = clocked({ maxSessionsPerOwner: 2 })
+    const ids = [newId(), newId(), newId()]
+    for (const [i, id] of ids.entries()) {
+      await store.create(id, owned(meta(), 'ada', `h${i}`))
+      expect(await store.commit(id, { owner: null, expiresAt: meta().expiresAt })).toBe(true)
+    }
+    expect(store.size).toBe(3)
+    for (const [i, id] of ids.entries()) expect((await store.load(id))!.meta).toStrictEqual({ ...meta(), handle: `h${i}` })
+    expect(await store.listSessions('ada')).toEqual([])
+  })
+
+  it('a commit that ends an owned session at once leaves nothing of it behind', async () => {
+    const { store, clock, meta } = clocked()
+    const id = newId()
+    await store.create(id, owned(meta(), 'ada', 'h'))
+    expect(await store.commit(id, { persist: true, expiresAt: clock.now() })).toBe(true)
+    expect(await store.listSessions('ada')).toEqual([])
+    expect(await store.destroySessions('ada')).toBe(0)
+    await store.create(id, meta()) // the ID again: a new session, without the old one's metadata
+    expect((await store.load(id))!.meta).toStrictEqual(meta())
+  })
+
+  it('destroySessions ends a session at its deadline that no call has removed yet, without counting it', async () => {
+    const { store, clock, meta } = clocked()
+    await store.create(newId(), owned(meta(10), 'ada', 'short'))
+    await store.create(newId(), owned(meta(), 'ada', 'long'))
+    clock.advance(10)
+    expect(store.size).toBe(2)
+    expect(await store.destroySessions('ada')).toBe(1)
+    expect([store.size, store.bytes]).toEqual([0, 0])
+  })
 })
 
 describe('MemoryStore close', () => {
@@ -666,8 +725,12 @@ describe('MemoryStore contract violations', () => {
     await store.create(id, m, one('a', Uint8Array.of(1)))
     await expect(store.commit(id, { set: bad(new Map<string, unknown>([['b', Uint8Array.of(2)], ['c', 3]])), expiresAt: m.expiresAt })).rejects.toThrow(TypeError)
     await expect(store.commit(id, { delete: bad(['a', null]), expiresAt: m.expiresAt })).rejects.toThrow(TypeError)
-    await expect(store.commit(id, { set: one('b', Uint8Array.of(2)), expiresAt: NaN })).rejects.toThrow(TypeError)
-    await expect(store.touch(id, bad('soon'))).rejects.toThrow(TypeError)
+    await expect(store.commit(id, { set: one('b', Uint8Array.of(2)), expiresAt: NaN })).rejects.toThrow(/^expiresAt must be integer milliseconds since the epoch or Infinity, got NaN$/)
+    await expect(store.commit(id, bad(undefined))).rejects.toThrow(/^expiresAt must be integer milliseconds .* got undefined$/)
+    await expect(store.regenerate(id, newId(), bad(undefined))).rejects.toThrow(/^expiresAt must be integer milliseconds .* got undefined$/)
+    await expect(store.touch(id, bad('soon'))).rejects.toThrow(/^expiresAt must be integer milliseconds .* got soon$/)
+    await expect(store.listSessions(bad(null))).rejects.toThrow(TypeError)
+    await expect(store.destroySessions(bad(null))).rejects.toThrow(TypeError)
     await expect(store.getMulti(id, bad([undefined]))).rejects.toThrow(TypeError)
     const record = await store.load(id)
     expect(record!.meta).toEqual(m)
