@@ -87,8 +87,10 @@ function limit(option: string, value: unknown, fallback: number): number {
 }
 
 function unref(timer: unknown): void {
+  // Stryker disable next-line ConditionalExpression: equivalent for the typeof test alone, a primitive has no unref function either
   if (typeof timer === 'object' && timer !== null && typeof (timer as { unref?: unknown }).unref === 'function') {
     ;(timer as { unref(): void }).unref()
+    // Stryker disable next-line ConditionalExpression: equivalent for true, only Deno has Deno.unrefTimer, and its setInterval returns a number
   } else if (typeof timer === 'number') {
     ;(globalThis as { Deno?: { unrefTimer?(id: number): void } }).Deno?.unrefTimer?.(timer)
   }
@@ -140,6 +142,7 @@ export class MemoryStore implements Store {
   #bytes = 0
   /** Keys moved to the back within the last RECENT moves (stores of at least RECENT_MIN only). */
   readonly #recent: Set<string> | undefined
+  // Stryker disable next-line ArrayDeclaration: equivalent, a made-up first slot names no key in the set: the first move deletes it from the set, which does nothing, and overwrites it
   readonly #ring: (string | undefined)[] = []
   #ringAt = 0
   /** Interned field names (see NameTable). */
@@ -250,14 +253,18 @@ export class MemoryStore implements Store {
     const n = packed.length
     let i = at
     let left = names.length
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent but for i <= n (which the missing-name test catches): `left` only ends the scan early, every slot takes its value at its first match either way
     while (i < n && left > 0) {
       const name = this.#names.readName(packed, i)
       const len = readU(packed, at)
       const start = at
       i = start + len
+      // Stryker disable next-line EqualityOperator: equivalent, names[names.length] is undefined, never a name
       for (let k = 0; k < names.length; k++) {
+        // Stryker disable next-line ConditionalExpression: equivalent, a packed session's names are unique, so no slot matches twice
         if (values[k] === undefined && names[k] === name) {
           values[k] = bytesOf(packed, start, i)
+          // Stryker disable next-line UpdateOperator: equivalent, `left` only ends the scan early, every slot takes its value at its first match either way
           left--
         }
       }
@@ -288,6 +295,7 @@ export class MemoryStore implements Store {
     const newKey = keyOf(newId)
     const old = this.#live(oldKey, now)
     if (old === undefined) return 'gone'
+    // Stryker disable next-line ConditionalExpression: equivalent, the old key was just found live, so the second test says 'taken' for it too
     if (newKey === oldKey || this.#live(newKey, now) !== undefined) return 'taken'
     const packed = this.#applied(old, batch)
     const size = sizeOf(newKey, packed)
@@ -297,6 +305,7 @@ export class MemoryStore implements Store {
     if (expiresOf(packed) <= now) return 'ok' // moved and at once expired: nothing to keep
     this.#put(newKey, packed)
     this.#bytes += size
+    // Stryker disable next-line ConditionalExpression: equivalent, spreading undefined gives no extras, and the new key has none to remove
     if (extra !== undefined) this.#setExtra(newKey, { ...extra }) // the same handle, at the new key
     this.#changeExtra(newKey, batch)
     this.#evict()
@@ -312,6 +321,7 @@ export class MemoryStore implements Store {
     checkMeta(owner, undefined, undefined, false)
     const now = this.#now()
     const out: OwnedSession[] = []
+    // Stryker disable next-line ArrayDeclaration: equivalent, an owner without an index lists nothing: a made-up entry names no key of the Map, so it is skipped
     for (const [handle, key] of [...(this.#owners.get(owner) ?? [])]) {
       const packed = this.#live(key, now)
       if (packed === undefined) continue
@@ -340,6 +350,7 @@ export class MemoryStore implements Store {
   /** A session's metadata as load returns it: the times, and its extras when it has any. */
   #meta(key: string, createdAt: number, expiresAt: number): SessionMeta {
     const extra = this.#extra.get(key)
+    // Stryker disable next-line ConditionalExpression: equivalent, spreading undefined adds nothing
     return extra === undefined ? { createdAt, expiresAt } : { createdAt, expiresAt, ...extra }
   }
 
@@ -358,6 +369,7 @@ export class MemoryStore implements Store {
   /** Replaces the extras of `key` and its place in the owner index; the owner's oldest goes past the cap. */
   #setExtra(key: string, extra: Extra): void {
     this.#unindex(key)
+    // Stryker disable next-line BlockStatement: equivalent, an empty entry reads as no extras everywhere; deleting it only frees it
     if (extra.owner === undefined && extra.handle === undefined && extra.persist === undefined) {
       this.#extra.delete(key)
       return
@@ -376,6 +388,7 @@ export class MemoryStore implements Store {
   /** Takes `key` out of its owner's index, if it is in one. */
   #unindex(key: string): void {
     const extra = this.#extra.get(key)
+    // Stryker disable next-line ConditionalExpression: equivalent for the handle test, no index holds an undefined handle, so the lookup below returns too
     if (extra?.owner === undefined || extra.handle === undefined) return
     const index = this.#owners.get(extra.owner)
     if (index?.get(extra.handle) !== key) return
@@ -385,6 +398,7 @@ export class MemoryStore implements Store {
 
   /** Drops the extras of a session that is gone (every removal but the LRU move comes here). */
   #forget(key: string): void {
+    // Stryker disable next-line ConditionalExpression: equivalent, a shortcut: with no extras at all there is nothing to unindex or delete
     if (this.#extra.size === 0) return
     this.#unindex(key)
     this.#extra.delete(key)
@@ -398,6 +412,7 @@ export class MemoryStore implements Store {
     readS(old, createdEnd)
     const start = at
     let packed: string
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent, a batch that changes no field packs the same string on the full path; this only skips decoding the fields
     if (clear || (deletes !== undefined && deletes.length > 0) || (set !== undefined && set.size > 0)) {
       // What the session will hold: name → where its field starts in `old`, or its new value.
       // Checked in full before anything is written, so a bad value leaves the session as it was.
@@ -427,6 +442,7 @@ export class MemoryStore implements Store {
         if (typeof field === 'number') {
           this.#names.readName(old, field)
           const end = readU(old, at) + at
+          // Stryker disable next-line ConditionalExpression: equivalent, a run cut at every field copies the same bytes; joining adjacent fields only saves pieces
           if (field !== runEnd) {
             putBlock(old, runStart, runEnd)
             runStart = field
@@ -475,6 +491,7 @@ export class MemoryStore implements Store {
 
   /** Removes every expired session now and returns how many it removed. The timer calls this. */
   sweep(): number {
+    // Stryker disable next-line ConditionalExpression: equivalent, close() emptied the Map, so the sweep finds nothing to remove
     if (this.#closed) return 0
     const now = this.#now()
     let removed = 0
@@ -489,8 +506,10 @@ export class MemoryStore implements Store {
 
   /** Stops the sweep timer and drops every session. Idempotent. */
   close(): void {
+    // Stryker disable next-line ConditionalExpression: equivalent, emptying an emptied store again changes nothing, and its timer is already undefined
     if (this.#closed) return
     this.#closed = true
+    // Stryker disable next-line ConditionalExpression: equivalent, clearInterval(undefined) does nothing
     if (this.#timer !== undefined) clearInterval(this.#timer)
     this.#timer = undefined
     this.#map.clear()
@@ -528,9 +547,14 @@ export class MemoryStore implements Store {
       this.#delete(key)
       this.#forget(key)
       this.#bytes -= size
+    } else if (this.#bytes > this.maxBytes) {
+      // An eviction is due: the session goes to the very back, even one #use would leave in
+      // place, so the eviction starts with others; alone it fits, so it is never the one to go.
+      this.#delete(key)
+      this.#put(key, packed)
+      this.#evict()
     } else {
       this.#use(key, packed)
-      this.#evict()
     }
   }
 
@@ -553,12 +577,15 @@ export class MemoryStore implements Store {
   #put(key: string, packed: string): void {
     this.#map.set(key, packed)
     this.#last = key
+    // Stryker disable next-line ConditionalExpression,LogicalOperator,EqualityOperator,UpdateOperator: equivalent, the kept cursor and a fresh one read the same front (it passed only evicted entries); when to drop it only bounds the memory it keeps alive
     if (this.#cursor !== undefined && ++this.#stale > this.#mark) this.#cursor = undefined
   }
 
   #delete(key: string): void {
     this.#map.delete(key)
+    // Stryker disable next-line ConditionalExpression: equivalent for false, a #last left on a deleted key is harmless: the key comes back only through #put, which sets #last
     if (key === this.#last) this.#last = undefined
+    // Stryker disable next-line ConditionalExpression,LogicalOperator,EqualityOperator,UpdateOperator: equivalent, the kept cursor and a fresh one read the same front (it passed only evicted entries); when to drop it only bounds the memory it keeps alive
     if (this.#cursor !== undefined && ++this.#stale > this.#mark) this.#cursor = undefined
   }
 
@@ -579,9 +606,11 @@ export class MemoryStore implements Store {
     if (recent) {
       const ring = this.#ring
       const old = ring[this.#ringAt]
+      // Stryker disable next-line ConditionalExpression: equivalent for true, deleting undefined from the set does nothing
       if (old !== undefined) recent.delete(old)
       ring[this.#ringAt] = key
       recent.add(key)
+      // Stryker disable next-line ArithmeticOperator: equivalent for - 1, counting down from 0 walks 64 slots too (-1 to -63, then -0, which is 0)
       this.#ringAt = (this.#ringAt + 1) % RECENT
     }
   }
@@ -595,18 +624,22 @@ export class MemoryStore implements Store {
   /** Drops least recently used sessions until both limits hold. The newest never goes: it fits alone. */
   #evict(): void {
     const map = this.#map
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent, a shortcut: the loop below tests the same limits first
     if (map.size <= this.maxSessions && this.#bytes <= this.maxBytes) return
     while (map.size > this.maxSessions || this.#bytes > this.maxBytes) {
       let r = this.#cursor?.next()
+      // Stryker disable next-line ConditionalExpression: equivalent, a fresh iterator reads the same front as the kept one
       if (r === undefined || r.done) {
         this.#cursor = map.keys()
         r = this.#cursor.next()
+        // Stryker disable next-line ConditionalExpression: equivalent, never reached: the session just written fits both limits alone, so the loop ends before the Map does
         if (r.done) break
       }
       const key = r.value
       this.#bytes -= sizeOf(key, map.get(key)!)
       map.delete(key)
       this.#forget(key)
+      // Stryker disable next-line ConditionalExpression: equivalent for false, the session written last is the back of the order and fits alone, so it is never evicted
       if (key === this.#last) this.#last = undefined
     }
     this.#stale = 0

@@ -45,6 +45,7 @@ let generation = 0
 export function begin(): number {
   pending = 0
   pieces.length = 0
+  // Stryker disable next-line UpdateOperator: equivalent, any change of the number tells one build from the next, and counting down changes it too
   return ++generation
 }
 
@@ -56,12 +57,14 @@ function codesString(): string {
 }
 
 function flushCodes(): void {
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent, an empty piece adds nothing to the join
   if (pending > 0) pieces.push(codesString())
 }
 
 /** One byte. */
 export function put(b: number): void {
   codes[pending++] = b | 0
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent but for never flushing (which the many-fields test catches): a piece cut after any other count joins to the same string
   if (pending >= CHUNK) flushCodes()
 }
 
@@ -91,8 +94,10 @@ export function putTime(x: number): void {
 /** The bytes of `v`, one character each. */
 function putBytes(v: Uint8Array): void {
   const n = v.length
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent, a value put byte by byte or as a piece of its own joins to the same string; the bound only picks the faster way
   if (n > INLINE_MAX) {
     flushCodes()
+    // Stryker disable next-line EqualityOperator: equivalent, one more turn at i === n pushes an empty piece
     for (let i = 0; i < n; i += CHUNK) pieces.push(fromCharCode.apply(null, v.subarray(i, i + CHUNK) as unknown as number[]))
   } else {
     for (let i = 0; i < n; i++) put(v[i]!)
@@ -101,6 +106,7 @@ function putBytes(v: Uint8Array): void {
 
 /** A block of a packed session, as it is: the join copies it in one go. */
 export function putBlock(s: string, start: number, end: number): void {
+  // Stryker disable next-line ConditionalExpression,EqualityOperator,ArithmeticOperator: equivalent, a block copied byte by byte or as a slice joins to the same string; the bound only picks the faster way
   if (end - start < 8) {
     for (let i = start; i < end; i++) put(s.charCodeAt(i))
   } else {
@@ -116,14 +122,18 @@ export function putBlock(s: string, start: number, end: number): void {
  */
 export function finish(build: number): string {
   if (build !== generation) throw new TypeError('the MemoryStore was called again while it was packing a session')
+  // Stryker disable next-line ConditionalExpression: equivalent, without it the codes are flushed into a lone piece below, which is returned as it is
   if (pieces.length === 0) return codesString()
   flushCodes()
   let out: string
   try {
+    // Stryker disable next-line ConditionalExpression: equivalent, joining one piece gives the same string
     out = pieces.length === 1 ? pieces[0]! : pieces.join('')
   } catch (e) {
+    // Stryker disable next-line ConditionalExpression: equivalent, joining strings throws nothing but a RangeError (rethrowing it as it is fails the too-long test)
     if (e instanceof RangeError) throw new SessionError('TOO_LARGE', 'a session does not fit in one string of the MemoryStore', { cause: e })
     throw e
+    // Stryker disable next-line BlockStatement: equivalent, begin() empties the pieces before the next build; this only lets them go sooner
   } finally {
     pieces.length = 0
   }
@@ -132,8 +142,10 @@ export function finish(build: number): string {
 
 /** A flat string of these UTF-16 code units. */
 function ofUnits(units: number[]): string {
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent but for one call on any length (which the long-name test catches): the chunked path gives the same string
   if (units.length <= CHUNK) return fromCharCode.apply(null, units)
   const parts: string[] = []
+  // Stryker disable next-line EqualityOperator: equivalent, one more turn at the end adds an empty part
   for (let i = 0; i < units.length; i += CHUNK) parts.push(fromCharCode.apply(null, units.slice(i, i + CHUNK)))
   return parts.join('')
 }
@@ -150,6 +162,7 @@ function copy(s: string): string {
 /** A fresh Uint8Array of the characters [start, end) of the one-byte string `s`. */
 export function bytesOf(s: string, start: number, end: number): Uint8Array {
   const out = new Uint8Array(end - start)
+  // Stryker disable next-line EqualityOperator: equivalent, a write past a Uint8Array's end is dropped
   for (let i = start, j = 0; i < end; i++, j++) out[j] = s.charCodeAt(i)
   return out
 }
@@ -223,6 +236,7 @@ export class NameTable {
     if (ref !== undefined) return putU(2 * ref)
     const n = name.length
     let wide = false
+    // Stryker disable next-line EqualityOperator: equivalent for i <= n only, charCodeAt(n) is NaN, never > 0xff (the other edits change the bytes counted, which the name test catches)
     for (let i = 0; i < n && !wide; i++) wide = name.charCodeAt(i) > 0xff
     if (!wide) {
       putU(4 * n + 1)
@@ -253,6 +267,7 @@ export class NameTable {
     return ofUnits(units)
   }
 
+  // Stryker disable next-line BlockStatement: equivalent, only close() clears the table, and a closed store packs nothing again
   clear(): void {
     this.#names.length = 0
     this.#ids.clear()

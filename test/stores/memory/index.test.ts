@@ -10,6 +10,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import * as esbuild from 'esbuild'
 import { describe, expect, it, vi } from 'vitest'
 import { isSessionError } from '../../../src/errors'
@@ -18,6 +20,10 @@ import type { SessionMeta } from '../../../src/stores/types'
 import { rejection } from '../../helpers/async'
 import { describeStore, manualClock, newId } from '../conformance'
 import { HOUR, MiB, clocked, expectConfig, hex, make, one, sessionBytes, useStores, valueFor } from './fixture'
+
+/** The engine's garbage collector, to show that a dropped store is collected. */
+setFlagsFromString('--expose-gc')
+const gc = runInNewContext('gc') as () => void
 
 describeStore('MemoryStore (manual clock)', () => {
   const clock = manualClock()
@@ -72,6 +78,47 @@ describe('MemoryStore options', () => {
   ])('rejects %o at construction with CONFIG', (options, message) => {
     expectConfig(options, message)
   })
+
+  it('sweepInterval 0 starts no timer: an expired session waits for a call or sweep()', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] })
+    const { store, clock, meta } = clocked({ sweepInterval: 0 })
+    expect(vi.getTimerCount()).toBe(0)
+    await store.create(newId(), meta(10))
+    clock.advance(10)
+    vi.advanceTimersByTime(10 * 60_000)
+    expect(store.size).toBe(1)
+  })
+
+  // Node's timers have unref(); Deno's setInterval returns a number that Deno.unrefTimer takes;
+  // a browser's returns a number and has neither. A store must start on each.
+  /** Makes and closes a store with a sweep timer while setInterval returns `timer` and globalThis.Deno is `deno`. */
+  const startOn = (timer: unknown, deno: unknown): MemoryStore => {
+    vi.stubGlobal('setInterval', () => timer)
+    vi.stubGlobal('clearInterval', () => {})
+    vi.stubGlobal('Deno', deno)
+    try {
+      const store = new MemoryStore({ sweepInterval: 1000 })
+      store.close()
+      return store
+    } finally {
+      vi.unstubAllGlobals()
+    }
+  }
+
+  it.each([
+    ['an object without unref', {}, undefined],
+    ['null', null, undefined],
+    ['a number, and there is no Deno', 7, undefined],
+    ['a number, and Deno has no unrefTimer', 7, {}],
+  ])('starts when setInterval returns %s', (_what, timer, deno) => {
+    expect(startOn(timer, deno).sweepInterval).toBe(1000)
+  })
+
+  it('on Deno, a numeric timer is unref’d through Deno.unrefTimer', () => {
+    const unrefTimer = vi.fn()
+    startOn(7, { unrefTimer })
+    expect(unrefTimer.mock.calls).toEqual([[7]])
+  })
 })
 
 describe('MemoryStore bytes', () => {
@@ -97,6 +144,15 @@ describe('MemoryStore bytes', () => {
     expect([store.size, store.bytes]).toEqual([0, 0])
   })
 
+  it('regenerate moves the counted bytes with the session', async () => {
+    const { store, meta } = clocked()
+    const [a, b] = [newId(), newId()]
+    const m = meta()
+    await store.create(a, m, one('k', Uint8Array.of(1)))
+    expect(await store.regenerate(a, b, { set: one('l', new Uint8Array(10)), expiresAt: m.expiresAt })).toBe('ok')
+    expect([store.size, store.bytes]).toEqual([1, sessionBytes(b, m, 1, 10)])
+  })
+
   it('takes Buffers and foreign-realm Uint8Arrays, returns plain Uint8Arrays, and refuses other views', async () => {
     const { store, meta } = clocked()
     const id = newId()
@@ -112,6 +168,14 @@ describe('MemoryStore bytes', () => {
 })
 
 describe('MemoryStore eviction', () => {
+  /** A store of maxSessions 1024 (so it keeps the last moves in place), filled with its 1024 sessions, the oldest first. */
+  async function full1024() {
+    const { store, meta } = clocked({ maxSessions: 1024 })
+    const ids = Array.from({ length: 1024 }, () => newId())
+    for (const id of ids) await store.create(id, meta(), one('k', Uint8Array.of(1)))
+    return { store, meta, ids }
+  }
+
   it.each(['load', 'getMulti', 'commit', 'touch'] as const)('is LRU by count: %s makes a session recently used', async (use) => {
     const { store, meta } = clocked({ maxSessions: 3 })
     const [a, b, c, d] = [newId(), newId(), newId(), newId()]
@@ -174,6 +238,23 @@ describe('MemoryStore eviction', () => {
     expect(await store.load(ids[3]!)).not.toBeNull()
   })
 
+  it('a growing session pushes out others, never itself, also when it moved lately in a store of >= 1024 sessions', async () => {
+    // There a session moved within the last 64 moves is written in place, not at the back, so
+    // the front the eviction starts from may be the very session being written.
+    const clock = manualClock()
+    const meta = () => ({ createdAt: clock.now(), expiresAt: clock.now() + HOUR })
+    const [a, b] = [newId(), newId()]
+    const per = sessionBytes(a, meta(), 100)
+    const store = make({ now: clock.now, maxSessions: 1024, maxBytes: 3 * per })
+    for (const id of [a, b]) await store.create(id, meta(), one('v', new Uint8Array(100)))
+    await store.load(a) // b, a
+    await store.load(b) // a, b: a is among the last moves, so it stays in front when written
+    expect(await store.commit(a, { set: one('w', new Uint8Array(valueFor(per + 1))), expiresAt: meta().expiresAt })).toBe(true)
+    expect(await store.load(b)).toBeNull()
+    expect(hex((await store.load(a))!.fields.get('v'))).toBe(hex(new Uint8Array(100)))
+    expect([store.size, store.bytes]).toEqual([1, 2 * per + 1])
+  })
+
   it('destroy and sweep free room without evicting anyone', async () => {
     const { store, clock, meta } = clocked({ maxSessions: 2 })
     const [a, b, c, d] = [newId(), newId(), newId(), newId()]
@@ -213,9 +294,7 @@ describe('MemoryStore eviction', () => {
   it('in a store of >= 1024 sessions, a session moved within the last 64 uses stays in place', async () => {
     // Re-inserting a few hot keys over and over is pathological in V8's Map (holes in one bucket
     // chain), so recent movers are replaced in place: the order is LRU except among the newest 64.
-    const { store, meta } = clocked({ maxSessions: 1024 })
-    const ids = Array.from({ length: 1024 }, () => newId())
-    for (const id of ids) await store.create(id, meta(), one('k', Uint8Array.of(1)))
+    const { store, meta, ids } = await full1024()
     const [a, b] = [ids[0]!, ids[1]!]
     await store.load(a) // moved to the back: ..., a
     await store.load(b) // ..., a, b
@@ -226,6 +305,47 @@ describe('MemoryStore eviction', () => {
     await store.create(newId(), meta()) // the front is now a
     expect(await store.load(a)).toBeNull()
     expect(await store.load(b)).not.toBeNull()
+  })
+
+  it('in a store of >= 1024 sessions, a session last moved more than 64 moves ago moves to the back again', async () => {
+    const { store, meta, ids } = await full1024()
+    const a = ids[0]!
+    await store.load(a) // moved: ids[1..1023], a
+    for (const id of ids.slice(1, 65)) await store.load(id) // 64 more moves: a's is no longer among the last 64
+    await store.load(a) // so a moves again: ids[65..1023], ids[1..64], a
+    for (let i = 0; i < 959 + 64; i++) await store.create(newId(), meta()) // evicts ids[65..1023] and ids[1..64]
+    expect(await store.load(ids[64]!)).toBeNull()
+    expect(await store.load(a)).not.toBeNull()
+  })
+
+  it('in a store of >= 1024 sessions, creating a session or using the newest one again is not a move', async () => {
+    // Only moves count towards the last 64: were the newest session's use one, it would push the
+    // oldest of them out, and that one would then move instead of staying in place.
+    const { store, meta, ids } = await full1024()
+    const x = ids[0]!
+    await store.load(x) // a move: ..., x
+    for (const id of ids.slice(1, 64)) await store.load(id) // 63 more: x's is the oldest of the last 64
+    const w = newId()
+    await store.create(w, meta()) // evicts ids[64]; w is the newest
+    await store.destroy(ids[65]!)
+    await store.load(w) // the newest used again: no move
+    await store.load(x) // so x, moved within the last 64, stays: ids[66..1023], x, ids[1..63], w
+    for (let i = 0; i < 960; i++) await store.create(newId(), meta()) // one to the cap, then 959 evictions
+    expect(await store.load(x)).toBeNull()
+    expect(await store.load(ids[1]!)).not.toBeNull()
+  })
+
+  it('in a store of fewer than 1024 sessions the order is exact: a session used again moves back even when it moved lately', async () => {
+    const { store, meta } = clocked({ maxSessions: 3 })
+    const [a, b, c, d, e] = [newId(), newId(), newId(), newId(), newId()]
+    for (const id of [a, b, c]) await store.create(id, meta())
+    await store.load(a) // b, c, a
+    await store.load(b) // c, a, b
+    await store.load(a) // c, b, a
+    await store.create(d, meta()) // evicts c
+    await store.create(e, meta()) // evicts b
+    expect(await store.load(b)).toBeNull()
+    expect(await store.load(a)).not.toBeNull()
   })
 
   it('stays exactly LRU through a long random mix of every call, against a reference model', async () => {
@@ -334,6 +454,24 @@ describe('MemoryStore expiry', () => {
     expect(await store.load(id)).toBeNull()
   })
 
+  it('a create, commit, touch or regenerate whose deadline has come keeps nothing, and evicts no one', async () => {
+    const { store, clock, meta } = clocked({ maxSessions: 3 })
+    const [a, b, c] = [newId(), newId(), newId()]
+    for (const id of [a, b, c]) await store.create(id, meta(), one('k', Uint8Array.of(1)))
+    const now = clock.now()
+    const per = sessionBytes(a, meta(), 1)
+    expect(await store.create(newId(), { createdAt: now, expiresAt: now }, one('k', Uint8Array.of(1)))).toBe(true)
+    expect([store.size, store.bytes]).toEqual([3, 3 * per])
+    expect(await store.commit(c, { set: one('big', new Uint8Array(1000)), expiresAt: now })).toBe(true)
+    expect([store.size, store.bytes]).toEqual([2, 2 * per])
+    expect(await store.touch(b, now)).toBe(true)
+    expect([store.size, store.bytes]).toEqual([1, per])
+    const next = newId()
+    expect(await store.regenerate(a, next, { expiresAt: now })).toBe('ok')
+    expect([store.size, store.bytes]).toEqual([0, 0])
+    for (const id of [a, b, c, next]) expect(await store.load(id)).toBeNull()
+  })
+
   it('a read that finds an expired session removes it', async () => {
     const { store, clock, meta } = clocked()
     const [a, b] = [newId(), newId()]
@@ -387,6 +525,19 @@ describe('MemoryStore expiry', () => {
     const store = make({ sweepInterval: 1000 })
     expect(timeouts()).toBe(base) // …and not the store's
     store.close()
+  })
+
+  it('the timer does not keep a dropped store alive, and stops once the store is collected', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] })
+    const ref = ((): WeakRef<MemoryStore> => new WeakRef(new MemoryStore({ sweepInterval: 1000 })))()
+    expect(vi.getTimerCount()).toBe(1)
+    for (let i = 0; i < 20 && ref.deref() !== undefined; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 0)) // a WeakRef holds its target until the job ends
+      gc()
+    }
+    expect(ref.deref()).toBeUndefined()
+    vi.advanceTimersByTime(1000)
+    expect(vi.getTimerCount()).toBe(0)
   })
 
   it('a process with an open MemoryStore exits on its own, and its timer does run', async () => {
@@ -481,6 +632,65 @@ describe('MemoryStore owner index', () => {
     await store.create(id, meta())
     expect((await store.load(id))!.meta).toStrictEqual({ createdAt: meta().createdAt, expiresAt: meta().expiresAt })
   })
+
+  it('keeps exactly the extras it was given, and a commit changes only those its batch names', async () => {
+    const { store, meta } = clocked()
+    const m = meta()
+    const [a, b, c] = [newId(), newId(), newId()]
+    await store.create(a, { ...m, handle: 'h' })
+    await store.create(b, { ...m, persist: true })
+    await store.create(c, m)
+    expect((await store.load(a))!.meta).toStrictEqual({ ...m, handle: 'h' })
+    expect((await store.load(b))!.meta).toStrictEqual({ ...m, persist: true })
+    expect(await store.commit(b, { persist: false, expiresAt: m.expiresAt })).toBe(true)
+    expect((await store.load(b))!.meta).toStrictEqual({ ...m, persist: false })
+    expect(await store.commit(c, { handle: 'h2', expiresAt: m.expiresAt })).toBe(true)
+    expect((await store.load(c))!.meta).toStrictEqual({ ...m, handle: 'h2' })
+  })
+
+  it('a commit that changes no metadata keeps the session’s place in its owner’s index: the cap takes the oldest', async () => {
+    const { store, meta } = clocked({ maxSessionsPerOwner: 2 })
+    const [a, b, c] = [newId(), newId(), newId()]
+    await store.create(a, owned(meta(), 'ada', 'a'))
+    await store.create(b, owned(meta(), 'ada', 'b'))
+    expect(await store.commit(a, { set: one('k', Uint8Array.of(1)), expiresAt: meta().expiresAt })).toBe(true)
+    await store.create(c, owned(meta(), 'ada', 'c'))
+    expect(await handles(store, 'ada')).toEqual(['b', 'c'])
+    expect(await store.load(a)).toBeNull()
+  })
+
+  it('a session whose owner was removed is in no owner’s index, so no cap evicts it', async () => {
+    const { store, meta } = clocked({ maxSessionsPerOwner: 2 })
+    const ids = [newId(), newId(), newId()]
+    for (const [i, id] of ids.entries()) {
+      await store.create(id, owned(meta(), 'ada', `h${i}`))
+      expect(await store.commit(id, { owner: null, expiresAt: meta().expiresAt })).toBe(true)
+    }
+    expect(store.size).toBe(3)
+    for (const [i, id] of ids.entries()) expect((await store.load(id))!.meta).toStrictEqual({ ...meta(), handle: `h${i}` })
+    expect(await store.listSessions('ada')).toEqual([])
+  })
+
+  it('a commit that ends an owned session at once leaves nothing of it behind', async () => {
+    const { store, clock, meta } = clocked()
+    const id = newId()
+    await store.create(id, owned(meta(), 'ada', 'h'))
+    expect(await store.commit(id, { persist: true, expiresAt: clock.now() })).toBe(true)
+    expect(await store.listSessions('ada')).toEqual([])
+    expect(await store.destroySessions('ada')).toBe(0)
+    await store.create(id, meta()) // the ID again: a new session, without the old one's metadata
+    expect((await store.load(id))!.meta).toStrictEqual(meta())
+  })
+
+  it('destroySessions ends a session at its deadline that no call has removed yet, without counting it', async () => {
+    const { store, clock, meta } = clocked()
+    await store.create(newId(), owned(meta(10), 'ada', 'short'))
+    await store.create(newId(), owned(meta(), 'ada', 'long'))
+    clock.advance(10)
+    expect(store.size).toBe(2)
+    expect(await store.destroySessions('ada')).toBe(1)
+    expect([store.size, store.bytes]).toEqual([0, 0])
+  })
 })
 
 describe('MemoryStore close', () => {
@@ -515,8 +725,12 @@ describe('MemoryStore contract violations', () => {
     await store.create(id, m, one('a', Uint8Array.of(1)))
     await expect(store.commit(id, { set: bad(new Map<string, unknown>([['b', Uint8Array.of(2)], ['c', 3]])), expiresAt: m.expiresAt })).rejects.toThrow(TypeError)
     await expect(store.commit(id, { delete: bad(['a', null]), expiresAt: m.expiresAt })).rejects.toThrow(TypeError)
-    await expect(store.commit(id, { set: one('b', Uint8Array.of(2)), expiresAt: NaN })).rejects.toThrow(TypeError)
-    await expect(store.touch(id, bad('soon'))).rejects.toThrow(TypeError)
+    await expect(store.commit(id, { set: one('b', Uint8Array.of(2)), expiresAt: NaN })).rejects.toThrow(/^expiresAt must be integer milliseconds since the epoch or Infinity, got NaN$/)
+    await expect(store.commit(id, bad(undefined))).rejects.toThrow(/^expiresAt must be integer milliseconds .* got undefined$/)
+    await expect(store.regenerate(id, newId(), bad(undefined))).rejects.toThrow(/^expiresAt must be integer milliseconds .* got undefined$/)
+    await expect(store.touch(id, bad('soon'))).rejects.toThrow(/^expiresAt must be integer milliseconds .* got soon$/)
+    await expect(store.listSessions(bad(null))).rejects.toThrow(TypeError)
+    await expect(store.destroySessions(bad(null))).rejects.toThrow(TypeError)
     await expect(store.getMulti(id, bad([undefined]))).rejects.toThrow(TypeError)
     const record = await store.load(id)
     expect(record!.meta).toEqual(m)

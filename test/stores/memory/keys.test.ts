@@ -17,11 +17,13 @@ describe('keyOf', () => {
     expect(codes(keyOf('AAECB'))).toEqual([0, 1, 2, 1]) // one character: its 6 bits
     expect(codes(keyOf('AAECBC'))).toEqual([0, 1, 2, 1, 2])
     expect(codes(keyOf('AAECBCD'))).toEqual([0, 1, 2, 1, 2, 3, 0xff]) // three: and a 0xFF
+    expect(codes(keyOf('AAAAAAAA'))).toEqual([0, 0, 0, 0, 0, 0]) // 'A' is 0: all-zero groups decode too
+    expect(codes(keyOf('AAAAA'))).toEqual([0, 0, 0, 0])
     for (let n = 1; n <= 40; n++) expect(keyOf('x'.repeat(n)).length, `${n} characters`).toBe(keyLen('x'.repeat(n)))
   })
 
   it('keeps any other ID whole, followed by \u0100, and counts it at two bytes a character', () => {
-    for (const id of ['a:b', 'AAAA=', 'é', '\u0100', 'AAA\u0000']) {
+    for (const id of ['a:b', 'AAAA=', 'é', '\u0100', 'AAA\u0000', '\u0080', 'AAA\u0080', 'AAAAA\u0080']) {
       expect(keyOf(id)).toBe(id + '\u0100')
       expect(keyBytes(keyOf(id))).toBe(2 * (id.length + 1))
     }

@@ -4,8 +4,9 @@
 // that a caller's code re-enters.
 
 import { describe, expect, it } from 'vitest'
-import { SESSION_OVERHEAD } from '../../../src/stores/memory/index'
-import { at, begin, finish, put, putTime, putU, readS, readU } from '../../../src/stores/memory/record'
+import { isSessionError } from '../../../src/errors'
+import { SESSION_OVERHEAD, type MemoryStore } from '../../../src/stores/memory/index'
+import { at, begin, finish, put, putBlock, putTime, putU, readS, readU } from '../../../src/stores/memory/record'
 import { patternBytes, toHex } from '../../helpers/bytes'
 import { manualClock, newId } from '../conformance'
 import { clocked, fieldLen, hex, make, one, sessionBytes, timeLen, uvarintLen, useStores } from './fixture'
@@ -41,6 +42,25 @@ describe('record varints', () => {
     expect(finish(inner)).toBe('\u0002')
     expect(() => finish(outer)).toThrow(/called again while it was packing/)
   })
+
+  it('a session longer than a string can be is refused with TOO_LARGE, and the next build starts clean', () => {
+    const big = 'x'.repeat(2 ** 28) // a rope: cheap to make, and never flattened here
+    const build = begin()
+    put(1)
+    for (let i = 0; i < 3; i++) putBlock(big, 0, big.length)
+    let caught: unknown
+    try {
+      finish(build)
+    } catch (e) {
+      caught = e
+    }
+    expect(isSessionError(caught, 'TOO_LARGE')).toBe(true)
+    expect((caught as Error).message).toBe('a session does not fit in one string of the MemoryStore')
+    expect((caught as Error).cause).toBeInstanceOf(RangeError)
+    const next = begin()
+    put(2)
+    expect(finish(next)).toBe('\u0002')
+  })
 })
 
 describe('MemoryStore packing', () => {
@@ -53,6 +73,62 @@ describe('MemoryStore packing', () => {
     expect(hex((await store.load(id))!.fields.get('v'))).toBe(toHex(v))
     await store.commit(id, { set: one('w', w), expiresAt: meta().expiresAt })
     expect((await store.getMulti(id, ['w', 'v']))!.values.map(hex)).toEqual([toHex(w), toHex(v)])
+  })
+
+  it('keeps a session of many small fields, more bytes than one call can turn into a string', async () => {
+    const { store, meta } = clocked()
+    const id = newId()
+    const f = new Map(Array.from({ length: 4000 }, (_, i): [string, Uint8Array] => [`f${i}`, patternBytes(250, i)]))
+    await store.create(id, meta(), f)
+    const got = (await store.load(id))!.fields
+    expect(got.size).toBe(f.size)
+    expect([...f].filter(([n, v]) => hex(got.get(n)) !== toHex(v)).map(([n]) => n)).toEqual([])
+  })
+
+  it('keeps a field name of 300 000 UTF-16 units, more than one call can turn into a string', async () => {
+    const { store, meta } = clocked()
+    const id = newId()
+    const name = Array.from({ length: 300_000 }, (_, i) => String.fromCharCode(0x100 + (i % 5000))).join('')
+    await store.create(id, meta(), one(name, Uint8Array.of(7)))
+    const got = (await store.load(id))!.fields
+    expect([...got.keys()].map((n) => [n.length, n === name])).toEqual([[name.length, true]])
+    expect((await store.getMulti(id, [name]))!.values.map(hex)).toEqual(['07'])
+  })
+
+  it('getMulti gives undefined for a name the session lacks, even the first name the store interned', async () => {
+    const { store, meta } = clocked()
+    const [a, b] = [newId(), newId()]
+    await store.create(a, meta(), one('first', Uint8Array.of(1))) // interned as number 0
+    await store.create(b, meta(), one('other', Uint8Array.of(2)))
+    expect((await store.getMulti(b, ['first', 'other']))!.values.map(hex)).toEqual([undefined, '02'])
+    expect((await store.getMulti(b, ['other', 'first']))!.values.map(hex)).toEqual(['02', undefined])
+  })
+
+  it('interns the first 256 distinct names of up to 64 characters; later or longer ones are packed inline', async () => {
+    /** Bytes the name of a lone empty field takes in a new session, as counted. */
+    const nameBytes = async (store: MemoryStore, name: string): Promise<number> => {
+      const id = newId()
+      const m = { createdAt: 0, expiresAt: Infinity }
+      const before = store.bytes
+      await store.create(id, m, one(name, new Uint8Array(0)))
+      return store.bytes - before - sessionBytes(id, m) - 1 // 1: the value's length
+    }
+    const { store } = clocked()
+    expect(await nameBytes(store, 'n0')).toBe(1) // number 0: uvarint(0)
+    for (let i = 1; i < 63; i++) await nameBytes(store, `n${i}`)
+    expect(await nameBytes(store, 'n63')).toBe(1) // uvarint(2 × 63)
+    expect(await nameBytes(store, 'n64')).toBe(2) // uvarint(2 × 64)
+    for (let i = 65; i < 255; i++) await nameBytes(store, `n${i}`)
+    expect(await nameBytes(store, 'n255')).toBe(2) // the 256th
+    expect(await nameBytes(store, 'n256')).toBe(1 + 4) // the table is full: uvarint(4 × 4 + 1) and one byte a character
+    expect(await nameBytes(store, 'n0')).toBe(1) // an interned name stays so
+    expect(await nameBytes(store, '名前')).toBe(1 + 4) // uvarint(4 × 2 + 3) and two bytes a character
+
+    const fresh = clocked().store
+    expect(await nameBytes(fresh, 'ÿ'.repeat(64))).toBe(1) // 64 characters: interned
+    expect(await nameBytes(fresh, 'ÿ'.repeat(65))).toBe(2 + 65) // 65: inline, 'ÿ' (0xFF) one byte
+    expect(await nameBytes(fresh, '名'.repeat(65))).toBe(2 + 130)
+    expect(await nameBytes(fresh, 'a'.repeat(64) + '\u0100')).toBe(2 + 130) // one wide character makes it all two bytes
   })
 
 
