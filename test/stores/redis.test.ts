@@ -4,14 +4,16 @@
 // session's hash and its expiry, binary safety, hashed keys that leak no ID, the guard that keeps a
 // commit from re-creating a deleted session, the commands each method sends (one HMGET for
 // getMulti; never KEYS or SCAN), the prefix and URL options, failures mapped to
-// STORE_UNAVAILABLE (fast), and options checked at construction.
+// STORE_UNAVAILABLE (fast, named by the method, never a null) including replies and metadata the
+// store did not write, options checked at construction, and the owner index on both topologies
+// (the cap, members that are not the owner's, the Cluster's separate commands and their failures).
 //
 // Every file runs twice at once (release and debug projects), so each run starts its own
 // servers on free ports; within a run, every conformance test gets a fresh key prefix.
 
 import { createHash, randomBytes } from 'node:crypto'
 import { Cluster, Redis } from 'ioredis'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { SessionError, isSessionError } from '../../src/errors'
 import { Manager } from '../../src/manager'
 import type { Session } from '../../src/session'
@@ -215,6 +217,100 @@ async function ownerSetEndsWithItsSessions(store: RedisStore, client: Redis | Cl
   }, 8000)
 }
 
+/**
+ * `client` with some of its methods answering otherwise: a client that replies in another shape,
+ * or one command that fails. Everything else is the client's own (scripts are defined on it).
+ */
+function answering<C extends Redis | Cluster>(client: C, overrides: Record<string, (...args: unknown[]) => unknown>): C {
+  return new Proxy(client, {
+    get(target, prop) {
+      if (typeof prop === 'string' && Object.hasOwn(overrides, prop)) return overrides[prop]
+      const v = Reflect.get(target, prop, target) as unknown
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v
+    },
+  })
+}
+
+/** The names of the commands a Cluster client sends while `fn` runs (a NOSCRIPT retry, EVAL, is left out: the same command again). */
+async function sentDuring(client: Cluster, fn: () => Promise<unknown>): Promise<string[]> {
+  const sent: string[] = []
+  const send = client.sendCommand
+  client.sendCommand = function (this: Cluster, ...args: Parameters<Cluster['sendCommand']>) {
+    sent.push(args[0].name)
+    return send.apply(this, args)
+  } as Cluster['sendCommand']
+  try {
+    await fn()
+  } finally {
+    client.sendCommand = send
+  }
+  return sent.filter((name) => name !== 'eval')
+}
+
+/**
+ * The cap (a store with maxSessionsPerOwner 2) never ends the login being made, even when it
+ * expires soonest, and a dead member costs no live session its place.
+ */
+async function capSparesTheNewAndTheLive(store: RedisStore, client: Redis | Cluster): Promise<void> {
+  const [a, b, c, d] = [newId(), newId(), newId(), newId()]
+  await store.create(a, owned('ada', 'a', 10 * HOUR))
+  await store.create(b, owned('ada', 'b', 9 * HOUR))
+  await store.create(c, owned('ada', 'c', HOUR))
+  expect(await store.load(b)).toBeNull()
+  expect(await client.scard(store.prefix + 'owner.ada')).toBe(2) // the ended one left the set with it, not at the next listing
+  expect((await store.listSessions('ada')).map((x) => x.handle).sort()).toEqual(['a', 'c'])
+  await store.destroy(a)
+  await store.create(d, owned('ada', 'd', HOUR))
+  expect((await store.listSessions('ada')).map((x) => x.handle).sort()).toEqual(['c', 'd'])
+}
+
+/**
+ * Members of an owner's set that are not the owner's sessions any more (another owner's, or no
+ * owner's) are neither listed nor ended, and the owner's calls take them out of the set.
+ */
+async function strangersInTheOwnerSet(store: RedisStore, client: Redis | Cluster): Promise<void> {
+  const ix = store.prefix + 'owner.ada'
+  const [ada, bob, nobody] = [newId(), newId(), newId()]
+  await store.create(ada, owned('ada', 'a'))
+  await store.create(bob, owned('bob', 'b'))
+  await store.create(nobody, { ...meta(), handle: 'n' })
+  const strangers = [store.key(bob), store.key(nobody)]
+  await client.sadd(ix, ...strangers)
+  expect((await store.listSessions('ada')).map((x) => x.handle)).toEqual(['a'])
+  expect(await client.smembers(ix)).toEqual([store.key(ada)])
+  await client.sadd(ix, ...strangers)
+  expect(await store.destroySessions('ada')).toBe(1)
+  expect(await store.load(ada)).toBeNull()
+  expect((await store.load(bob))?.meta.owner).toBe('bob')
+  expect((await store.load(nobody))?.meta.handle).toBe('n')
+}
+
+/** A regenerate keeps the session's rememberMe flag unless its batch changes it, and takes the batch's. */
+async function regenerateKeepsPersist(store: RedisStore): Promise<void> {
+  const [a, a2, b, b2] = [newId(), newId(), newId(), newId()]
+  await store.create(a, { ...meta(), persist: true })
+  expect(await store.regenerate(a, a2, { expiresAt: meta().expiresAt })).toBe('ok')
+  expect((await store.load(a2))!.meta.persist).toBe(true)
+  await store.create(b, meta())
+  expect(await store.regenerate(b, b2, { persist: true, expiresAt: meta().expiresAt })).toBe('ok')
+  expect((await store.load(b2))!.meta.persist).toBe(true)
+}
+
+/** The owner-index rules that hold alike on one node and on a Cluster, as tests on `topology`'s client. */
+function itKeepsTheOwnerRules(topology: string, connected: () => Redis | Cluster): void {
+  it(`the cap spares the login being made and every live session (${topology})`, async () => {
+    await capSparesTheNewAndTheLive(new RedisStore(connected(), { prefix: freshPrefix('owners'), maxSessionsPerOwner: 2 }), connected())
+  })
+
+  it(`members that are not the owner’s sessions any more are neither listed nor ended, and leave the set (${topology})`, async () => {
+    await strangersInTheOwnerSet(new RedisStore(connected(), { prefix: freshPrefix('owners') }), connected())
+  })
+
+  it(`a regenerate keeps the rememberMe flag unless its batch changes it (${topology})`, async () => {
+    await regenerateKeepsPersist(new RedisStore(connected(), { prefix: freshPrefix('persist') }))
+  })
+}
+
 /** Reads a hash raw, names and values as bytes (HGETALL through EVAL: no reply transform). */
 async function rawHash(client: Redis, key: string): Promise<[string, Buffer][]> {
   const reply = (await client.callBuffer('EVAL', "return redis.call('HGETALL', KEYS[1])", 1, key)) as Buffer[]
@@ -242,6 +338,20 @@ describeRedis('RedisStore on one node', () => {
   describeStore('RedisStore (hashKeys)', () => fixture(client, { hashKeys: true }), { realTtl: REAL_TTL })
 
   describe('owner index', () => {
+    itKeepsTheOwnerRules('one node', () => client)
+
+    it('an owner that is not a non-empty string, or a touch to a time that is not one, is a caller bug: a TypeError that says so, nothing sent', async () => {
+      const store = new RedisStore(client, { prefix: freshPrefix('owners') })
+      const sent = await commandsDuring(client, async () => {
+        for (const bad of [null, '', 7]) {
+          await expect(store.listSessions(bad as unknown as string)).rejects.toThrow(/^owner must be a non-empty string, got /)
+          await expect(store.destroySessions(bad as unknown as string)).rejects.toThrow(/^owner must be a non-empty string, got /)
+        }
+        await expect(store.touch(newId(), 1.5)).rejects.toThrow(/^expiresAt must be integer milliseconds since the epoch or Infinity, got 1.5$/)
+      })
+      expect(sent).toEqual([])
+    })
+
     it('layout: the owner, handle and persist under \\xff names in the hash; one set per owner of the session keys', async () => {
       const prefix = freshPrefix('owners')
       const store = new RedisStore(client, { prefix })
@@ -553,6 +663,21 @@ describeRedis('RedisStore on one node', () => {
   })
 
   describe('commands', () => {
+    it('regenerate on one node is one command; to the same ID it answers "taken" while the session lives, "gone" after', async () => {
+      const store = new RedisStore(client, { prefix: freshPrefix('regen') })
+      const id = newId()
+      await store.create(id, meta(), one('a', Uint8Array.of(1)))
+      await store.regenerate(newId(), newId(), { expiresAt: meta().expiresAt }) // the script is loaded now: EVALSHA from here on
+      const next = newId()
+      const sent = await commandsDuring(client, async () => {
+        expect(await store.regenerate(id, next, { expiresAt: meta().expiresAt })).toBe('ok')
+      })
+      expect(sent.map((c) => c[0])).toEqual(['evalsha'])
+      expect(await store.regenerate(next, next, { expiresAt: meta().expiresAt })).toBe('taken')
+      await store.destroy(next)
+      expect(await store.regenerate(next, next, { expiresAt: meta().expiresAt })).toBe('gone')
+    })
+
     it('getMulti is one HMGET of the metadata and the asked fields; load is one HGETALL', async () => {
       const prefix = freshPrefix('cmd')
       const store = new RedisStore(client, { prefix })
@@ -615,6 +740,107 @@ describeRedis('RedisStore on one node', () => {
   })
 
   describe('options', () => {
+    it('each refusal says what the option must be, and never shows a URL it was given (it may hold a password)', () => {
+      const message = (make: () => unknown): string => {
+        try {
+          make()
+        } catch (e) {
+          expect(isSessionError(e, 'CONFIG'), String(e)).toBe(true)
+          return (e as Error).message
+        }
+        throw new Error('expected a CONFIG error')
+      }
+      const urlShape = '(an ioredis Redis or Cluster, or a redis:// URL)'
+      expect(message(() => new RedisStore(client, { prefix: 5 as unknown as string }))).toBe('option prefix is invalid: 5 (a string)')
+      expect(message(() => new RedisStore(client, { hashKeys: 'yes' as unknown as boolean }))).toBe('option hashKeys is invalid: "yes" (a boolean)')
+      expect(message(() => new RedisStore(client, { timeout: -1 }))).toBe("option timeout is invalid: -1 (integer milliseconds from 1 to 2147483647, or 0 for no timer of the store's own)")
+      expect(message(() => new RedisStore('redis://127.0.0.1:1', { clientOptions: null as unknown as object }))).toBe('option clientOptions is invalid: null (an object of ioredis options)')
+      expect(message(() => new RedisStore(client, { clientOptions: {} }))).toBe('option clientOptions is invalid: "(given with a client)" (only for a store opened from a URL)')
+      for (const url of ['http://user:secret@127.0.0.1:6379', 'my-redis://user:secret@127.0.0.1:1']) {
+        expect(message(() => new RedisStore(url))).toBe(`option client is invalid: "(a string that is not a redis:// or rediss:// URL)" ${urlShape}`)
+      }
+      expect(message(() => new RedisStore(7 as unknown as Redis))).toBe(`option client is invalid: "number" ${urlShape}`)
+    })
+
+    it('maxSessionsPerOwner is a positive integer (1 allowed), default 1000', () => {
+      for (const bad of [0, -1, 1.5, NaN, Infinity, 2 ** 53, '3']) {
+        let err: unknown
+        try {
+          new RedisStore(client, { maxSessionsPerOwner: bad as number })
+        } catch (e) {
+          err = e
+        }
+        expect(isSessionError(err, 'CONFIG'), `${String(bad)}: ${String(err)}`).toBe(true)
+        expect((err as Error).message).toBe(`option maxSessionsPerOwner is invalid: ${typeof bad === 'string' ? JSON.stringify(bad) : String(bad)} (a positive integer)`)
+      }
+      expect(new RedisStore(client, { maxSessionsPerOwner: 1 }).maxSessionsPerOwner).toBe(1)
+      expect(new RedisStore(client).maxSessionsPerOwner).toBe(1000)
+    })
+
+    it('a client is anything with the ioredis methods the store calls and a status; anything short of that is CONFIG', () => {
+      const fn = () => undefined
+      const shortOf: [string, unknown][] = [
+        ['undefined', undefined],
+        ['a status alone', { status: 'ready' }],
+        ['some of the methods', { status: 'ready', defineCommand: fn, hmgetBuffer: fn }],
+        ['every method but no status', { defineCommand: fn, hmgetBuffer: fn, unlink: fn, disconnect: fn }],
+        ['a method that is not a function', { status: 'ready', defineCommand: fn, hmgetBuffer: fn, unlink: 'no', disconnect: fn }],
+      ]
+      for (const [what, c] of shortOf) {
+        let err: unknown
+        try {
+          new RedisStore(c as Redis)
+        } catch (e) {
+          err = e
+        }
+        expect(isSessionError(err, 'CONFIG'), `${what}: ${String(err)}`).toBe(true)
+        expect((err as Error).message, what).toMatch(/^option client is invalid: /)
+      }
+    })
+
+    it('a client of that shape without ioredis options works, and a call answered in time leaves no timer behind', async () => {
+      const unlinked: string[] = []
+      const shaped = { status: 'ready', defineCommand: () => undefined, hmgetBuffer: () => undefined, unlink: async (key: string) => (unlinked.push(key), 1), disconnect: () => undefined }
+      const store = new RedisStore(shaped as unknown as Redis, { prefix: 'p:' })
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+      try {
+        await store.destroy('abc')
+        expect(vi.getTimerCount()).toBe(0)
+      } finally {
+        vi.useRealTimers()
+      }
+      expect(unlinked).toEqual(['p:abc'])
+    })
+
+    it('a store opened from a URL keeps its client’s connection errors to itself: each failing call reports its own', async () => {
+      const port = await freePort() // nothing listens there
+      const printed = vi.spyOn(console, 'error').mockImplementation(() => undefined)
+      const store = new RedisStore(`redis://127.0.0.1:${port}`, { timeout: 300, clientOptions: { retryStrategy: () => 20 } })
+      try {
+        expectUnavailable(await rejection(store.load(newId())))
+        // By now the client has failed to connect, and emitted 'error', several times.
+        expect(printed.mock.calls.filter((args) => args.some((a) => String(a).includes('ioredis')))).toEqual([])
+      } finally {
+        printed.mockRestore()
+        await store.close()
+      }
+    })
+
+    it('close() of a store opened from a URL lets a call already sent finish (QUIT, not an abrupt disconnect)', async (ctx) => {
+      if (server.external) ctx.skip('pauses the whole server: not on a shared REDIS_URL server')
+      const store = new RedisStore(server.url, { prefix: freshPrefix('quit') })
+      const id = newId()
+      const m = meta()
+      expect(await store.create(id, m, one('a', Uint8Array.of(1)))).toBe(true) // connected now
+      expect(await store.commit(id, { set: one('b', Uint8Array.of(2)), expiresAt: m.expiresAt })).toBe(true) // the script is loaded
+      // The server holds writes for a while: the commit is still in flight when close() is called.
+      await server.command('CLIENT', 'PAUSE', 300, 'WRITE')
+      const pending = store.commit(id, { set: one('c', Uint8Array.of(3)), expiresAt: m.expiresAt })
+      await store.close()
+      expect(await pending).toBe(true)
+      expect(await client.hexists(store.prefix + id, 'c')).toBe(1)
+    })
+
     it('the key prefix defaults to "session:", and stores with different prefixes do not meet', async () => {
       const id = newId()
       const plain = new RedisStore(client)
@@ -738,6 +964,125 @@ describeRedis('RedisStore on one node', () => {
   })
 
   describe('failures', () => {
+    it('a Redis error reply: the message names the method and the reply; the cause keeps the command’s name, its arguments redacted', async () => {
+      const prefix = freshPrefix('wrongtype')
+      const store = new RedisStore(client, { prefix })
+      const id = newId()
+      await client.set(prefix + id, 'a string, not a hash')
+      const err = await rejection(store.load(id))
+      const cause = expectUnavailable(err)
+      expect(cause.message).toMatch(/^WRONGTYPE /)
+      expect((err as Error).message).toBe(`Redis load failed: ${cause.message}`)
+      expect((cause as { command?: unknown }).command).toEqual({ name: expect.stringMatching(/^hgetall$/i), args: [expect.stringMatching(/redacted/)] })
+      await client.del(prefix + id)
+    })
+
+    it('a reply of another shape is STORE_UNAVAILABLE: never read as a session, nor as a missing one', async () => {
+      const prefix = freshPrefix('shape')
+      const id = newId()
+      await new RedisStore(client, { prefix }).create(id, owned('ada', 'h'), one('a', Uint8Array.of(1)))
+      const converted = async () => ({ converted: true }) // HGETALL as an object: load turns to its script
+      const cases: [Record<string, (...args: unknown[]) => unknown>, (s: RedisStore) => Promise<unknown>, string][] = [
+        [{ callBuffer: converted, simplesessionsLoad1Buffer: async () => ['a', '1'] }, (s) => s.load(id), 'unexpected reply from Redis to load'],
+        [{ callBuffer: converted, simplesessionsLoad1Buffer: async () => Promise.reject(new Error('boom')) }, (s) => s.load(id), 'Redis load failed: boom'],
+        [{ hmgetBuffer: async () => [] }, (s) => s.getMulti(id, ['a']), 'unexpected reply from Redis to getMulti'],
+        [{ simplesessionsList1Buffer: async () => [Buffer.from('h')] }, (s) => s.listSessions('ada'), 'unexpected reply from Redis to listSessions'],
+      ]
+      for (const [overrides, call, message] of cases) {
+        const err = await rejection(call(new RedisStore(answering(client, overrides), { prefix })))
+        expect(isSessionError(err, 'STORE_UNAVAILABLE'), `${message}: ${String(err)}`).toBe(true)
+        expect((err as Error).message).toBe(message)
+      }
+    })
+
+    it('metadata the store did not write (a malformed time) fails every read with STORE_UNAVAILABLE, never a wrong time', async () => {
+      const prefix = freshPrefix('malformed')
+      const store = new RedisStore(client, { prefix })
+      const CREATED = Buffer.from('\xffcreatedAt', 'latin1')
+      const EXPIRES = Buffer.from('\xffexpiresAt', 'latin1')
+      const malformed = async (p: Promise<unknown>, what: string) => {
+        const err = await rejection(p)
+        expect(isSessionError(err, 'STORE_UNAVAILABLE'), `${what}: ${String(err)}`).toBe(true)
+        expect((err as Error).message, what).toBe('malformed session metadata in Redis (something else writes to the session keys?)')
+      }
+      for (const bad of ['', ' 12', '12 ', '+12', '1e3', '0x10', '1.5', 'inf']) {
+        const id = newId()
+        await client.hset(prefix + id, CREATED, bad, EXPIRES, String(Date.now() + HOUR))
+        await malformed(store.load(id), `load, createdAt ${JSON.stringify(bad)}`)
+        await malformed(store.getMulti(id, ['a']), `getMulti, createdAt ${JSON.stringify(bad)}`)
+      }
+      const noExpiry = newId()
+      await client.hset(prefix + noExpiry, CREATED, String(Date.now()))
+      await malformed(store.load(noExpiry), 'load, no expiresAt')
+      await malformed(store.getMulti(noExpiry, ['a']), 'getMulti, no expiresAt')
+      // listSessions reads the same times: 'inf' is an expiry's, never a creation time.
+      const listed = newId()
+      await store.create(listed, owned('ada', 'h'))
+      await client.hset(prefix + listed, CREATED, 'inf')
+      await malformed(store.listSessions('ada'), 'listSessions, createdAt "inf"')
+      await store.destroy(listed)
+      const m = owned('ada', 'forever', Infinity)
+      await store.create(newId(), m)
+      expect(await store.listSessions('ada')).toEqual([{ handle: 'forever', createdAt: m.createdAt, expiresAt: Infinity }])
+    })
+
+    it('a client that was ready and then lost its connection fails at once, with the client’s own error (no wait for a first connection)', async () => {
+      const mine = new Redis(server.url, { ...recommendedClientOptions, lazyConnect: true, retryStrategy: () => 5000 })
+      mine.on('error', () => {})
+      await mine.connect()
+      const store = new RedisStore(mine, { prefix: freshPrefix('lost'), timeout: 1000 })
+      const reconnecting = new Promise<void>((resolve) => mine.once('reconnecting', () => resolve()))
+      mine.disconnect(true)
+      await reconnecting
+      try {
+        const t0 = performance.now()
+        const cause = expectUnavailable(await rejection(store.load(newId())))
+        expect(cause.message).toMatch(/^Stream isn't writeable/)
+        expect(performance.now() - t0).toBeLessThan(500)
+      } finally {
+        mine.disconnect()
+      }
+    })
+
+    it('a call that gave up waiting for the first connection is never sent once the connection comes', async (ctx) => {
+      if (server.external) ctx.skip('pauses the whole server: not on a shared REDIS_URL server')
+      const prefix = freshPrefix('late')
+      await new RedisStore(client, { prefix }).create(newId(), meta()) // the create script is on the server now
+      // A new connection's ready check (INFO) waits out the pause: the client is not ready for 800 ms.
+      await server.command('CLIENT', 'PAUSE', 800, 'ALL')
+      const mine = new Redis(server.url, recommendedClientOptions)
+      mine.on('error', () => {})
+      try {
+        const store = new RedisStore(mine, { prefix, timeout: 200 })
+        const ready = new Promise<void>((resolve) => mine.once('ready', () => resolve()))
+        const id = newId()
+        const cause = expectUnavailable(await rejection(store.create(id, meta(), one('a', Uint8Array.of(1)))))
+        expect(cause.message).toBe('timed out after 200 ms (waiting for the first connection)')
+        await ready
+        // Commands on one connection run in order: a create sent at 'ready' would have run by now.
+        expect(await mine.exists(prefix + id)).toBe(0)
+      } finally {
+        mine.disconnect()
+      }
+    })
+
+    it('a client with no offline queue but no commandTimeout does not bound its calls: the store’s timer does', async (ctx) => {
+      if (server.external) ctx.skip('pauses the whole server: not on a shared REDIS_URL server')
+      const mine = new Redis(server.url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true })
+      await mine.connect()
+      const store = new RedisStore(mine, { prefix: freshPrefix('unbounded'), timeout: 100 })
+      const id = newId()
+      await store.create(id, meta())
+      await server.command('CLIENT', 'PAUSE', 1500, 'WRITE')
+      try {
+        const cause = expectUnavailable(await rejection(store.touch(id, meta().expiresAt)))
+        expect(cause.message).toBe('timed out after 100 ms (the RedisStore timeout)')
+      } finally {
+        await server.command('CLIENT', 'UNPAUSE')
+        mine.disconnect()
+      }
+    })
+
     it('a client to a closed port with enableOfflineQueue false: every call STORE_UNAVAILABLE within the timeout, none hangs', async () => {
       // The client never connects, so each call waits for a first connection (start-up) and
       // gives up at the store's timeout, without ever sending.
@@ -832,16 +1177,30 @@ describeRedis('RedisStore on one node', () => {
       mine.disconnect()
     })
 
-    it('a client that was disconnected for good (status "end") fails at once', async () => {
+    it('a client that was disconnected for good (status "end") fails at once, and every method names itself: "Redis <method> failed: …"', async () => {
       const mine = await connect(server.url)
       const store = new RedisStore(mine, { prefix: freshPrefix('end') })
       const ended = new Promise<void>((resolve) => mine.once('end', () => resolve()))
       mine.disconnect()
       await ended
       expect(mine.status).toBe('end')
-      const err = await rejection(store.load(newId()))
-      expectUnavailable(err)
-      expect((err as Error).message).toMatch(/status "end"/)
+      const id = newId()
+      const calls: [string, () => Promise<unknown>][] = [
+        ['create', () => store.create(id, meta())],
+        ['load', () => store.load(id)],
+        ['getMulti', () => store.getMulti(id, ['a'])],
+        ['commit', () => store.commit(id, { expiresAt: meta().expiresAt })],
+        ['touch', () => store.touch(id, meta().expiresAt)],
+        ['regenerate', () => store.regenerate(id, newId(), { expiresAt: meta().expiresAt })],
+        ['destroy', () => store.destroy(id)],
+        ['listSessions', () => store.listSessions('ada')],
+        ['destroySessions', () => store.destroySessions('ada')],
+      ]
+      for (const [method, call] of calls) {
+        const err = await rejection(call())
+        expect(expectUnavailable(err).message).toBe('Connection is closed.')
+        expect((err as Error).message).toBe(`Redis ${method} failed: the client's connection is closed (status "end")`)
+      }
     })
 
     it('a Redis error reply (a key of the wrong type) is STORE_UNAVAILABLE, with the ReplyError as cause and the key redacted', async () => {
@@ -974,20 +1333,7 @@ describeRedis(
       const store = new RedisStore(client, { prefix: freshPrefix('owners') })
       const id = newId()
       await store.create(id, owned('ada', 'h', HOUR))
-      const count = async (fn: () => Promise<unknown>): Promise<string[]> => {
-        const sent: string[] = []
-        const send = client.sendCommand
-        client.sendCommand = function (this: Cluster, ...args: Parameters<Cluster['sendCommand']>) {
-          sent.push(args[0].name)
-          return send.apply(this, args)
-        } as Cluster['sendCommand']
-        try {
-          await fn()
-        } finally {
-          client.sendCommand = send
-        }
-        return sent
-      }
+      const count = (fn: () => Promise<unknown>) => sentDuring(client, fn)
       expect(await count(() => store.commit(id, { expiresAt: Date.now() + HOUR + 60_000 }))).toHaveLength(1)
       expect(await count(() => store.commit(id, { expiresAt: Date.now() + 3 * HOUR }))).toHaveLength(2)
       await expectSetCovers(store, client, 'ada', [id])
@@ -1032,6 +1378,120 @@ describeRedis(
     it('bounded on a Cluster too: past maxSessionsPerOwner the session that expires soonest ends', async () => {
       const prefix = freshPrefix('owners')
       await expectCapped(new RedisStore(client, { prefix, maxSessionsPerOwner: 3 }), client)
+      await deleteKeys(client, prefix)
+    })
+
+    itKeepsTheOwnerRules('Cluster', () => client)
+
+    it('the owner sets follow each move on a Cluster: an owner change and a regenerate leave no old member; a listing and a destroy-all empty the set', async () => {
+      const prefix = freshPrefix('owners')
+      const store = new RedisStore(client, { prefix })
+      const [ada, bob] = [prefix + 'owner.ada', prefix + 'owner.bob']
+      const [a, b, b2, c] = [newId(), newId(), newId(), newId()]
+      for (const [id, h] of [[a, 'a'], [b, 'b'], [c, 'c']] as const) await store.create(id, owned('ada', h))
+      expect(await store.commit(a, { owner: 'bob', expiresAt: meta().expiresAt })).toBe(true)
+      expect(await client.smembers(bob)).toEqual([prefix + a])
+      expect((await client.smembers(ada)).sort()).toEqual([prefix + b, prefix + c].sort())
+      expect(await store.regenerate(b, b2, { expiresAt: meta().expiresAt })).toBe('ok')
+      expect((await client.smembers(ada)).sort()).toEqual([prefix + b2, prefix + c].sort())
+      await store.destroy(c)
+      expect((await store.listSessions('ada')).map((x) => x.handle)).toEqual(['b'])
+      expect(await client.smembers(ada)).toEqual([prefix + b2]) // the listing took the dead member out
+      expect(await store.destroySessions('ada')).toBe(1)
+      expect(await client.exists(ada)).toBe(0) // its last member gone, the set is gone
+      await deleteKeys(client, prefix)
+    })
+
+    it('round trips on a Cluster: a login below or at the cap is two commands, a first owner two, a regenerate to a taken ID one', async () => {
+      const prefix = freshPrefix('owners')
+      const store = new RedisStore(client, { prefix, maxSessionsPerOwner: 2 })
+      const [a, b, c] = [newId(), newId(), newId()]
+      // The session, then its owner set; the cap reads the members only past it.
+      expect(await sentDuring(client, () => store.create(a, owned('ada', 'a')))).toHaveLength(2)
+      expect(await sentDuring(client, () => store.create(b, owned('ada', 'b')))).toHaveLength(2)
+      await store.create(c, meta())
+      expect(await sentDuring(client, () => store.commit(c, { owner: 'bob', handle: 'c', expiresAt: meta().expiresAt }))).toHaveLength(2)
+      // A taken new ID is found before the old session is touched.
+      expect(await sentDuring(client, async () => expect(await store.regenerate(a, b, { expiresAt: meta().expiresAt })).toBe('taken'))).toEqual(['exists'])
+      expect((await store.load(a))?.meta.handle).toBe('a')
+      await deleteKeys(client, prefix)
+    })
+
+    it('a login whose owner set cannot be written on a Cluster fails, and leaves no session the index does not know', async () => {
+      const prefix = freshPrefix('owners')
+      const store = new RedisStore(answering(client, { simplesessionsOwner1: async () => Promise.reject(new Error('the set is unreachable')) }), { prefix })
+      const id = newId()
+      const err = await rejection(store.create(id, owned('ada', 'h')))
+      expect(expectUnavailable(err).message).toBe('the set is unreachable')
+      expect((err as Error).message).toBe('Redis index failed: the set is unreachable')
+      expect(await client.exists(prefix + id)).toBe(0)
+    })
+
+    it('a regenerate whose take answers in another shape on a Cluster is STORE_UNAVAILABLE', async () => {
+      const prefix = freshPrefix('take')
+      const cases: [unknown[], string][] = [
+        [['a', '1'], 'unexpected reply from Redis to regenerate'],
+        [[Buffer.from('a'), Buffer.from('1')], 'malformed session in Redis (something else writes to the session keys?)'],
+      ]
+      for (const [reply, message] of cases) {
+        const store = new RedisStore(answering(client, { simplesessionsTake1Buffer: async () => reply }), { prefix })
+        const id = newId()
+        await store.create(id, meta())
+        const err = await rejection(store.regenerate(id, newId(), { expiresAt: meta().expiresAt }))
+        expect(isSessionError(err, 'STORE_UNAVAILABLE'), String(err)).toBe(true)
+        expect((err as Error).message).toBe(message)
+      }
+      await deleteKeys(client, prefix)
+    })
+
+    it('a new ID taken between the check and the create on a Cluster: the session is put back as it was, in its owner set', async () => {
+      const prefix = freshPrefix('back')
+      const store = new RedisStore(answering(client, { exists: async () => 0 }), { prefix }) // the check misses the taken ID
+      const taken = newId()
+      await store.create(taken, meta())
+      const sessions: [string, SessionMeta][] = [
+        [newId(), { ...owned('ada', 'h'), persist: true }],
+        [newId(), meta()],
+      ]
+      for (const [id, m] of sessions) {
+        await store.create(id, m, one('a', Uint8Array.of(1)))
+        expect(await store.regenerate(id, taken, { set: one('x', Uint8Array.of(9)), expiresAt: m.expiresAt + 5000 })).toBe('taken')
+        const back = (await store.load(id))!
+        expect(back.meta).toEqual(m)
+        expect([...back.fields.keys()]).toEqual(['a'])
+        expect(await client.pexpiretime(prefix + id)).toBe(m.expiresAt)
+      }
+      expect((await store.listSessions('ada')).map((x) => x.handle)).toEqual(['h'])
+      await deleteKeys(client, prefix)
+    })
+
+    it('on a Cluster a failure names the method, whichever of its commands failed', async () => {
+      const prefix = freshPrefix('named')
+      const plain = new RedisStore(client, { prefix })
+      const later = () => meta().expiresAt
+      // [the command that fails, the call, the method its error names]
+      const cases: [string, (s: RedisStore, id: string, owner: string) => Promise<unknown>, string][] = [
+        ['exists', (s, id) => s.regenerate(id, newId(), { expiresAt: later() }), 'regenerate'],
+        ['simplesessionsTake1Buffer', (s, id) => s.regenerate(id, newId(), { expiresAt: later() }), 'regenerate'],
+        ['simplesessionsCreate3', (s, id) => s.regenerate(id, newId(), { expiresAt: later() }), 'regenerate'],
+        ['smembers', (s, _, owner) => s.listSessions(owner), 'listSessions'],
+        ['hmgetBuffer', (s, _, owner) => s.listSessions(owner), 'listSessions'],
+        ['srem', async (s, id, owner) => (await plain.destroy(id), s.listSessions(owner)), 'listSessions'], // removing the dead member
+        ['unlink', (s, _, owner) => s.destroySessions(owner), 'destroySessions'],
+        ['srem', (s, _, owner) => s.destroySessions(owner), 'destroySessions'],
+        ['srem', (s, id) => s.commit(id, { owner: 'someone-else', expiresAt: later() }), 'index'], // leaving the old owner's set
+        ['unlink', (s, _, owner) => s.create(newId(), owned(owner, 'second')), 'index'], // past the cap of 1: ending the other
+        ['srem', (s, _, owner) => s.create(newId(), owned(owner, 'second')), 'index'],
+      ]
+      for (const [i, [command, call, method]] of cases.entries()) {
+        const owner = `owner${i}`
+        const id = newId()
+        await plain.create(id, owned(owner, 'first'))
+        const failing = new RedisStore(answering(client, { [command]: async () => Promise.reject(new Error('boom')) }), { prefix, maxSessionsPerOwner: 1 })
+        const err = await rejection(call(failing, id, owner))
+        expect(expectUnavailable(err).message).toBe('boom')
+        expect((err as Error).message, `${command} failing in case ${i}`).toBe(`Redis ${method} failed: boom`)
+      }
       await deleteKeys(client, prefix)
     })
 
