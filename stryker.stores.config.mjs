@@ -21,9 +21,8 @@ const config = {
   htmlReporter: { fileName: 'reports/mutation/stores.html' },
   jsonReporter: { fileName: 'reports/mutation/stores.json' },
   tempDirName: '.stryker-tmp-stores',
-  // A floor under the score of the stores' first run (78.3%), so CI catches a fall; raised to the
-  // 90% of the core as the survivors are killed or shown equivalent (docs/mutation-testing.md).
-  thresholds: { high: 95, low: 90, break: 75 },
+  // The core's bar: the stores' first run scored 78.3%, 97.4% after the survivors were killed or
+  // marked equivalent (docs/mutation-testing.md, which also says which markers are too broad).
 }
 
 export default config
