@@ -19,6 +19,7 @@
 // without it nothing is indexed), the store keeps an index (UNSUPPORTED). Handles are random,
 // unguessable, and carry nothing of the ID. Why: docs/decisions/owner-index.md.
 
+import { Attachment } from './attach.js'
 import { SessionError, configError } from './errors.js'
 import { Signer, type Secret } from './signing.js'
 import { VerifiedCookies } from './verified.js'
@@ -309,7 +310,8 @@ export class Manager<T extends SessionData = SessionData, Req = any, Res = any> 
   readonly #validateId: ((id: string) => boolean) | undefined
   readonly #ownerKey: string | undefined
   readonly #onInvalid: ((event: InvalidCookieEvent<Req>) => void) | undefined
-  readonly #sessions = new WeakMap<object, Session<T>>()
+  /** The Session of each ctx (src/attach.ts: on the ctx itself, not in a WeakMap). */
+  readonly #sessions = new Attachment<Session<T>>('simplesessions session')
   /** The Manager's own hooks, read at each call (they may be registered later). */
   readonly #hooks: ResponseHooks
   /** An adapter's hooks, resolved once per hooks object. */

@@ -5,7 +5,9 @@
 //     which is manager.newSession under the hood.
 //   - every later mount of the same middleware in the same request (an app-level and a
 //     router-level one, two plugins) finds the same slot, so everything in one request shares one
-//     Session and it is committed once.
+//     Session and it is committed once. The slot is that sharing: the Manager is called without a
+//     ctx, which would put one more property on every request object (src/attach.ts says what
+//     each costs); a handler that calls manager.acquire itself gets a Session of its own.
 //   - end: commit, unless the handler failed (threw, or answered 5xx) and `saveOnError` is not
 //     set: tower-sessions never saves on a 5xx either, since a half-done handler's writes are not
 //     trustworthy. A regenerate or destroy already happened in the store and on the response
@@ -13,6 +15,7 @@
 //   https://github.com/alexedwards/scs/blob/master/session.go (LoadAndSave)
 //   https://github.com/maxcountryman/tower-sessions (SessionManagerLayer)
 
+import { Attachment } from '../attach.js'
 import { isSessionError } from '../errors.js'
 import { configError } from '../errors.js'
 import type { CookieHooks, Manager } from '../manager.js'
@@ -88,7 +91,7 @@ export class Slot<T extends SessionData = SessionData> {
   /** Acquires the request's session; INVALID_SESSION (autoCreate off, no valid cookie) gives null. */
   async open(): Promise<void> {
     try {
-      this.session = await this.#m.acquire(this.#req, this.#res, this.#req as object)
+      this.session = await this.#m.acquire(this.#req, this.#res)
     } catch (err) {
       if (!isSessionError(err, 'INVALID_SESSION')) throw err
       this.session = null
@@ -98,7 +101,7 @@ export class Slot<T extends SessionData = SessionData> {
 
   /** A fresh session for this request, whatever its cookie said; it becomes the request's session. */
   readonly start = async (): Promise<Session<T>> => {
-    const s = await this.#m.newSession(this.#req, this.#res, this.#req as object)
+    const s = await this.#m.newSession(this.#req, this.#res)
     this.session = s
     this.#expose(s)
     return s
@@ -113,18 +116,16 @@ export class Slot<T extends SessionData = SessionData> {
 }
 
 /**
- * The slots of each request object, the newest first. A WeakMap rather than a property of the
- * request: adding a property to a framework's request object is far from free (Express gives every
- * request a prototype of its own, and each added property then makes V8 build a new hidden class).
+ * The slots of each request object, the newest first: on the request object itself (see
+ * src/attach.ts for why not in a WeakMap).
  */
-const SLOTS = new WeakMap<object, SlotEntry>()
+const SLOTS = new Attachment<SlotEntry>('simplesessions slots')
 interface SlotEntry {
   manager: object
   slot: Slot<any>
   next: SlotEntry | undefined
 }
 
-/** The slot of `manager` on this request object (a second mount of a middleware finds the first one's). */
 export function slotOf(req: object, manager: object): Slot<any> | undefined {
   for (let s = SLOTS.get(req); s; s = s.next) if (s.manager === manager) return s.slot
   return undefined

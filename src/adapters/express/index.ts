@@ -21,6 +21,7 @@ import type { AdapterData, AdapterSession } from '../../index.js'
 import type { Manager } from '../../manager.js'
 import type { Session as SimpleSession } from '../../session.js'
 import { canSetCookie, getCookie, onRead, setCookie } from '../node/index.js'
+import { Attachment } from '../../attach.js'
 import { checkOptions, hooked, keepSlot, Slot, slotOf, type AdapterOptions } from '../lifecycle.js'
 
 export type { AdapterOptions } from '../lifecycle.js'
@@ -90,12 +91,12 @@ export function session(manager: Manager<any, any, any>, options?: AdapterOption
 
 // ---- holding the response until the commit ----------------------------------------------------
 //
-// The head methods are wrapped once, on ServerResponse.prototype, and each wrapper looks its
-// response up in a WeakMap: a response no session holds passes straight through. Not on each
-// response: Express gives every response a prototype of its own, and each property added to such
-// an object makes V8 build a new hidden class (measured at several µs apiece). Not on Express's
-// response object either: a request that enters an app of another Express copy is given that
-// copy's prototypes, and would leave the wrappers behind. Every chain ends in ServerResponse's.
+// The head methods are wrapped once, on ServerResponse.prototype, and each wrapper finds what
+// holds its response in the response itself (src/attach.ts: a symbol property, not a WeakMap):
+// a response no session holds passes straight through. Not by wrapping each response's methods:
+// four closures per request where one small record does. Not on Express's response object
+// either: a request that enters an app of another Express copy is given that copy's prototypes,
+// and would leave the wrappers behind. Every chain ends in ServerResponse's.
 
 /** The method under the wrapper: what a held call runs once released. */
 const BELOW = {} as Methods
@@ -109,7 +110,7 @@ interface Held {
   released: boolean
 }
 
-const HELD = new WeakMap<object, Held>()
+const HELD = new Attachment<Held>('simplesessions held')
 
 /**
  * Set once the wrappers are in place. Per copy of this module: a second copy wraps the first

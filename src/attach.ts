@@ -1,0 +1,40 @@
+// State kept per request object (a request, a response, a framework's context): the Manager's
+// session per `ctx`, an adapter's slots per request, the Express adapter's held response.
+//
+// The rule: on the object itself, under a symbol of its own (not seen by Object.keys, for-in or
+// JSON), by plain assignment; a WeakMap only for an object that cannot take a property (frozen,
+// sealed, preventExtensions). Not a WeakMap first: an entry whose key is young (a request's
+// objects always are) is an ephemeron that every scavenge traces, and it keeps its value alive
+// through them. On an Express 5 server (one core, 8 connections each with its own session), three
+// WeakMaps keyed by the request and the response made the scavenges cost ~35 ms per thousand
+// requests against ~20 without, and the middleware cost ~30 µs more CPU per request than it does
+// with two properties. Not Object.defineProperty (to hide it from util.inspect too): ~2 µs a call there.
+// docs/decisions/adapters.md has the runs.
+
+/** A value attached to objects: `get(o)` is what `set(o, v)` gave `o` last, or undefined. */
+export class Attachment<V> {
+  readonly #key: symbol
+  /** For objects that cannot take a property. */
+  readonly #fallback = new WeakMap<object, V>()
+
+  constructor(name: string) {
+    this.#key = Symbol(name)
+  }
+
+  get(o: object): V | undefined {
+    // Not extensible: set() may have had to use the WeakMap (always, or since it was frozen).
+    if (!Object.isExtensible(o)) {
+      const f = this.#fallback.get(o)
+      if (f !== undefined) return f
+    }
+    // Own only: an object made with Object.create(o) is another request.
+    return Object.hasOwn(o, this.#key) ? (o as Record<symbol, V>)[this.#key] : undefined
+  }
+
+  set(o: object, v: V): void {
+    if (Object.isExtensible(o) || Object.hasOwn(o, this.#key)) {
+      if (Reflect.set(o, this.#key, v)) return
+    }
+    this.#fallback.set(o, v)
+  }
+}
