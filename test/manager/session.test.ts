@@ -387,3 +387,31 @@ describe('close', () => {
     await expect(s.get('x')).resolves.toBe(1)
   })
 })
+
+describe("pending writes are each session's own", () => {
+  // Sessions start with shared empty collections and make their own at the first write: a write,
+  // a delete or a clear of one session must never reach another.
+  it('a write, a delete and a commit in one session leave every other session empty', async () => {
+    const m = fakeManager()
+    const cookie = await created(m, { kept: 1 })
+    const a = await m.acquire(fakeReq(), fakeRes())
+    const b = await m.acquire(fakeReq(), fakeRes())
+    const c = await m.acquire(fakeReq({ session: cookie }), fakeRes())
+    await a.set('x', 1)
+    await c.delete('kept')
+    await c.set('y', 2)
+    expect(await b.getAll()).toEqual({})
+    expect(await b.get('x')).toBeUndefined()
+    await a.commit()
+    await c.commit()
+    const res = fakeRes()
+    await b.commit()
+    expect(res.set).toEqual([])
+    expect({ ...(await (await m.acquire(fakeReq({ session: cookie }), fakeRes())).getAll()) }).toEqual({ y: 2 })
+    const d = await m.acquire(fakeReq({ session: cookie }), fakeRes())
+    await d.clear()
+    expect({ ...(await (await m.acquire(fakeReq({ session: cookie }), fakeRes())).getAll()) }).toEqual({ y: 2 })
+    expect({ ...(await c.getAll()) }).toEqual({ y: 2 })
+    expect(await d.getAll()).toEqual({})
+  })
+})
