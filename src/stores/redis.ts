@@ -97,11 +97,12 @@ const META_NAMES = [CREATED, EXPIRES, OWNER, HANDLE, PERSIST]
 // index_need(k): how long session key `k` has left, in ms (-1: no expiry; gone: 0).
 // index_cover(ix, need, give): makes set `ix` last `need` ms more (-1: for ever), setting `give`
 // (>= need) when it must change; a set without expiry stays so. The set's PTTL after (-2: none).
-// index_join(ix, m, need, give): adds member `m`; a set that holds `m` alone takes its lifetime
-// (a new set has none to raise). The set's size after.
+// index_join(ix, m, need, give): adds member `m`; a set the SADD made takes its lifetime (a new
+// set has none to raise). A set that held `m` already, even alone, keeps its expiry (given, maybe,
+// for a member gone since): the caller covers it. The set's size after, and whether the SADD made it.
 // index_add (single node): index_join, then past `cap` members, drops the dead ones (their hash
-// is gone) and ends the live one that expires soonest; a set without expiry that holds more than
-// `m` (kept by a member without one, or written before sets had one) takes its longest member's.
+// is gone) and ends the live one that expires soonest; a set without expiry that it did not make
+// (kept by a member without one, or written before sets had one) takes its longest member's.
 // `cp` is the client's keyPrefix (a member is a key as the store names it, without it). At most
 // cap + 1 members are ever read.
 const LUA_INDEX = String.raw`local function index_need(k)
@@ -121,16 +122,15 @@ local function index_cover(ix, need, give)
   return give
 end
 local function index_join(ix, m, need, give)
-  redis.call('SADD', ix, m)
+  local made = redis.call('SADD', ix, m) == 1
   local n = redis.call('SCARD', ix)
-  if n == 1 then
-    if need == -1 then redis.call('PERSIST', ix) else redis.call('PEXPIRE', ix, give) end
-  end
-  return n
+  made = made and n == 1
+  if made and need ~= -1 then redis.call('PEXPIRE', ix, give) end
+  return n, made
 end
 local function index_add(ix, m, cp, cap, need)
-  local n = index_join(ix, m, need, need)
-  if n == 1 then return end
+  local n, made = index_join(ix, m, need, need)
+  if made then return end
   local left = redis.call('PTTL', ix)
   if n <= cap and left ~= -1 then
     index_cover(ix, need, need)
@@ -298,8 +298,8 @@ return 1
 // {size after (0 when nothing was added), the set's PTTL after (-2: there is no set)}.
 const LUA_OWNER = LUA_INDEX + String.raw`local ix, need, give = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2])
 if ARGV[3] == '' then return {0, index_cover(ix, need, give)} end
-local n = index_join(ix, ARGV[3], need, give)
-if n == 1 then return {1, redis.call('PTTL', ix)} end
+local n, made = index_join(ix, ARGV[3], need, give)
+if made then return {1, redis.call('PTTL', ix)} end
 return {n, index_cover(ix, need, give)}
 `
 

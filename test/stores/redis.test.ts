@@ -218,6 +218,21 @@ async function ownerSetEndsWithItsSessions(store: RedisStore, client: Redis | Cl
 }
 
 /**
+ * A session joining a set that held it already, alone (written by hand here), keeps the set's
+ * longer expiry: only a set that the join made takes the session's lifetime.
+ */
+async function rejoiningNeverLowersTheSet(store: RedisStore, client: Redis | Cluster): Promise<void> {
+  const ix = store.prefix + 'owner.ada'
+  const a = newId()
+  await store.create(a, meta(HOUR))
+  await client.sadd(ix, store.key(a))
+  await client.pexpire(ix, 10 * HOUR)
+  expect(await store.commit(a, { owner: 'ada', handle: 'a', expiresAt: Date.now() + HOUR })).toBe(true)
+  expect(await client.pttl(ix)).toBeGreaterThan(9 * HOUR)
+  expect((await store.listSessions('ada')).map((x) => x.handle)).toEqual(['a'])
+}
+
+/**
  * `client` with some of its methods answering otherwise: a client that replies in another shape,
  * or one command that fails. Everything else is the client's own (scripts are defined on it).
  */
@@ -308,6 +323,10 @@ function itKeepsTheOwnerRules(topology: string, connected: () => Redis | Cluster
 
   it(`a regenerate keeps the rememberMe flag unless its batch changes it (${topology})`, async () => {
     await regenerateKeepsPersist(new RedisStore(connected(), { prefix: freshPrefix('persist') }))
+  })
+
+  it(`joining a set that held the session already never lowers the set's expiry (${topology})`, async () => {
+    await rejoiningNeverLowersTheSet(new RedisStore(connected(), { prefix: freshPrefix('owners') }), connected())
   })
 }
 
