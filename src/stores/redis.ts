@@ -17,8 +17,12 @@
 // - Owners: a set per owner, kept inside the session's scripts on one node, by separate commands
 //   after the session on a Cluster; dead members are removed lazily, the set capped. The set
 //   expires after its last member: every write that moves an owned session's expiry raises the
-//   set's to cover it (never lowers it); a Cluster gives it twice the lifetime and remembers,
-//   per session, how long it lasts, so most moves need no second command.
+//   set's to cover it (never lowers it), and puts the session back into a set that lost it. A
+//   Cluster gives the set twice the lifetime and remembers, per session, how long it lasts, so
+//   most moves need no second command; so a set that goes early (removed from outside, evicted)
+//   gets a session back only at its first move that ends past the set's expiry as the process
+//   last saw it. Owner sets, like sessions, must not be evicted: maxmemory-policy noeviction (a
+//   volatile-* policy may pick them, since they have a TTL; an allkeys-* one any key).
 // - Any failure rejects 'STORE_UNAVAILABLE' (the cause's arguments redacted), never a null that a
 //   commit could write over; `timeout` bounds each call unless the client bounds it itself.
 
@@ -95,8 +99,11 @@ const META_NAMES = [CREATED, EXPIRES, OWNER, HANDLE, PERSIST]
 // sessions on different nodes need no common clock.
 //
 // index_need(k): how long session key `k` has left, in ms (-1: no expiry; gone: 0).
-// index_cover(ix, need, give): makes set `ix` last `need` ms more (-1: for ever), setting `give`
-// (>= need) when it must change; a set without expiry stays so. The set's PTTL after (-2: none).
+// index_cover(ix, m, need, give): makes set `ix` last `need` ms more (-1: for ever), setting `give`
+// (>= need) when it must change; a set without expiry stays so. It also adds the live member `m`
+// (need ~= 0): nothing where the set holds it (an SADD that changes nothing is not replicated),
+// but a set that was removed while `m` lived (from outside, evicted, expired after a raise that
+// failed), or made anew since by another member, gets it back. The set's PTTL after (-2: none).
 // index_join(ix, m, need, give): adds member `m`; a set the SADD made takes its lifetime (a new
 // set has none to raise). A set that held `m` already, even alone, keeps its expiry (given, maybe,
 // for a member gone since): the caller covers it. The set's size after, and whether the SADD made it.
@@ -110,9 +117,11 @@ const LUA_INDEX = String.raw`local function index_need(k)
   if r == -2 then return 0 end
   return r
 end
-local function index_cover(ix, need, give)
+local function index_cover(ix, m, need, give)
   local left = redis.call('PTTL', ix)
-  if left < 0 then return left end
+  if need == 0 then return left end
+  redis.call('SADD', ix, m)
+  if left == -1 then return -1 end
   if need == -1 then
     redis.call('PERSIST', ix)
     return -1
@@ -133,7 +142,7 @@ local function index_add(ix, m, cp, cap, need)
   if made then return end
   local left = redis.call('PTTL', ix)
   if n <= cap and left ~= -1 then
-    index_cover(ix, need, need)
+    index_cover(ix, m, need, need)
     return
   end
   local victim, soonest, longest = nil, nil, need
@@ -157,7 +166,7 @@ local function index_add(ix, m, cp, cap, need)
     redis.call('UNLINK', cp .. victim)
     redis.call('SREM', ix, victim)
   end
-  if left ~= -1 then index_cover(ix, need, need) elseif longest ~= -1 then redis.call('PEXPIRE', ix, longest) end
+  if left ~= -1 then index_cover(ix, m, need, need) elseif longest ~= -1 then redis.call('PEXPIRE', ix, longest) end
 end
 `
 
@@ -245,7 +254,7 @@ if joins then
   index_add(ARGV[7] .. owner, ARGV[9], ARGV[8], tonumber(ARGV[11]), index_need(k))
 elseif extends then
   local need = index_need(k)
-  index_cover(ARGV[7] .. owner, need, need)
+  index_cover(ARGV[7] .. owner, ARGV[9], need, need)
 end
 return 1
 `
@@ -279,7 +288,8 @@ redis.call('UNLINK', KEYS[1])
 return h
 `
 
-const LUA_TOUCH = LUA_INDEX + String.raw`-- ARGV: expiresAt (ms or 'inf'), index base ('' : not in this script). Replies as LUA_APPLY.
+const LUA_TOUCH = LUA_INDEX + String.raw`-- ARGV: expiresAt (ms or 'inf'), index base ('' : not in this script), the session's key as the
+-- store names it (its member). Replies as LUA_APPLY.
 local k = KEYS[1]
 if redis.call('HEXISTS', k, '\255createdAt') == 0 then return 0 end
 if redis.call('HGET', k, '\255expiresAt') == ARGV[1] then return 1 end
@@ -289,18 +299,19 @@ local g = redis.call('HMGET', k, '\255owner', '\255joined')
 if not g[1] then return 1 end
 local need = index_need(k)
 if ARGV[2] == '' then return {g[1], need, g[1], g[2] or ''} end
-index_cover(ARGV[2] .. g[1], need, need)
+index_cover(ARGV[2] .. g[1], ARGV[3], need, need)
 return 1
 `
 
 // Cluster: the owner set's side of a write, KEYS[1] the set; ARGV: the session's lifetime (ms, -1
-// none), the lifetime to give the set when it must change, the member to add ('' none). Replies
-// {size after (0 when nothing was added), the set's PTTL after (-2: there is no set)}.
-const LUA_OWNER = LUA_INDEX + String.raw`local ix, need, give = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2])
-if ARGV[3] == '' then return {0, index_cover(ix, need, give)} end
-local n, made = index_join(ix, ARGV[3], need, give)
+// none), the lifetime to give the set when it must change, the session's key (its member: added
+// when joining, and put back by a cover if the set lost it), '1' to join ('' to cover only).
+// Replies {size after (0 when not joining), the set's PTTL after (-2: there is no set)}.
+const LUA_OWNER = LUA_INDEX + String.raw`local ix, need, give, m = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
+if ARGV[4] ~= '1' then return {0, index_cover(ix, m, need, give)} end
+local n, made = index_join(ix, m, need, give)
 if made then return {1, redis.call('PTTL', ix)} end
-return {n, index_cover(ix, need, give)}
+return {n, index_cover(ix, m, need, give)}
 `
 
 // Single node: the owner's live sessions, KEYS[1] its index; ARGV: client prefix, owner. Dead
@@ -368,9 +379,9 @@ interface Scripted {
   simplesessionsCreate3(key: string, ...args: Arg[]): Promise<WriteReply>
   simplesessionsLoad1Buffer(key: string): Promise<Buffer[]>
   simplesessionsCommit3(key: string, ...args: Arg[]): Promise<WriteReply>
-  simplesessionsTouch2(key: string, expiresAt: string, indexBase: string): Promise<WriteReply>
+  simplesessionsTouch2(key: string, expiresAt: string, indexBase: string, member: string): Promise<WriteReply>
   simplesessionsRegenerate3(oldKey: string, newKey: string, ...args: Arg[]): Promise<number>
-  simplesessionsOwner1(index: string, lifetime: string, give: string, member: string): Promise<[size: number, left: number]>
+  simplesessionsOwner1(index: string, lifetime: string, give: string, member: string, join: string): Promise<[size: number, left: number]>
   simplesessionsTake1Buffer(key: string): Promise<Buffer[]>
   simplesessionsList1Buffer(index: string, clientPrefix: string, owner: string): Promise<Buffer[]>
   simplesessionsDestroyOwned1(index: string, ...args: string[]): Promise<number>
@@ -788,7 +799,7 @@ export class RedisStore implements Store {
     this.#open()
     const key = this.key(id)
     checkTime('expiresAt', expiresAt, true)
-    const done = await this.#run('touch', () => this.#scripts.simplesessionsTouch2(key, timeArg(expiresAt), this.#base))
+    const done = await this.#run('touch', () => this.#scripts.simplesessionsTouch2(key, timeArg(expiresAt), this.#base, key))
     if (Array.isArray(done)) await this.#follow(key, done)
     return done !== 0
   }
@@ -863,7 +874,7 @@ export class RedisStore implements Store {
     const known = this.#covered.get(key)
     // The session ends by now + lifetime (measured before its reply arrived).
     if (known !== undefined && known.owner === owner && known.joined === joined && known.until >= (lifetime === -1 ? Infinity : now + lifetime)) return
-    await this.#ownerSet(key, reply, '')
+    await this.#ownerSet(key, reply, false)
   }
 
   /** Cluster: moves session `key` (formerly `oldKey`) from the set of `before` to that of its owner in `now` (none: undefined). */
@@ -874,15 +885,16 @@ export class RedisStore implements Store {
   }
 
   /**
-   * Cluster: the owner set's side of a write of session `key` (LUA_OWNER): adds `member` ('' none)
-   * and makes the set last the session's lifetime, giving it twice that when it must change, so
-   * that the moves of the next lifetime need no write. Remembers what it learnt (see #covered).
-   * The set's size after.
+   * Cluster: the owner set's side of a write of session `key` (LUA_OWNER): adds `key` when it
+   * joins, and makes the set last the session's lifetime, giving it twice that when it must change,
+   * so that the moves of the next lifetime need no write; a set that lost the live session (it
+   * was removed, or made anew) gets it back. Remembers what it learnt (see #covered). The set's
+   * size after (0 when not joining).
    */
-  async #ownerSet(key: string, [owner, lifetime, , joined]: Follow, member: string): Promise<number> {
+  async #ownerSet(key: string, [owner, lifetime, , joined]: Follow, join: boolean): Promise<number> {
     const sent = performance.now()
     const give = lifetime === -1 ? -1 : 2 * lifetime
-    const [size, left] = await this.#run('index', () => this.#scripts.simplesessionsOwner1(this.#indexKey(owner), String(lifetime), String(give), member))
+    const [size, left] = await this.#run('index', () => this.#scripts.simplesessionsOwner1(this.#indexKey(owner), String(lifetime), String(give), key, join ? '1' : ''))
     this.#covered.delete(key)
     // The set lasts `left` ms from some moment after `sent`: sent + left errs on the short side.
     if (left !== -2) {
@@ -902,7 +914,7 @@ export class RedisStore implements Store {
     const ix = this.#indexKey(owner)
     let size: number
     try {
-      size = await this.#ownerSet(key, follow, key)
+      size = await this.#ownerSet(key, follow, true)
     } catch (err) {
       // Stryker disable next-line StringLiteral: equivalent, this failure is dropped: its message is never seen
       await this.#run('index', () => this.#client.unlink(key)).catch(() => undefined)

@@ -218,6 +218,30 @@ async function ownerSetEndsWithItsSessions(store: RedisStore, client: Redis | Cl
 }
 
 /**
+ * A live session that lost its owner set behind the store's back (an operator's DEL, an
+ * eviction) is put back by its next write that moves the expiry, a commit or a touch, even when
+ * another session's write has made the set anew since: listed again, and ended by a destroy-all.
+ */
+async function lostSessionsComeBack(store: RedisStore, client: Redis | Cluster): Promise<void> {
+  const ix = store.prefix + 'owner.ada'
+  const [a, b] = [newId(), newId()]
+  await store.create(a, owned('ada', 'a', HOUR))
+  await store.create(b, owned('ada', 'b', HOUR))
+  await client.del(ix)
+  expect(await store.listSessions('ada')).toEqual([])
+  expect(await store.commit(a, { set: one('x', Uint8Array.of(1)), expiresAt: Date.now() + 3 * HOUR })).toBe(true)
+  expect((await store.listSessions('ada')).map((x) => x.handle)).toEqual(['a'])
+  await expectSetCovers(store, client, 'ada', [a])
+  // The set is back, with a alone: b's move must still join it.
+  expect(await store.touch(b, Date.now() + 3 * HOUR)).toBe(true)
+  expect((await store.listSessions('ada')).map((x) => x.handle).sort()).toEqual(['a', 'b'])
+  await expectSetCovers(store, client, 'ada', [a, b])
+  expect(await store.destroySessions('ada')).toBe(2)
+  expect(await store.load(a)).toBeNull()
+  expect(await store.load(b)).toBeNull()
+}
+
+/**
  * A session joining a set that held it already, alone (written by hand here), keeps the set's
  * longer expiry: only a set that the join made takes the session's lifetime.
  */
@@ -325,6 +349,10 @@ function itKeepsTheOwnerRules(topology: string, connected: () => Redis | Cluster
     await regenerateKeepsPersist(new RedisStore(connected(), { prefix: freshPrefix('persist') }))
   })
 
+  it(`a live session whose owner set was removed is put back by its next move, and a destroy-all ends it (${topology})`, async () => {
+    await lostSessionsComeBack(new RedisStore(connected(), { prefix: freshPrefix('owners') }), connected())
+  })
+
   it(`joining a set that held the session already never lowers the set's expiry (${topology})`, async () => {
     await rejoiningNeverLowersTheSet(new RedisStore(connected(), { prefix: freshPrefix('owners') }), connected())
   })
@@ -419,7 +447,8 @@ describeRedis('RedisStore on one node', () => {
         await store.commit(id, { set: one('a', Uint8Array.of(2)), expiresAt: later })
       }, true)
       expect(moved.filter((c) => c[0]!.toLowerCase() === 'evalsha')).toHaveLength(1)
-      expect(moved.filter((c) => c.includes(ix)).map((c) => c[0]!.toLowerCase())).toEqual(['pttl', 'pexpire'])
+      // The SADD puts the session back if the set lost it; here it changes nothing.
+      expect(moved.filter((c) => c.includes(ix)).map((c) => c[0]!.toLowerCase())).toEqual(['pttl', 'sadd', 'pexpire'])
       await expectSetCovers(store, client, 'ada', [id])
     })
 
@@ -1391,6 +1420,26 @@ describeRedis(
       expect(await other.commit(s4, { owner: 'bob', expiresAt: Date.now() + 2000 })).toBe(true)
       expect(await app.commit(s4, { expiresAt: Date.now() + HOUR })).toBe(true)
       await expectSetCovers(app, client, 'bob', [s4])
+      await deleteKeys(client, prefix)
+    })
+
+    it('a set removed behind a Cluster store’s back: a move its memory skips cannot put the session back; the first past that memory does, as does another process’s first', async () => {
+      const prefix = freshPrefix('owners')
+      const ix = prefix + 'owner.ada'
+      const app = new RedisStore(client, { prefix })
+      const a = newId()
+      await app.create(a, owned('ada', 'a', HOUR)) // app remembers the set lasts 2 h
+      await client.del(ix)
+      expect(await sentDuring(client, () => app.commit(a, { expiresAt: Date.now() + HOUR + 60_000 }))).toHaveLength(1)
+      expect(await app.listSessions('ada')).toEqual([]) // skipped: nothing could repair it
+      expect(await sentDuring(client, () => app.commit(a, { expiresAt: Date.now() + 3 * HOUR }))).toHaveLength(2)
+      expect((await app.listSessions('ada')).map((x) => x.handle)).toEqual(['a'])
+      await expectSetCovers(app, client, 'ada', [a])
+      await client.del(ix)
+      const other = new RedisStore(client, { prefix }) // another process: it remembers nothing
+      expect(await other.touch(a, Date.now() + 3 * HOUR + 60_000)).toBe(true)
+      expect((await app.listSessions('ada')).map((x) => x.handle)).toEqual(['a'])
+      await expectSetCovers(app, client, 'ada', [a])
       await deleteKeys(client, prefix)
     })
 
