@@ -314,6 +314,19 @@ if made then return {1, redis.call('PTTL', ix)} end
 return {n, index_cover(ix, m, need, give)}
 `
 
+// Cluster: fits a set without expiry, KEYS[1], to ARGV[1] ms (its members' longest lifetime, which
+// the store read), unless it has an expiry by now or holds a member that is not among the rest of
+// ARGV (one that joined after they were read, maybe without expiry). 1: fitted.
+const LUA_FIT = String.raw`if redis.call('PTTL', KEYS[1]) ~= -1 then return 0 end
+local read = {}
+for i = 2, #ARGV do read[ARGV[i]] = true end
+for _, m in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  if not read[m] then return 0 end
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return 1
+`
+
 // Single node: the owner's live sessions, KEYS[1] its index; ARGV: client prefix, owner. Dead
 // members (and any whose session now has another owner) are removed on the way: the lazy cleanup.
 const LUA_LIST = String.raw`local out = {}
@@ -365,6 +378,7 @@ const CMD = {
   list: 'simplesessionsList1',
   destroyOwned: 'simplesessionsDestroyOwned1',
   owner: 'simplesessionsOwner1',
+  fit: 'simplesessionsFit1',
 } as const
 
 type Arg = string | Buffer
@@ -382,6 +396,7 @@ interface Scripted {
   simplesessionsTouch2(key: string, expiresAt: string, indexBase: string, member: string): Promise<WriteReply>
   simplesessionsRegenerate3(oldKey: string, newKey: string, ...args: Arg[]): Promise<number>
   simplesessionsOwner1(index: string, lifetime: string, give: string, member: string, join: string): Promise<[size: number, left: number]>
+  simplesessionsFit1(index: string, give: string, ...members: string[]): Promise<number>
   simplesessionsTake1Buffer(key: string): Promise<Buffer[]>
   simplesessionsList1Buffer(index: string, clientPrefix: string, owner: string): Promise<Buffer[]>
   simplesessionsDestroyOwned1(index: string, ...args: string[]): Promise<number>
@@ -639,6 +654,7 @@ export class RedisStore implements Store {
     c.defineCommand(CMD.list, { numberOfKeys: 1, lua: LUA_LIST })
     c.defineCommand(CMD.destroyOwned, { numberOfKeys: 1, lua: LUA_DESTROY_OWNED })
     c.defineCommand(CMD.owner, { numberOfKeys: 1, lua: LUA_OWNER })
+    c.defineCommand(CMD.fit, { numberOfKeys: 1, lua: LUA_FIT })
     this.#scripts = c as unknown as Scripted
     this.#cluster = (c as { isCluster?: boolean }).isCluster === true
     const keyPrefix = (c as { options?: { keyPrefix?: unknown } }).options?.keyPrefix
@@ -889,19 +905,23 @@ export class RedisStore implements Store {
    * joins, and makes the set last the session's lifetime, giving it twice that when it must change,
    * so that the moves of the next lifetime need no write; a set that lost the live session (it
    * was removed, or made anew) gets it back. Remembers what it learnt (see #covered). The set's
-   * size after (0 when not joining).
+   * size after (0 when not joining) and its PTTL (-1: no expiry).
    */
-  async #ownerSet(key: string, [owner, lifetime, , joined]: Follow, join: boolean): Promise<number> {
+  async #ownerSet(key: string, [owner, lifetime, , joined]: Follow, join: boolean): Promise<[size: number, left: number]> {
     const sent = performance.now()
     const give = lifetime === -1 ? -1 : 2 * lifetime
-    const [size, left] = await this.#run('index', () => this.#scripts.simplesessionsOwner1(this.#indexKey(owner), String(lifetime), String(give), key, join ? '1' : ''))
+    const reply = await this.#run('index', () => this.#scripts.simplesessionsOwner1(this.#indexKey(owner), String(lifetime), String(give), key, join ? '1' : ''))
+    const left = reply[1]
     this.#covered.delete(key)
-    // The set lasts `left` ms from some moment after `sent`: sent + left errs on the short side.
-    if (left !== -2) {
+    // The set lasts `left` ms from some moment after `sent`: sent + left errs on the short side. A
+    // set without expiry is not remembered: a later login may fit it to its members (#fit), which
+    // a memory of "for ever" would not see (and a session without expiry has no moves to skip:
+    // its expiry stays 'inf').
+    if (left >= 0) {
       if (this.#covered.size >= COVERED_MAX) this.#covered.delete(this.#covered.keys().next().value!)
-      this.#covered.set(key, { owner, joined, until: left === -1 ? Infinity : sent + left })
+      this.#covered.set(key, { owner, joined, until: sent + left })
     }
-    return size
+    return reply
   }
 
   /**
@@ -910,16 +930,17 @@ export class RedisStore implements Store {
    * is removed again and the call fails: never a live session that the index does not know.
    */
   async #indexAdd(key: string, follow: Follow): Promise<void> {
-    const owner = follow[0]
+    const [owner, lifetime] = follow
     const ix = this.#indexKey(owner)
-    let size: number
+    let size: number, left: number
     try {
-      size = await this.#ownerSet(key, follow, true)
+      ;[size, left] = await this.#ownerSet(key, follow, true)
     } catch (err) {
       // Stryker disable next-line StringLiteral: equivalent, this failure is dropped: its message is never seen
       await this.#run('index', () => this.#client.unlink(key)).catch(() => undefined)
       throw err
     }
+    if (left === -1 && lifetime !== -1) await this.#fit(owner)
     if (size <= this.maxSessionsPerOwner) return
     const live = (await this.#members(owner)).filter((m) => m.key !== key)
     if (live.length + 1 <= this.maxSessionsPerOwner) return
@@ -927,6 +948,24 @@ export class RedisStore implements Store {
     const victim = live.reduce((a, b) => (b.meta.expiresAt < a.meta.expiresAt ? b : a))
     await this.#run('index', () => this.#client.unlink(victim.key))
     await this.#run('index', () => this.#client.srem(ix, victim.key))
+  }
+
+  /**
+   * Cluster: a set without expiry that a session with one joined (written before sets had one, or
+   * kept by a member without expiry that has since ended) takes twice its longest member's
+   * lifetime, read as each member's PTTL (the single node's scripts fit it to the longest; twice,
+   * as a raise gives, covers a member that moves between the read and the write). A member without
+   * expiry keeps it persistent (and then this runs at each such login, as the single node's loop
+   * does). LUA_FIT writes it only while the set still has no expiry and holds no member that was
+   * not read.
+   */
+  async #fit(owner: string): Promise<void> {
+    const ix = this.#indexKey(owner)
+    const members = await this.#run('index', () => this.#client.smembers(ix))
+    const lifetimes = await Promise.all(members.map((m) => this.#run('index', () => this.#client.pttl(m))))
+    if (lifetimes.includes(-1)) return
+    const longest = Math.max(0, ...lifetimes)
+    if (longest > 0) await this.#run('index', () => this.#scripts.simplesessionsFit1(ix, String(2 * longest), ...members))
   }
 
   /**

@@ -257,6 +257,29 @@ async function rejoiningNeverLowersTheSet(store: RedisStore, client: Redis | Clu
 }
 
 /**
+ * A set without expiry that holds a live member (as one written before sets had one: SADD by
+ * hand) gets one at its owner's next login, fitted to its longest member (times `slack`: the
+ * Cluster's headroom); a member without expiry keeps it persistent.
+ */
+async function persistentSetFittedAtLogin(store: RedisStore, client: Redis | Cluster, slack: number): Promise<void> {
+  const ix = store.prefix + 'owner.ada'
+  const [a, b] = [newId(), newId()]
+  await store.create(a, owned('ada', 'a', 2 * HOUR))
+  await client.del(ix)
+  await client.sadd(ix, store.key(a))
+  expect(await client.pttl(ix)).toBe(-1)
+  await store.create(b, owned('ada', 'b', HOUR))
+  await expectSetCovers(store, client, 'ada', [a, b])
+  expect(await client.pttl(ix)).toBeLessThanOrEqual(2 * HOUR * slack)
+  const [c, d] = [newId(), newId()]
+  await store.create(c, owned('ada', 'c', Infinity))
+  expect(await client.pttl(ix)).toBe(-1)
+  await store.create(d, owned('ada', 'd', HOUR))
+  expect(await client.pttl(ix)).toBe(-1)
+  expect((await store.listSessions('ada')).map((x) => x.handle).sort()).toEqual(['a', 'b', 'c', 'd'])
+}
+
+/**
  * `client` with some of its methods answering otherwise: a client that replies in another shape,
  * or one command that fails. Everything else is the client's own (scripts are defined on it).
  */
@@ -458,6 +481,10 @@ describeRedis('RedisStore on one node', () => {
 
     it('after its last session expired the owner set is gone; while one lives the set holds it', async () => {
       await ownerSetEndsWithItsSessions(new RedisStore(client, { prefix: freshPrefix('owners') }), client)
+    })
+
+    it('a set without a TTL made by hand around a live member gets one at the owner’s next login', async () => {
+      await persistentSetFittedAtLogin(new RedisStore(client, { prefix: freshPrefix('owners') }), client, 1)
     })
 
     it('a set without a TTL (written before sets had one) gets one at its owner’s next login', async () => {
@@ -1420,6 +1447,22 @@ describeRedis(
       expect(await other.commit(s4, { owner: 'bob', expiresAt: Date.now() + 2000 })).toBe(true)
       expect(await app.commit(s4, { expiresAt: Date.now() + HOUR })).toBe(true)
       await expectSetCovers(app, client, 'bob', [s4])
+      await deleteKeys(client, prefix)
+    })
+
+    it('a set without a TTL (written before sets had one, here by hand) gets one at its owner’s next login on a Cluster too', async () => {
+      const prefix = freshPrefix('owners')
+      await persistentSetFittedAtLogin(new RedisStore(client, { prefix }), client, 2)
+      // The fitting writes only a set that still has no TTL and holds no member it did not read.
+      const ix = prefix + 'owner.bob'
+      const fit = (...args: string[]) => (client as unknown as { simplesessionsFit1(...a: string[]): Promise<number> }).simplesessionsFit1(ix, ...args)
+      await client.sadd(ix, 'read', 'joined-since')
+      expect(await fit('60000', 'read')).toBe(0)
+      expect(await client.pttl(ix)).toBe(-1)
+      expect(await fit('60000', 'read', 'joined-since')).toBe(1)
+      expect(await client.pttl(ix)).toBeGreaterThan(50_000)
+      expect(await fit('120000', 'read', 'joined-since')).toBe(0)
+      expect(await client.pttl(ix)).toBeLessThanOrEqual(60_000)
       await deleteKeys(client, prefix)
     })
 
