@@ -18,11 +18,12 @@
 //   after the session on a Cluster; dead members are removed lazily, the set capped. The set
 //   expires after its last member: every write that moves an owned session's expiry raises the
 //   set's to cover it (never lowers it), and puts the session back into a set that lost it. A
-//   Cluster gives the set twice the lifetime and remembers, per session, how long it lasts, so
-//   most moves need no second command; so a set that goes early (removed from outside, evicted)
-//   gets a session back only at its first move that ends past the set's expiry as the process
-//   last saw it. Owner sets, like sessions, must not be evicted: maxmemory-policy noeviction (a
-//   volatile-* policy may pick them, since they have a TTL; an allkeys-* one any key).
+//   Cluster gives the set twice the lifetime and remembers, per session, how long it lasts (by
+//   both clocks), so most moves need no second command; so a set that goes early (removed from
+//   outside, evicted) gets a session back only at its first move that ends past the set's expiry
+//   as the process last saw it. Owner sets, like sessions, must not be evicted: maxmemory-policy
+//   noeviction (a volatile-* policy may pick them, since they have a TTL; an allkeys-* one any
+//   key).
 // - Any failure rejects 'STORE_UNAVAILABLE' (the cause's arguments redacted), never a null that a
 //   commit could write over; `timeout` bounds each call unless the client bounds it itself.
 
@@ -590,14 +591,16 @@ export class RedisStore implements Store {
   readonly #selfBounded: boolean
   /**
    * Cluster: per session key, the owner whose set this process last saw last until `until`
-   * (performance.now() ms), and the session's joined count then, so that a commit moving the
-   * expiry within that needs no write to the set. Keyed by membership, not owner: the store never
+   * (performance.now() ms) and `wall` (Date.now() ms), and the session's joined count then, so
+   * that a commit moving the expiry within both needs no write to the set. Two clocks, because
+   * each can be wrong alone: performance.now() stops while a virtual machine is suspended (Redis's
+   * TTLs run on), and Date.now() may be set back. Keyed by membership, not owner: the store never
    * removes a set while one of its members lives, so what held for a member holds while it stays
    * one; a set emptied and made anew (by destroySessions, or in another process) may be shorter
    * than any earlier one of that owner, and a session that left and joined again (its joined
    * count moved) may be in such a set. Bounded: the oldest entry goes first.
    */
-  readonly #covered = new Map<string, { owner: string; joined: string; until: number }>()
+  readonly #covered = new Map<string, { owner: string; joined: string; until: number; wall: number }>()
   /** load uses a plain HGETALL while the client answers it with an array (see load). */
   #rawLoad = true
   /** A client that has not been ready yet: calls wait for it (within #readyWait). */
@@ -886,10 +889,10 @@ export class RedisStore implements Store {
   async #follow(key: string, reply: Follow): Promise<void> {
     const [owner, lifetime, was, joined] = reply
     if (owner !== was) return this.#reindex(was || undefined, key, key, owner ? reply : undefined)
-    const now = performance.now()
     const known = this.#covered.get(key)
-    // The session ends by now + lifetime (measured before its reply arrived).
-    if (known !== undefined && known.owner === owner && known.joined === joined && known.until >= (lifetime === -1 ? Infinity : now + lifetime)) return
+    // The session ends by now + lifetime (measured before its reply arrived), on either clock.
+    const end = (now: number): number => (lifetime === -1 ? Infinity : now + lifetime)
+    if (known !== undefined && known.owner === owner && known.joined === joined && known.until >= end(performance.now()) && known.wall >= end(Date.now())) return
     await this.#ownerSet(key, reply, false)
   }
 
@@ -909,17 +912,18 @@ export class RedisStore implements Store {
    */
   async #ownerSet(key: string, [owner, lifetime, , joined]: Follow, join: boolean): Promise<[size: number, left: number]> {
     const sent = performance.now()
+    const wall = Date.now()
     const give = lifetime === -1 ? -1 : 2 * lifetime
     const reply = await this.#run('index', () => this.#scripts.simplesessionsOwner1(this.#indexKey(owner), String(lifetime), String(give), key, join ? '1' : ''))
     const left = reply[1]
     this.#covered.delete(key)
-    // The set lasts `left` ms from some moment after `sent`: sent + left errs on the short side. A
-    // set without expiry is not remembered: a later login may fit it to its members (#fit), which
-    // a memory of "for ever" would not see (and a session without expiry has no moves to skip:
-    // its expiry stays 'inf').
+    // The set lasts `left` ms from some moment after `sent`: sent + left errs on the short side,
+    // on each clock. A set without expiry is not remembered: a later login may fit it to its
+    // members (#fit), which a memory of "for ever" would not see (and a session without expiry
+    // has no moves to skip: its expiry stays 'inf').
     if (left >= 0) {
       if (this.#covered.size >= COVERED_MAX) this.#covered.delete(this.#covered.keys().next().value!)
-      this.#covered.set(key, { owner, joined, until: sent + left })
+      this.#covered.set(key, { owner, joined, until: sent + left, wall: wall + left })
     }
     return reply
   }

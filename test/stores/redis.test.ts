@@ -1627,3 +1627,41 @@ describeRedis(
   },
   { cluster: true },
 )
+
+describe('RedisStore on a Cluster, its memory of the owner sets (a client that answers without a server)', () => {
+  it('skips a raise only while both clocks say the set lasts: a jump of Date.now() (a suspended VM, where performance.now() stood still) or of performance.now() sends it', async () => {
+    const raises: unknown[][] = []
+    const cluster = {
+      status: 'ready',
+      isCluster: true,
+      defineCommand: () => undefined,
+      hmgetBuffer: () => undefined,
+      unlink: async () => 1,
+      disconnect: () => undefined,
+      // Every touch moves a session of ada's that has an hour left; her set then lasts two.
+      simplesessionsTouch2: async () => ['ada', HOUR, 'ada', '1'],
+      simplesessionsOwner1: async (...args: unknown[]) => (raises.push(args), [0, 2 * HOUR]),
+    }
+    const store = new RedisStore(cluster as unknown as Cluster, { prefix: 'p:' })
+    const id = newId()
+    const later = Date.now() + HOUR
+    const [wall, mono] = [Date.now(), performance.now()]
+    const touch = async (clocks: { wall?: number; mono?: number } = {}) => {
+      const d = clocks.wall === undefined ? undefined : vi.spyOn(Date, 'now').mockReturnValue(wall + clocks.wall)
+      const p = clocks.mono === undefined ? undefined : vi.spyOn(performance, 'now').mockReturnValue(mono + clocks.mono)
+      try {
+        expect(await store.touch(id, later)).toBe(true)
+      } finally {
+        d?.mockRestore()
+        p?.mockRestore()
+      }
+      return raises.length
+    }
+    expect(await touch()).toBe(1) // nothing known: raised, and remembered (two hours)
+    expect(await touch()).toBe(1) // covered on both clocks: skipped
+    expect(await touch({ wall: 3 * HOUR })).toBe(2) // Redis's clock ran on three hours while this process slept
+    expect(await touch({ mono: 3 * HOUR })).toBe(3)
+    expect(await touch()).toBe(3)
+    expect(raises[0]).toEqual(['p:owner.ada', String(HOUR), String(2 * HOUR), 'p:' + id, ''])
+  })
+})
