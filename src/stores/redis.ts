@@ -15,15 +15,15 @@
 //   regenerate are guarded on createdAt, so a late request never resurrects a destroyed session,
 //   and a commit writes only its own fields. On a Cluster, regenerate takes three round trips.
 // - Owners: a set per owner, kept inside the session's scripts on one node, by separate commands
-//   after the session on a Cluster; dead members are removed lazily, the set capped. The set
-//   expires after its last member: every write that moves an owned session's expiry raises the
-//   set's to cover it (never lowers it), and puts the session back into a set that lost it. A
-//   Cluster gives the set twice the lifetime and remembers, per session, how long it lasts (by
-//   both clocks), so most moves need no second command; so a set that goes early (removed from
-//   outside, evicted) gets a session back only at its first move that ends past the set's expiry
-//   as the process last saw it. Owner sets, like sessions, must not be evicted: maxmemory-policy
-//   noeviction (a volatile-* policy may pick them, since they have a TTL; an allkeys-* one any
-//   key).
+//   after the session on a Cluster; dead members are removed lazily, the set capped; a session
+//   without a handle is in no listing and no destroySessions. The set expires after its last
+//   member: every write that moves an owned session's expiry raises the set's to cover it (never
+//   lowers it), and puts the session back into a set that lost it. A Cluster gives the set twice
+//   the lifetime and remembers, per session, how long it lasts (by both clocks), so most moves need
+//   no second command; so a set that goes early (removed from outside, evicted) gets a session
+//   back only at its first move that ends past the set's expiry as the process last saw it. Owner
+//   sets, like sessions, must not be evicted: maxmemory-policy noeviction (a volatile-* policy may
+//   pick them, since they have a TTL; an allkeys-* one any key).
 // - Any failure rejects 'STORE_UNAVAILABLE' (the cause's arguments redacted), never a null that a
 //   commit could write over; `timeout` bounds each call unless the client bounds it itself.
 
@@ -345,7 +345,9 @@ return out
 `
 
 // Single node: ends the owner's sessions, KEYS[1] its index; ARGV: client prefix, owner, the
-// handle to keep ('' none), '1' when only the handles that follow are to end, then handles.
+// handle to keep ('' none), '1' when only the handles that follow are to end, then handles. A
+// session without a handle is not in the owner's index (as LUA_LIST and every store see it), so
+// it is left alone.
 const LUA_DESTROY_OWNED = String.raw`local only = nil
 if ARGV[4] == '1' then
   only = {}
@@ -356,7 +358,7 @@ for _, m in ipairs(redis.call('SMEMBERS', KEYS[1])) do
   local v = redis.call('HMGET', ARGV[1] .. m, '\255createdAt', '\255handle', '\255owner')
   if not v[1] or v[3] ~= ARGV[2] then
     redis.call('SREM', KEYS[1], m)
-  elseif v[2] ~= ARGV[3] and (only == nil or (v[2] and only[v[2]])) then
+  elseif v[2] and v[2] ~= ARGV[3] and (only == nil or only[v[2]]) then
     redis.call('UNLINK', ARGV[1] .. m)
     redis.call('SREM', KEYS[1], m)
     ended = ended + 1
