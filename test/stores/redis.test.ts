@@ -6,7 +6,9 @@
 // getMulti; never KEYS or SCAN), the prefix and URL options, failures mapped to
 // STORE_UNAVAILABLE (fast, named by the method, never a null) including replies and metadata the
 // store did not write, options checked at construction, and the owner index on both topologies
-// (the cap, members that are not the owner's, the Cluster's separate commands and their failures).
+// (the cap, members that are not the owner's, the sets' expiry: raised, fitted, never lowered, and
+// a lost member put back; the Cluster's separate commands, their failures and its memory of a
+// set's expiry, the last also without a server, on faked clocks).
 //
 // Every file runs twice at once (release and debug projects), so each run starts its own
 // servers on free ports; within a run, every conformance test gets a fresh key prefix.
