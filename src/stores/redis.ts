@@ -15,10 +15,15 @@
 //   regenerate are guarded on createdAt, so a late request never resurrects a destroyed session,
 //   and a commit writes only its own fields. On a Cluster, regenerate takes three round trips.
 // - Owners: a set per owner, kept inside the session's scripts on one node, by separate commands
-//   after the session on a Cluster; dead members are removed lazily, the set capped. The set
-//   expires after its last member: every write that moves an owned session's expiry raises the
-//   set's to cover it (never lowers it); a Cluster gives it twice the lifetime and remembers,
-//   per session, how long it lasts, so most moves need no second command.
+//   after the session on a Cluster; dead members are removed lazily, the set capped; a session
+//   without a handle is in no listing and no destroySessions. The set expires after its last
+//   member: every write that moves an owned session's expiry raises the set's to cover it (never
+//   lowers it), and puts the session back into a set that lost it. A Cluster gives the set twice
+//   the lifetime and remembers, per session, how long it lasts (by both clocks), so most moves need
+//   no second command; so a set that goes early (removed from outside, evicted) gets a session
+//   back only at its first move that ends past the set's expiry as the process last saw it. Owner
+//   sets, like sessions, must not be evicted: maxmemory-policy noeviction (a volatile-* policy may
+//   pick them, since they have a TTL; an allkeys-* one any key).
 // - Any failure rejects 'STORE_UNAVAILABLE' (the cause's arguments redacted), never a null that a
 //   commit could write over; `timeout` bounds each call unless the client bounds it itself.
 
@@ -95,13 +100,17 @@ const META_NAMES = [CREATED, EXPIRES, OWNER, HANDLE, PERSIST]
 // sessions on different nodes need no common clock.
 //
 // index_need(k): how long session key `k` has left, in ms (-1: no expiry; gone: 0).
-// index_cover(ix, need, give): makes set `ix` last `need` ms more (-1: for ever), setting `give`
-// (>= need) when it must change; a set without expiry stays so. The set's PTTL after (-2: none).
-// index_join(ix, m, need, give): adds member `m`; a set that holds `m` alone takes its lifetime
-// (a new set has none to raise). The set's size after.
+// index_cover(ix, m, need, give): makes set `ix` last `need` ms more (-1: for ever), setting `give`
+// (>= need) when it must change; a set without expiry stays so. It also adds the live member `m`
+// (need ~= 0): nothing where the set holds it (an SADD that changes nothing is not replicated),
+// but a set that was removed while `m` lived (from outside, evicted, expired after a raise that
+// failed), or made anew since by another member, gets it back. The set's PTTL after (-2: none).
+// index_join(ix, m, need, give): adds member `m`; a set the SADD made takes its lifetime (a new
+// set has none to raise). A set that held `m` already, even alone, keeps its expiry (given, maybe,
+// for a member gone since): the caller covers it. The set's size after, and whether the SADD made it.
 // index_add (single node): index_join, then past `cap` members, drops the dead ones (their hash
-// is gone) and ends the live one that expires soonest; a set without expiry that holds more than
-// `m` (kept by a member without one, or written before sets had one) takes its longest member's.
+// is gone) and ends the live one that expires soonest; a set without expiry that it did not make
+// (kept by a member without one, or written before sets had one) takes its longest member's.
 // `cp` is the client's keyPrefix (a member is a key as the store names it, without it). At most
 // cap + 1 members are ever read.
 const LUA_INDEX = String.raw`local function index_need(k)
@@ -109,9 +118,11 @@ const LUA_INDEX = String.raw`local function index_need(k)
   if r == -2 then return 0 end
   return r
 end
-local function index_cover(ix, need, give)
+local function index_cover(ix, m, need, give)
   local left = redis.call('PTTL', ix)
-  if left < 0 then return left end
+  if need == 0 then return left end
+  redis.call('SADD', ix, m)
+  if left == -1 then return -1 end
   if need == -1 then
     redis.call('PERSIST', ix)
     return -1
@@ -121,19 +132,18 @@ local function index_cover(ix, need, give)
   return give
 end
 local function index_join(ix, m, need, give)
-  redis.call('SADD', ix, m)
+  local made = redis.call('SADD', ix, m) == 1
   local n = redis.call('SCARD', ix)
-  if n == 1 then
-    if need == -1 then redis.call('PERSIST', ix) else redis.call('PEXPIRE', ix, give) end
-  end
-  return n
+  made = made and n == 1
+  if made and need ~= -1 then redis.call('PEXPIRE', ix, give) end
+  return n, made
 end
 local function index_add(ix, m, cp, cap, need)
-  local n = index_join(ix, m, need, need)
-  if n == 1 then return end
+  local n, made = index_join(ix, m, need, need)
+  if made then return end
   local left = redis.call('PTTL', ix)
   if n <= cap and left ~= -1 then
-    index_cover(ix, need, need)
+    index_cover(ix, m, need, need)
     return
   end
   local victim, soonest, longest = nil, nil, need
@@ -157,7 +167,7 @@ local function index_add(ix, m, cp, cap, need)
     redis.call('UNLINK', cp .. victim)
     redis.call('SREM', ix, victim)
   end
-  if left ~= -1 then index_cover(ix, need, need) elseif longest ~= -1 then redis.call('PEXPIRE', ix, longest) end
+  if left ~= -1 then index_cover(ix, m, need, need) elseif longest ~= -1 then redis.call('PEXPIRE', ix, longest) end
 end
 `
 
@@ -245,7 +255,7 @@ if joins then
   index_add(ARGV[7] .. owner, ARGV[9], ARGV[8], tonumber(ARGV[11]), index_need(k))
 elseif extends then
   local need = index_need(k)
-  index_cover(ARGV[7] .. owner, need, need)
+  index_cover(ARGV[7] .. owner, ARGV[9], need, need)
 end
 return 1
 `
@@ -279,7 +289,8 @@ redis.call('UNLINK', KEYS[1])
 return h
 `
 
-const LUA_TOUCH = LUA_INDEX + String.raw`-- ARGV: expiresAt (ms or 'inf'), index base ('' : not in this script). Replies as LUA_APPLY.
+const LUA_TOUCH = LUA_INDEX + String.raw`-- ARGV: expiresAt (ms or 'inf'), index base ('' : not in this script), the session's key as the
+-- store names it (its member). Replies as LUA_APPLY.
 local k = KEYS[1]
 if redis.call('HEXISTS', k, '\255createdAt') == 0 then return 0 end
 if redis.call('HGET', k, '\255expiresAt') == ARGV[1] then return 1 end
@@ -289,18 +300,32 @@ local g = redis.call('HMGET', k, '\255owner', '\255joined')
 if not g[1] then return 1 end
 local need = index_need(k)
 if ARGV[2] == '' then return {g[1], need, g[1], g[2] or ''} end
-index_cover(ARGV[2] .. g[1], need, need)
+index_cover(ARGV[2] .. g[1], ARGV[3], need, need)
 return 1
 `
 
 // Cluster: the owner set's side of a write, KEYS[1] the set; ARGV: the session's lifetime (ms, -1
-// none), the lifetime to give the set when it must change, the member to add ('' none). Replies
-// {size after (0 when nothing was added), the set's PTTL after (-2: there is no set)}.
-const LUA_OWNER = LUA_INDEX + String.raw`local ix, need, give = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2])
-if ARGV[3] == '' then return {0, index_cover(ix, need, give)} end
-local n = index_join(ix, ARGV[3], need, give)
-if n == 1 then return {1, redis.call('PTTL', ix)} end
-return {n, index_cover(ix, need, give)}
+// none), the lifetime to give the set when it must change, the session's key (its member: added
+// when joining, and put back by a cover if the set lost it), '1' to join ('' to cover only).
+// Replies {size after (0 when not joining), the set's PTTL after (-2: there is no set)}.
+const LUA_OWNER = LUA_INDEX + String.raw`local ix, need, give, m = KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), ARGV[3]
+if ARGV[4] ~= '1' then return {0, index_cover(ix, m, need, give)} end
+local n, made = index_join(ix, m, need, give)
+if made then return {1, redis.call('PTTL', ix)} end
+return {n, index_cover(ix, m, need, give)}
+`
+
+// Cluster: fits a set without expiry, KEYS[1], to ARGV[1] ms (its members' longest lifetime, which
+// the store read), unless it has an expiry by now or holds a member that is not among the rest of
+// ARGV (one that joined after they were read, maybe without expiry). 1: fitted.
+const LUA_FIT = String.raw`if redis.call('PTTL', KEYS[1]) ~= -1 then return 0 end
+local read = {}
+for i = 2, #ARGV do read[ARGV[i]] = true end
+for _, m in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  if not read[m] then return 0 end
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return 1
 `
 
 // Single node: the owner's live sessions, KEYS[1] its index; ARGV: client prefix, owner. Dead
@@ -320,7 +345,9 @@ return out
 `
 
 // Single node: ends the owner's sessions, KEYS[1] its index; ARGV: client prefix, owner, the
-// handle to keep ('' none), '1' when only the handles that follow are to end, then handles.
+// handle to keep ('' none), '1' when only the handles that follow are to end, then handles. A
+// session without a handle is not in the owner's index (as LUA_LIST and every store see it), so
+// it is left alone.
 const LUA_DESTROY_OWNED = String.raw`local only = nil
 if ARGV[4] == '1' then
   only = {}
@@ -331,7 +358,7 @@ for _, m in ipairs(redis.call('SMEMBERS', KEYS[1])) do
   local v = redis.call('HMGET', ARGV[1] .. m, '\255createdAt', '\255handle', '\255owner')
   if not v[1] or v[3] ~= ARGV[2] then
     redis.call('SREM', KEYS[1], m)
-  elseif v[2] ~= ARGV[3] and (only == nil or (v[2] and only[v[2]])) then
+  elseif v[2] and v[2] ~= ARGV[3] and (only == nil or only[v[2]]) then
     redis.call('UNLINK', ARGV[1] .. m)
     redis.call('SREM', KEYS[1], m)
     ended = ended + 1
@@ -354,6 +381,7 @@ const CMD = {
   list: 'simplesessionsList1',
   destroyOwned: 'simplesessionsDestroyOwned1',
   owner: 'simplesessionsOwner1',
+  fit: 'simplesessionsFit1',
 } as const
 
 type Arg = string | Buffer
@@ -368,9 +396,10 @@ interface Scripted {
   simplesessionsCreate3(key: string, ...args: Arg[]): Promise<WriteReply>
   simplesessionsLoad1Buffer(key: string): Promise<Buffer[]>
   simplesessionsCommit3(key: string, ...args: Arg[]): Promise<WriteReply>
-  simplesessionsTouch2(key: string, expiresAt: string, indexBase: string): Promise<WriteReply>
+  simplesessionsTouch2(key: string, expiresAt: string, indexBase: string, member: string): Promise<WriteReply>
   simplesessionsRegenerate3(oldKey: string, newKey: string, ...args: Arg[]): Promise<number>
-  simplesessionsOwner1(index: string, lifetime: string, give: string, member: string): Promise<[size: number, left: number]>
+  simplesessionsOwner1(index: string, lifetime: string, give: string, member: string, join: string): Promise<[size: number, left: number]>
+  simplesessionsFit1(index: string, give: string, ...members: string[]): Promise<number>
   simplesessionsTake1Buffer(key: string): Promise<Buffer[]>
   simplesessionsList1Buffer(index: string, clientPrefix: string, owner: string): Promise<Buffer[]>
   simplesessionsDestroyOwned1(index: string, ...args: string[]): Promise<number>
@@ -564,14 +593,16 @@ export class RedisStore implements Store {
   readonly #selfBounded: boolean
   /**
    * Cluster: per session key, the owner whose set this process last saw last until `until`
-   * (performance.now() ms), and the session's joined count then, so that a commit moving the
-   * expiry within that needs no write to the set. Keyed by membership, not owner: the store never
+   * (performance.now() ms) and `wall` (Date.now() ms), and the session's joined count then, so
+   * that a commit moving the expiry within both needs no write to the set. Two clocks, because
+   * each can be wrong alone: performance.now() stops while a virtual machine is suspended (Redis's
+   * TTLs run on), and Date.now() may be set back. Keyed by membership, not owner: the store never
    * removes a set while one of its members lives, so what held for a member holds while it stays
    * one; a set emptied and made anew (by destroySessions, or in another process) may be shorter
    * than any earlier one of that owner, and a session that left and joined again (its joined
    * count moved) may be in such a set. Bounded: the oldest entry goes first.
    */
-  readonly #covered = new Map<string, { owner: string; joined: string; until: number }>()
+  readonly #covered = new Map<string, { owner: string; joined: string; until: number; wall: number }>()
   /** load uses a plain HGETALL while the client answers it with an array (see load). */
   #rawLoad = true
   /** A client that has not been ready yet: calls wait for it (within #readyWait). */
@@ -628,6 +659,7 @@ export class RedisStore implements Store {
     c.defineCommand(CMD.list, { numberOfKeys: 1, lua: LUA_LIST })
     c.defineCommand(CMD.destroyOwned, { numberOfKeys: 1, lua: LUA_DESTROY_OWNED })
     c.defineCommand(CMD.owner, { numberOfKeys: 1, lua: LUA_OWNER })
+    c.defineCommand(CMD.fit, { numberOfKeys: 1, lua: LUA_FIT })
     this.#scripts = c as unknown as Scripted
     this.#cluster = (c as { isCluster?: boolean }).isCluster === true
     const keyPrefix = (c as { options?: { keyPrefix?: unknown } }).options?.keyPrefix
@@ -788,7 +820,7 @@ export class RedisStore implements Store {
     this.#open()
     const key = this.key(id)
     checkTime('expiresAt', expiresAt, true)
-    const done = await this.#run('touch', () => this.#scripts.simplesessionsTouch2(key, timeArg(expiresAt), this.#base))
+    const done = await this.#run('touch', () => this.#scripts.simplesessionsTouch2(key, timeArg(expiresAt), this.#base, key))
     if (Array.isArray(done)) await this.#follow(key, done)
     return done !== 0
   }
@@ -859,11 +891,11 @@ export class RedisStore implements Store {
   async #follow(key: string, reply: Follow): Promise<void> {
     const [owner, lifetime, was, joined] = reply
     if (owner !== was) return this.#reindex(was || undefined, key, key, owner ? reply : undefined)
-    const now = performance.now()
     const known = this.#covered.get(key)
-    // The session ends by now + lifetime (measured before its reply arrived).
-    if (known !== undefined && known.owner === owner && known.joined === joined && known.until >= (lifetime === -1 ? Infinity : now + lifetime)) return
-    await this.#ownerSet(key, reply, '')
+    // The session ends by now + lifetime (measured before its reply arrived), on either clock.
+    const end = (now: number): number => (lifetime === -1 ? Infinity : now + lifetime)
+    if (known !== undefined && known.owner === owner && known.joined === joined && known.until >= end(performance.now()) && known.wall >= end(Date.now())) return
+    await this.#ownerSet(key, reply, false)
   }
 
   /** Cluster: moves session `key` (formerly `oldKey`) from the set of `before` to that of its owner in `now` (none: undefined). */
@@ -874,22 +906,28 @@ export class RedisStore implements Store {
   }
 
   /**
-   * Cluster: the owner set's side of a write of session `key` (LUA_OWNER): adds `member` ('' none)
-   * and makes the set last the session's lifetime, giving it twice that when it must change, so
-   * that the moves of the next lifetime need no write. Remembers what it learnt (see #covered).
-   * The set's size after.
+   * Cluster: the owner set's side of a write of session `key` (LUA_OWNER): adds `key` when it
+   * joins, and makes the set last the session's lifetime, giving it twice that when it must change,
+   * so that the moves of the next lifetime need no write; a set that lost the live session (it
+   * was removed, or made anew) gets it back. Remembers what it learnt (see #covered). The set's
+   * size after (0 when not joining) and its PTTL (-1: no expiry).
    */
-  async #ownerSet(key: string, [owner, lifetime, , joined]: Follow, member: string): Promise<number> {
+  async #ownerSet(key: string, [owner, lifetime, , joined]: Follow, join: boolean): Promise<[size: number, left: number]> {
     const sent = performance.now()
+    const wall = Date.now()
     const give = lifetime === -1 ? -1 : 2 * lifetime
-    const [size, left] = await this.#run('index', () => this.#scripts.simplesessionsOwner1(this.#indexKey(owner), String(lifetime), String(give), member))
+    const reply = await this.#run('index', () => this.#scripts.simplesessionsOwner1(this.#indexKey(owner), String(lifetime), String(give), key, join ? '1' : ''))
+    const left = reply[1]
     this.#covered.delete(key)
-    // The set lasts `left` ms from some moment after `sent`: sent + left errs on the short side.
-    if (left !== -2) {
+    // The set lasts `left` ms from some moment after `sent`: sent + left errs on the short side,
+    // on each clock. A set without expiry is not remembered: a later login may fit it to its
+    // members (#fit), which a memory of "for ever" would not see (and a session without expiry
+    // has no moves to skip: its expiry stays 'inf').
+    if (left >= 0) {
       if (this.#covered.size >= COVERED_MAX) this.#covered.delete(this.#covered.keys().next().value!)
-      this.#covered.set(key, { owner, joined, until: left === -1 ? Infinity : sent + left })
+      this.#covered.set(key, { owner, joined, until: sent + left, wall: wall + left })
     }
-    return size
+    return reply
   }
 
   /**
@@ -898,16 +936,17 @@ export class RedisStore implements Store {
    * is removed again and the call fails: never a live session that the index does not know.
    */
   async #indexAdd(key: string, follow: Follow): Promise<void> {
-    const owner = follow[0]
+    const [owner, lifetime] = follow
     const ix = this.#indexKey(owner)
-    let size: number
+    let size: number, left: number
     try {
-      size = await this.#ownerSet(key, follow, key)
+      ;[size, left] = await this.#ownerSet(key, follow, true)
     } catch (err) {
       // Stryker disable next-line StringLiteral: equivalent, this failure is dropped: its message is never seen
       await this.#run('index', () => this.#client.unlink(key)).catch(() => undefined)
       throw err
     }
+    if (left === -1 && lifetime !== -1) await this.#fit(owner)
     if (size <= this.maxSessionsPerOwner) return
     const live = (await this.#members(owner)).filter((m) => m.key !== key)
     if (live.length + 1 <= this.maxSessionsPerOwner) return
@@ -915,6 +954,24 @@ export class RedisStore implements Store {
     const victim = live.reduce((a, b) => (b.meta.expiresAt < a.meta.expiresAt ? b : a))
     await this.#run('index', () => this.#client.unlink(victim.key))
     await this.#run('index', () => this.#client.srem(ix, victim.key))
+  }
+
+  /**
+   * Cluster: a set without expiry that a session with one joined (written before sets had one, or
+   * kept by a member without expiry that has since ended) takes twice its longest member's
+   * lifetime, read as each member's PTTL (the single node's scripts fit it to the longest; twice,
+   * as a raise gives, covers a member that moves between the read and the write). A member without
+   * expiry keeps it persistent (and then this runs at each such login, as the single node's loop
+   * does). LUA_FIT writes it only while the set still has no expiry and holds no member that was
+   * not read.
+   */
+  async #fit(owner: string): Promise<void> {
+    const ix = this.#indexKey(owner)
+    const members = await this.#run('index', () => this.#client.smembers(ix))
+    const lifetimes = await Promise.all(members.map((m) => this.#run('index', () => this.#client.pttl(m))))
+    if (lifetimes.includes(-1)) return
+    const longest = Math.max(0, ...lifetimes)
+    if (longest > 0) await this.#run('index', () => this.#scripts.simplesessionsFit1(ix, String(2 * longest), ...members))
   }
 
   /**

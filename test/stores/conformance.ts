@@ -712,6 +712,21 @@ export function describeStore(name: string, make: () => Promise<StoreFixture> | 
         expect(await store.load(other.id)).not.toBeNull()
       })
 
+      it('a session given an owner without a handle (only a direct store caller can make one) is in no listing, and destroySessions leaves it', async (ctx) => {
+        // The handle is what puts a session in its owner's index: what a listing shows is what
+        // a destroy-all ends and counts, on every store.
+        const { listSessions, destroySessions } = index(ctx)
+        const owner = 'owner-' + newId()
+        const bare = await abc()
+        expect(await store.commit(bare.id, { owner, expiresAt: bare.m.expiresAt })).toBe(true)
+        const s = await owned(owner, 'h')
+        expect((await listSessions(owner)).map((x) => x.handle)).toEqual(['h'])
+        expect(await destroySessions(owner, { except: 'other' })).toBe(1)
+        expect(await store.load(s.id)).toBeNull()
+        expect(await destroySessions(owner)).toBe(0)
+        expect((await store.load(bare.id))!.meta).toEqual({ ...bare.m, owner })
+      })
+
       it('an ended session stays ended: commit, touch and regenerate of it in flight or after write nothing', async (ctx) => {
         const { destroySessions } = index(ctx)
         const owner = 'owner-' + newId()

@@ -6,7 +6,9 @@
 // getMulti; never KEYS or SCAN), the prefix and URL options, failures mapped to
 // STORE_UNAVAILABLE (fast, named by the method, never a null) including replies and metadata the
 // store did not write, options checked at construction, and the owner index on both topologies
-// (the cap, members that are not the owner's, the Cluster's separate commands and their failures).
+// (the cap, members that are not the owner's, the sets' expiry: raised, fitted, never lowered, and
+// a lost member put back; the Cluster's separate commands, their failures and its memory of a
+// set's expiry, the last also without a server, on faked clocks).
 //
 // Every file runs twice at once (release and debug projects), so each run starts its own
 // servers on free ports; within a run, every conformance test gets a fresh key prefix.
@@ -218,6 +220,68 @@ async function ownerSetEndsWithItsSessions(store: RedisStore, client: Redis | Cl
 }
 
 /**
+ * A live session that lost its owner set behind the store's back (an operator's DEL, an
+ * eviction) is put back by its next write that moves the expiry, a commit or a touch, even when
+ * another session's write has made the set anew since: listed again, and ended by a destroy-all.
+ */
+async function lostSessionsComeBack(store: RedisStore, client: Redis | Cluster): Promise<void> {
+  const ix = store.prefix + 'owner.ada'
+  const [a, b] = [newId(), newId()]
+  await store.create(a, owned('ada', 'a', HOUR))
+  await store.create(b, owned('ada', 'b', HOUR))
+  await client.del(ix)
+  expect(await store.listSessions('ada')).toEqual([])
+  expect(await store.commit(a, { set: one('x', Uint8Array.of(1)), expiresAt: Date.now() + 3 * HOUR })).toBe(true)
+  expect((await store.listSessions('ada')).map((x) => x.handle)).toEqual(['a'])
+  await expectSetCovers(store, client, 'ada', [a])
+  // The set is back, with a alone: b's move must still join it.
+  expect(await store.touch(b, Date.now() + 3 * HOUR)).toBe(true)
+  expect((await store.listSessions('ada')).map((x) => x.handle).sort()).toEqual(['a', 'b'])
+  await expectSetCovers(store, client, 'ada', [a, b])
+  expect(await store.destroySessions('ada')).toBe(2)
+  expect(await store.load(a)).toBeNull()
+  expect(await store.load(b)).toBeNull()
+}
+
+/**
+ * A session joining a set that held it already, alone (written by hand here), keeps the set's
+ * longer expiry: only a set that the join made takes the session's lifetime.
+ */
+async function rejoiningNeverLowersTheSet(store: RedisStore, client: Redis | Cluster): Promise<void> {
+  const ix = store.prefix + 'owner.ada'
+  const a = newId()
+  await store.create(a, meta(HOUR))
+  await client.sadd(ix, store.key(a))
+  await client.pexpire(ix, 10 * HOUR)
+  expect(await store.commit(a, { owner: 'ada', handle: 'a', expiresAt: Date.now() + HOUR })).toBe(true)
+  expect(await client.pttl(ix)).toBeGreaterThan(9 * HOUR)
+  expect((await store.listSessions('ada')).map((x) => x.handle)).toEqual(['a'])
+}
+
+/**
+ * A set without expiry that holds a live member (as one written before sets had one: SADD by
+ * hand) gets one at its owner's next login, fitted to its longest member (times `slack`: the
+ * Cluster's headroom); a member without expiry keeps it persistent.
+ */
+async function persistentSetFittedAtLogin(store: RedisStore, client: Redis | Cluster, slack: number): Promise<void> {
+  const ix = store.prefix + 'owner.ada'
+  const [a, b] = [newId(), newId()]
+  await store.create(a, owned('ada', 'a', 2 * HOUR))
+  await client.del(ix)
+  await client.sadd(ix, store.key(a))
+  expect(await client.pttl(ix)).toBe(-1)
+  await store.create(b, owned('ada', 'b', HOUR))
+  await expectSetCovers(store, client, 'ada', [a, b])
+  expect(await client.pttl(ix)).toBeLessThanOrEqual(2 * HOUR * slack)
+  const [c, d] = [newId(), newId()]
+  await store.create(c, owned('ada', 'c', Infinity))
+  expect(await client.pttl(ix)).toBe(-1)
+  await store.create(d, owned('ada', 'd', HOUR))
+  expect(await client.pttl(ix)).toBe(-1)
+  expect((await store.listSessions('ada')).map((x) => x.handle).sort()).toEqual(['a', 'b', 'c', 'd'])
+}
+
+/**
  * `client` with some of its methods answering otherwise: a client that replies in another shape,
  * or one command that fails. Everything else is the client's own (scripts are defined on it).
  */
@@ -308,6 +372,14 @@ function itKeepsTheOwnerRules(topology: string, connected: () => Redis | Cluster
 
   it(`a regenerate keeps the rememberMe flag unless its batch changes it (${topology})`, async () => {
     await regenerateKeepsPersist(new RedisStore(connected(), { prefix: freshPrefix('persist') }))
+  })
+
+  it(`a live session whose owner set was removed is put back by its next move, and a destroy-all ends it (${topology})`, async () => {
+    await lostSessionsComeBack(new RedisStore(connected(), { prefix: freshPrefix('owners') }), connected())
+  })
+
+  it(`joining a set that held the session already never lowers the set's expiry (${topology})`, async () => {
+    await rejoiningNeverLowersTheSet(new RedisStore(connected(), { prefix: freshPrefix('owners') }), connected())
   })
 }
 
@@ -400,7 +472,8 @@ describeRedis('RedisStore on one node', () => {
         await store.commit(id, { set: one('a', Uint8Array.of(2)), expiresAt: later })
       }, true)
       expect(moved.filter((c) => c[0]!.toLowerCase() === 'evalsha')).toHaveLength(1)
-      expect(moved.filter((c) => c.includes(ix)).map((c) => c[0]!.toLowerCase())).toEqual(['pttl', 'pexpire'])
+      // The SADD puts the session back if the set lost it; here it changes nothing.
+      expect(moved.filter((c) => c.includes(ix)).map((c) => c[0]!.toLowerCase())).toEqual(['pttl', 'sadd', 'pexpire'])
       await expectSetCovers(store, client, 'ada', [id])
     })
 
@@ -410,6 +483,10 @@ describeRedis('RedisStore on one node', () => {
 
     it('after its last session expired the owner set is gone; while one lives the set holds it', async () => {
       await ownerSetEndsWithItsSessions(new RedisStore(client, { prefix: freshPrefix('owners') }), client)
+    })
+
+    it('a set without a TTL made by hand around a live member gets one at the owner’s next login', async () => {
+      await persistentSetFittedAtLogin(new RedisStore(client, { prefix: freshPrefix('owners') }), client, 1)
     })
 
     it('a set without a TTL (written before sets had one) gets one at its owner’s next login', async () => {
@@ -1375,6 +1452,42 @@ describeRedis(
       await deleteKeys(client, prefix)
     })
 
+    it('a set without a TTL (written before sets had one, here by hand) gets one at its owner’s next login on a Cluster too', async () => {
+      const prefix = freshPrefix('owners')
+      await persistentSetFittedAtLogin(new RedisStore(client, { prefix }), client, 2)
+      // The fitting writes only a set that still has no TTL and holds no member it did not read.
+      const ix = prefix + 'owner.bob'
+      const fit = (...args: string[]) => (client as unknown as { simplesessionsFit1(...a: string[]): Promise<number> }).simplesessionsFit1(ix, ...args)
+      await client.sadd(ix, 'read', 'joined-since')
+      expect(await fit('60000', 'read')).toBe(0)
+      expect(await client.pttl(ix)).toBe(-1)
+      expect(await fit('60000', 'read', 'joined-since')).toBe(1)
+      expect(await client.pttl(ix)).toBeGreaterThan(50_000)
+      expect(await fit('120000', 'read', 'joined-since')).toBe(0)
+      expect(await client.pttl(ix)).toBeLessThanOrEqual(60_000)
+      await deleteKeys(client, prefix)
+    })
+
+    it('a set removed behind a Cluster store’s back: a move its memory skips cannot put the session back; the first past that memory does, as does another process’s first', async () => {
+      const prefix = freshPrefix('owners')
+      const ix = prefix + 'owner.ada'
+      const app = new RedisStore(client, { prefix })
+      const a = newId()
+      await app.create(a, owned('ada', 'a', HOUR)) // app remembers the set lasts 2 h
+      await client.del(ix)
+      expect(await sentDuring(client, () => app.commit(a, { expiresAt: Date.now() + HOUR + 60_000 }))).toHaveLength(1)
+      expect(await app.listSessions('ada')).toEqual([]) // skipped: nothing could repair it
+      expect(await sentDuring(client, () => app.commit(a, { expiresAt: Date.now() + 3 * HOUR }))).toHaveLength(2)
+      expect((await app.listSessions('ada')).map((x) => x.handle)).toEqual(['a'])
+      await expectSetCovers(app, client, 'ada', [a])
+      await client.del(ix)
+      const other = new RedisStore(client, { prefix }) // another process: it remembers nothing
+      expect(await other.touch(a, Date.now() + 3 * HOUR + 60_000)).toBe(true)
+      expect((await app.listSessions('ada')).map((x) => x.handle)).toEqual(['a'])
+      await expectSetCovers(app, client, 'ada', [a])
+      await deleteKeys(client, prefix)
+    })
+
     it('bounded on a Cluster too: past maxSessionsPerOwner the session that expires soonest ends', async () => {
       const prefix = freshPrefix('owners')
       await expectCapped(new RedisStore(client, { prefix, maxSessionsPerOwner: 3 }), client)
@@ -1516,3 +1629,41 @@ describeRedis(
   },
   { cluster: true },
 )
+
+describe('RedisStore on a Cluster, its memory of the owner sets (a client that answers without a server)', () => {
+  it('skips a raise only while both clocks say the set lasts: a jump of Date.now() (a suspended VM, where performance.now() stood still) or of performance.now() sends it', async () => {
+    const raises: unknown[][] = []
+    const cluster = {
+      status: 'ready',
+      isCluster: true,
+      defineCommand: () => undefined,
+      hmgetBuffer: () => undefined,
+      unlink: async () => 1,
+      disconnect: () => undefined,
+      // Every touch moves a session of ada's that has an hour left; her set then lasts two.
+      simplesessionsTouch2: async () => ['ada', HOUR, 'ada', '1'],
+      simplesessionsOwner1: async (...args: unknown[]) => (raises.push(args), [0, 2 * HOUR]),
+    }
+    const store = new RedisStore(cluster as unknown as Cluster, { prefix: 'p:' })
+    const id = newId()
+    const later = Date.now() + HOUR
+    const [wall, mono] = [Date.now(), performance.now()]
+    const touch = async (clocks: { wall?: number; mono?: number } = {}) => {
+      const d = clocks.wall === undefined ? undefined : vi.spyOn(Date, 'now').mockReturnValue(wall + clocks.wall)
+      const p = clocks.mono === undefined ? undefined : vi.spyOn(performance, 'now').mockReturnValue(mono + clocks.mono)
+      try {
+        expect(await store.touch(id, later)).toBe(true)
+      } finally {
+        d?.mockRestore()
+        p?.mockRestore()
+      }
+      return raises.length
+    }
+    expect(await touch()).toBe(1) // nothing known: raised, and remembered (two hours)
+    expect(await touch()).toBe(1) // covered on both clocks: skipped
+    expect(await touch({ wall: 3 * HOUR })).toBe(2) // Redis's clock ran on three hours while this process slept
+    expect(await touch({ mono: 3 * HOUR })).toBe(3)
+    expect(await touch()).toBe(3)
+    expect(raises[0]).toEqual(['p:owner.ada', String(HOUR), String(2 * HOUR), 'p:' + id, ''])
+  })
+})
