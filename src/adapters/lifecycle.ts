@@ -116,21 +116,38 @@ export class Slot<T extends SessionData = SessionData> {
 }
 
 /**
- * The slots of each request object, the newest first: on the request object itself (see
- * src/attach.ts for why not in a WeakMap).
+ * What the session middlewares keep on one request object: their slots, the newest first, and
+ * the slot whose session the request shows now. One property of the request itself (see
+ * src/attach.ts for why not a WeakMap, and why not more than one).
  */
-const SLOTS = new Attachment<SlotEntry>('simplesessions slots')
+export interface RequestSlots {
+  head: SlotEntry | undefined
+  current: Slot<any> | undefined
+  /** The Express adapter's hold on the response (src/adapters/express/index.ts). */
+  held: object | undefined
+}
 interface SlotEntry {
   manager: object
   slot: Slot<any>
   next: SlotEntry | undefined
 }
+const SLOTS = new Attachment<RequestSlots>('simplesessions slots')
+
+/** The slots kept on `req`, if any middleware kept one. */
+export function slotsOf(req: object): RequestSlots | undefined {
+  return SLOTS.get(req)
+}
 
 export function slotOf(req: object, manager: object): Slot<any> | undefined {
-  for (let s = SLOTS.get(req); s; s = s.next) if (s.manager === manager) return s.slot
+  for (let s = SLOTS.get(req)?.head; s; s = s.next) if (s.manager === manager) return s.slot
   return undefined
 }
 
-export function keepSlot(req: object, manager: object, slot: Slot<any>): void {
-  SLOTS.set(req, { manager, slot, next: SLOTS.get(req) })
+/** Keeps `slot` of `manager` on `req`; it is the request's current slot. */
+export function keepSlot(req: object, manager: object, slot: Slot<any>): RequestSlots {
+  let r = SLOTS.get(req)
+  if (r === undefined) SLOTS.set(req, (r = { head: undefined, current: undefined, held: undefined }))
+  r.head = { manager, slot, next: r.head }
+  r.current = slot
+  return r
 }

@@ -269,3 +269,66 @@ describe('connect: the middleware holds the response', () => {
     expect(cookies[0]).toBe(true)
   })
 })
+
+describe('connect: a response that does not link to its request', () => {
+  // The hold is found through res.req; a response without that link (a server that does not set
+  // it) carries its hold itself, and is held all the same.
+  it('is held until the commit, and the session counts on', async () => {
+    const app = connect()
+    app.use((_req: IncomingMessage, res: ServerResponse, next: () => void) => {
+      ;(res as { req?: unknown }).req = undefined
+      next()
+    })
+    app.use(session(manager()))
+    app.use(marker('!'))
+    app.use(counter)
+    const { bodies, cookies } = await five(await listen(app))
+    expect(bodies).toEqual(expected('!'))
+    expect(cookies[0]).toBe(true)
+  })
+})
+
+describe('Express 5: req.startSession', () => {
+  type Req = IncomingMessage & { session?: any; startSession(): Promise<any> }
+  it('starts a session of the session middleware that ran last for the request', async () => {
+    const app = express5()
+    const a = new Manager({ store: new MemoryStore(), secrets: [SECRET], cookie: { name: 'a', secure: false } })
+    const b = new Manager({ store: new MemoryStore(), secrets: [SECRET], cookie: { name: 'b', secure: false } })
+    app.use(session(a))
+    app.use(session(b))
+    app.get('/b', (req, res, next) => {
+      ;(req as unknown as Req).startSession().then(async (s) => {
+        await s.set('k', 1)
+        res.send('ok')
+      }, next)
+    })
+    app.use(session(a)) // the same middleware again: its slot is the request's again
+    app.get('/a', (req, res, next) => {
+      ;(req as unknown as Req).startSession().then(async (s) => {
+        expect((req as unknown as Req).session).toBe(s)
+        await s.set('k', 1)
+        res.send('ok')
+      }, next)
+    })
+    const url = await listen(app as unknown as (req: IncomingMessage, res: ServerResponse) => void)
+    const names = async (path: string) => (await fetch(url + path)).headers.getSetCookie().map((c) => c.split('=')[0])
+    expect(await names('/b')).toEqual(['b'])
+    expect(await names('/a')).toEqual(['a'])
+  })
+
+  it('rejects with CONFIG in a request no session middleware ran for', async () => {
+    const app = express5()
+    app.get('/early', (req, res) => {
+      ;(req as unknown as Req).startSession().then(
+        () => res.send('started'),
+        (err: { code?: string }) => res.status(409).send(String(err.code)),
+      )
+    })
+    app.use(session(manager()))
+    app.get('/', counter as never)
+    const url = await listen(app as unknown as (req: IncomingMessage, res: ServerResponse) => void)
+    expect((await fetch(url + '/')).status).toBe(200) // the middleware has run once in this app
+    const r = await fetch(url + '/early')
+    expect([r.status, await r.text()]).toEqual([409, 'CONFIG'])
+  })
+})

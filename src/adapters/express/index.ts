@@ -22,7 +22,8 @@ import type { Manager } from '../../manager.js'
 import type { Session as SimpleSession } from '../../session.js'
 import { canSetCookie, getCookie, onRead, setCookie } from '../node/index.js'
 import { Attachment } from '../../attach.js'
-import { checkOptions, hooked, keepSlot, Slot, slotOf, type AdapterOptions } from '../lifecycle.js'
+import { SessionError } from '../../errors.js'
+import { checkOptions, hooked, keepSlot, Slot, slotOf, slotsOf, type AdapterOptions, type RequestSlots } from '../lifecycle.js'
 
 export type { AdapterOptions } from '../lifecycle.js'
 
@@ -40,7 +41,6 @@ declare global {
 }
 
 type Next = (err?: unknown) => void
-type Start = () => Promise<SimpleSession<AdapterData>>
 
 /** The response methods that put the head (and maybe body) on the wire. */
 const HEAD_METHODS = ['writeHead', 'write', 'end', 'flushHeaders'] as const
@@ -72,28 +72,46 @@ export function session(manager: Manager<any, any, any>, options?: AdapterOption
   const sessions = hooked<any, IncomingMessage, ServerResponse>(manager, { getCookie, setCookie, canSetCookie, onRead })
   wrapResponses()
   return function simplesessions(req, res, next) {
-    const r = req as IncomingMessage & { session: AdapterSession; startSession: Start }
+    const r = req as IncomingMessage & { session: AdapterSession }
+    provideStartSession(req)
     const known = slotOf(req, manager)
     if (known) {
       r.session = known.session as AdapterSession
-      r.startSession = known.start
+      slotsOf(req)!.current = known
       return next()
     }
     const slot = new Slot<AdapterData>(sessions, req, res, opts, (s) => (r.session = s as AdapterSession))
-    keepSlot(req, manager, slot)
-    r.startSession = slot.start
+    const slots = keepSlot(req, manager, slot)
     slot.open().then(() => {
-      hold(res, slot, next)
+      hold(req, res, slots, slot, next)
       next()
     }, next)
   }
 }
 
+/**
+ * `req.startSession()` is a method of the request's prototype (Express's `app.request`, or
+ * IncomingMessage's under plain connect), given once per prototype, not a property of each
+ * request: see src/attach.ts for what each added property costs on Express's request objects.
+ * It starts a session on the request's current slot (the session middleware that ran last).
+ */
+function provideStartSession(req: IncomingMessage): void {
+  if ((req as { startSession?: unknown }).startSession === startSession) return
+  const proto = Object.getPrototypeOf(req) as object | null
+  if (proto !== null) Object.defineProperty(proto, 'startSession', { value: startSession, writable: true, configurable: true })
+}
+
+function startSession(this: IncomingMessage): Promise<SimpleSession<AdapterData>> {
+  const slot = slotsOf(this)?.current
+  if (slot === undefined) return Promise.reject(new SessionError('CONFIG', 'startSession: no session middleware has run for this request'))
+  return slot.start()
+}
+
 // ---- holding the response until the commit ----------------------------------------------------
 //
 // The head methods are wrapped once, on ServerResponse.prototype, and each wrapper finds what
-// holds its response in the response itself (src/attach.ts: a symbol property, not a WeakMap):
-// a response no session holds passes straight through. Not by wrapping each response's methods:
+// holds its response through its request (see hold): a response no session holds passes straight
+// through. Not by wrapping each response's methods:
 // four closures per request where one small record does. Not on Express's response object
 // either: a request that enters an app of another Express copy is given that copy's prototypes,
 // and would leave the wrappers behind. Every chain ends in ServerResponse's.
@@ -110,6 +128,7 @@ interface Held {
   released: boolean
 }
 
+/** The hold of a response that `res.req` does not link to its request. */
 const HELD = new Attachment<Held>('simplesessions held')
 
 /**
@@ -125,19 +144,36 @@ function wrapResponses(): void {
   for (const m of HEAD_METHODS) {
     const below = proto[m]
     BELOW[m] = below
-    proto[m] = function (this: ServerResponse, ...args: unknown[]): unknown {
-      const h = HELD.get(this)
-      if (h === undefined || h.released) return below.apply(this, args)
-      return holdCall(this, h, m, args)
+    // `arguments`, not a rest parameter: V8 passes `apply(this, arguments)` on without making an
+    // array, and every response calls two of these (end, and writeHead from inside it).
+    proto[m] = function (this: ServerResponse): unknown {
+      const h = heldOf(this)
+      if (h === undefined || h.released) return below.apply(this, arguments as unknown as unknown[])
+      return holdCall(this, h, m, Array.from(arguments))
     }
   }
 }
 
-function hold(res: ServerResponse, slot: Slot<AdapterData>, next: Next): void {
-  const h = HELD.get(res)
+/**
+ * Holds `res` for `slot` too. The hold is kept with the request's slots, where the wrappers find
+ * it through `res.req` (Express sets it, and node:http since 15.7), so the response takes no
+ * property of its own; a response without that link carries it itself.
+ */
+function hold(req: IncomingMessage, res: ServerResponse, slots: RequestSlots, slot: Slot<AdapterData>, next: Next): void {
+  const linked = (res as { req?: unknown }).req === req
+  const h = (linked ? slots.held : HELD.get(res)) as Held | undefined
   // A second session middleware (another Manager) in the same request: its session commits too.
-  if (h !== undefined && !h.released) h.slots.push(slot)
-  else HELD.set(res, { slots: [slot], next, calls: undefined, released: false })
+  if (h !== undefined && !h.released) return void h.slots.push(slot)
+  const held: Held = { slots: [slot], next, calls: undefined, released: false }
+  if (linked) slots.held = held
+  else HELD.set(res, held)
+}
+
+/** What holds `res`, if anything. */
+function heldOf(res: ServerResponse): Held | undefined {
+  const req = (res as { req?: object }).req
+  const h = req === undefined ? undefined : (slotsOf(req)?.held as Held | undefined)
+  return h ?? HELD.get(res)
 }
 
 /**
@@ -157,7 +193,9 @@ function holdCall(res: ServerResponse, h: Held, m: HeadMethod, args: unknown[]):
   h.calls = [[m, args]]
   // writeHead(status) sets the status as it sends it.
   const status = m === 'writeHead' && typeof args[0] === 'number' ? args[0] : res.statusCode
-  Promise.all(h.slots.map((slot) => slot.end(status >= 500))).then(
+  const failed = status >= 500
+  const slots = h.slots
+  ;(slots.length === 1 ? slots[0]!.end(failed) : Promise.all(slots.map((slot) => slot.end(failed)))).then(
     () => replay(res, h),
     (err: unknown) => {
       h.released = true
