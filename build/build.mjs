@@ -3,7 +3,7 @@
 // builds). Run by `npm run build`, `npm test` and before `npm pack`/`npm publish` (prepack).
 //   node build/build.mjs          everything
 //   node build/build.mjs wasm     only the wasm and the generated modules (what the tests need)
-//   node build/build.mjs demo     the wasm and the demo, build/out/demo.js (`npm start`)
+//   node build/build.mjs demo     the wasm and the demo, build/out/demo/main.js (`npm start`)
 //
 // One build, ESM; require() gets that same build. A process must hold one module instance
 // however the package is loaded (one SessionError class, one WASM instance, one key pool): with
@@ -154,13 +154,20 @@ function declarationsForRequire(dir) {
 }
 
 if (only === 'demo' || only === undefined) {
+  // Split, with ioredis left to node_modules: the Redis store and ioredis are a chunk that only
+  // the Redis choice imports (src/demo/app.ts), so the default demo loads neither. One bundle
+  // would hoist the external ioredis import to its top, and bundling ioredis itself (CommonJS)
+  // into ESM breaks on its require() of node built-ins.
+  rmSync(join(root, 'build/out/demo'), { recursive: true, force: true })
   await esbuild.build({
-    entryPoints: ['src/demo.ts'],
+    entryPoints: ['src/demo/main.ts'],
     bundle: true,
+    splitting: true,
     platform: 'node',
     target: 'node20',
     format: 'esm',
-    outfile: 'build/out/demo.js',
+    external: ['ioredis'],
+    outdir: 'build/out/demo',
     logLevel: 'warning',
   })
 }

@@ -23,17 +23,32 @@ import { SessionError, configError } from './errors.js'
  * One cookie with its Set-Cookie attributes. This flat object is what the Manager hands to the
  * user's `setCookie` callback.
  *
+ * Write every attribute it carries: a removal cookie (an empty value with `maxAge: 0`) removes
+ * only the cookie of the same name, Path and Domain, and a browser refuses a `SameSite=None`,
+ * `Partitioned` or `__Host-` cookie without `Secure`.
+ *
  * @example
  * import { Manager, type CookieAttributes } from 'simplesessions'
  * import type { ServerResponse } from 'node:http'
  *
+ * function setCookieLine(c: CookieAttributes): string {
+ *   const parts = [`${c.name}=${c.value}`]
+ *   if (c.path !== undefined) parts.push(`Path=${c.path}`)
+ *   if (c.domain !== undefined) parts.push(`Domain=${c.domain}`)
+ *   if (c.maxAge !== undefined) parts.push(`Max-Age=${Math.floor(c.maxAge)}`)
+ *   if (c.expires !== undefined) parts.push(`Expires=${c.expires.toUTCString()}`)
+ *   if (c.httpOnly) parts.push('HttpOnly')
+ *   if (c.secure) parts.push('Secure')
+ *   if (c.sameSite !== undefined) parts.push(`SameSite=${c.sameSite.charAt(0).toUpperCase()}${c.sameSite.slice(1)}`)
+ *   if (c.partitioned) parts.push('Partitioned')
+ *   if (c.priority !== undefined) parts.push(`Priority=${c.priority}`)
+ *   return parts.join('; ')
+ * }
+ *
  * const manager = new Manager({
  *   secrets: [process.env.SESSION_SECRET!],
  *   getCookie: () => undefined,
- *   setCookie: (cookie: CookieAttributes, res: ServerResponse) => {
- *     const attrs = [`Path=${cookie.path ?? '/'}`, cookie.maxAge !== undefined && `Max-Age=${cookie.maxAge}`, cookie.httpOnly && 'HttpOnly', cookie.secure && 'Secure']
- *     res.appendHeader('set-cookie', [`${cookie.name}=${cookie.value}`, ...attrs.filter(Boolean)].join('; '))
- *   },
+ *   setCookie: (cookie: CookieAttributes, res: ServerResponse) => res.appendHeader('set-cookie', setCookieLine(cookie)),
  * })
  */
 export interface CookieAttributes {

@@ -119,11 +119,14 @@ export function isSessionError(err: unknown, code?: ErrorCode): err is SessionEr
   return err instanceof SessionError && (code === undefined || err.code === code)
 }
 
-/** The one message shape for a rejected option: `option maxAge is invalid: -1`. */
+/**
+ * The one message shape for a rejected option: `option maxAge is invalid: -1`. A string is shown
+ * quoted; a list by its length only (`[]`, `a list of 3`), never its items, which may be secrets.
+ */
 export function configError(option: string, value: unknown, why?: string): SessionError {
   let shown: string
   try {
-    shown = typeof value === 'string' ? JSON.stringify(value) : String(value)
+    shown = Array.isArray(value) ? (value.length === 0 ? '[]' : `a list of ${value.length}`) : typeof value === 'string' ? JSON.stringify(value) : String(value)
   } catch {
     shown = typeof value
   }

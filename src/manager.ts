@@ -44,14 +44,19 @@ import type { OwnedSession } from './stores/types.js'
 export type GetCookie<Req = any> = (name: string, req: Req) => string | undefined | null
 /**
  * Writes a cookie to a response; receives a flat, camelCase description of it (a removal too:
- * an empty value with `maxAge: 0`). The adapters export one for their response type.
+ * an empty value with `maxAge: 0`). It must write every attribute given: a removal cookie only
+ * removes the cookie of the same name, Path and Domain. The adapters export one for their
+ * response type.
  *
  * @example
+ * import type { Response } from 'express'
  * import type { SetCookie } from 'simplesessions'
  *
- * // What the node adapter's setCookie does, in short (it also keeps one Set-Cookie per name).
- * const setCookie: SetCookie<import('node:http').ServerResponse> = (cookie, res) => {
- *   res.appendHeader('set-cookie', `${cookie.name}=${cookie.value}; Path=${cookie.path ?? '/'}; HttpOnly; Secure`)
+ * // Through a framework's own cookie writer (Express's res.cookie, for an app that calls
+ * // manager.acquire itself), every attribute passed on. Express takes maxAge in milliseconds
+ * // and percent-encodes values unless told otherwise.
+ * const setCookie: SetCookie<Response> = ({ name, value, maxAge, ...attributes }, res) => {
+ *   res.cookie(name, value, { ...attributes, ...(maxAge === undefined ? {} : { maxAge: maxAge * 1000 }), encode: String })
  * }
  */
 export type SetCookie<Res = any> = (cookie: CookieAttributes, res: Res) => void
@@ -80,8 +85,7 @@ export type OnRead<Res = any> = (res: Res) => void
  * newSession for its requests, leaving the Manager's own hooks alone (one Manager can serve an
  * Express app and a node:http server side by side). canSetCookie and onRead default to the
  * properties of setCookie, as for the Manager's options.
- */
-/**
+ *
  * @example
  * import { Manager, type CookieHooks } from 'simplesessions'
  * import * as fetchHooks from 'simplesessions/adapters/fetch'

@@ -26,7 +26,10 @@ import { bool, bytes, float64, int, int64, string, uint64 } from './accessors.js
 
 /**
  * A session's values by key: any value the codec keeps (see Value). Name yours with a type of
- * your own, as the Manager's first type parameter.
+ * your own, as the Manager's first type parameter: a type alias (`type AppSession = { userId:
+ * string }`), or an interface that extends SessionData. A plain interface is refused, because
+ * TypeScript gives an interface no implicit index signature; extending SessionData gives it one,
+ * which also lets any other key through, typed Value.
  *
  * @example
  * import { Manager, type SessionData } from 'simplesessions'

@@ -61,7 +61,9 @@ export interface SignerOptions {
  * declare const cookieValue: string
  * const signer = new Signer([process.env.SESSION_SECRET!, process.env.OLD_SESSION_SECRET!])
  * const v: Verified | undefined = signer.verify(cookieValue)
- * if (v && v.key > 0) console.log(`re-sign ${v.id}: made with an older secret`)
+ * // Never log v.id: a session ID is a bearer secret.
+ * if (v && v.key > 0) console.log(`a cookie signed with secret ${v.key} (an older one): re-signing`)
+ * const fresh = v && v.key > 0 ? signer.sign(v.id) : cookieValue
  */
 export interface Verified {
   /** The session ID carried by the value. */
@@ -177,7 +179,7 @@ export class Signer {
   constructor(secrets: readonly Secret[], options: SignerOptions = {}) {
     const minBytes = options.minSecretBytes ?? 32
     // Never echo a secret: a string passed where the list belongs is shown by its type only.
-    if (!Array.isArray(secrets) || secrets.length === 0) throw configError('secrets', Array.isArray(secrets) ? '[]' : typeof secrets, 'a non-empty list, newest first')
+    if (!Array.isArray(secrets) || secrets.length === 0) throw configError('secrets', Array.isArray(secrets) ? secrets : typeof secrets, 'a non-empty list, newest first')
     const keys = secrets.map((s, i) => {
       const bytes = typeof s === 'string' ? utf8.encode(s) : s instanceof Uint8Array ? s : undefined
       if (!bytes) throw configError(`secrets[${i}]`, typeof s, 'a string or Uint8Array')

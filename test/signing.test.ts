@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url'
 import * as esbuild from 'esbuild'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { CookieAttributes } from '../src/cookie'
-import { SessionError } from '../src/errors'
+import { SessionError, configError } from '../src/errors'
 import { generateId, isValidId } from '../src/id'
 import { Manager } from '../src/manager'
 import { Signer, type Secret, type SignerOptions } from '../src/signing'
@@ -760,7 +760,9 @@ describe('diagnostics: each refusal says what is wrong, in the one message shape
   }
 
   it('names the option, shows the value (never a secret), and says what is wanted', () => {
-    expect(messageOf(() => new Signer([]))).toBe('option secrets is invalid: "[]" (a non-empty list, newest first)')
+    expect(messageOf(() => new Signer([]))).toBe('option secrets is invalid: [] (a non-empty list, newest first)')
+    // A list is shown by its length, never its items: they may be secrets.
+    expect(configError('secrets', ['x'.repeat(40), 'y'.repeat(40)], 'why').message).toBe('option secrets is invalid: a list of 2 (why)')
     expect(messageOf(() => new Signer('a secret in the wrong place, long enough to be one' as never))).toBe('option secrets is invalid: "string" (a non-empty list, newest first)')
     expect(messageOf(() => new Signer([5 as never]))).toBe('option secrets[0] is invalid: "number" (a string or Uint8Array)')
     expect(messageOf(() => new Signer(['x'.repeat(40), 'short']))).toBe('option secrets[1] is invalid: "5 bytes" (at least 32 bytes)')

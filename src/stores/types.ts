@@ -176,20 +176,30 @@ export type RegenerateResult = 'ok' | 'gone' | 'taken'
  * import { Manager, type Store } from 'simplesessions'
  * import { MemoryStore } from 'simplesessions/stores/memory'
  *
- * // A store that logs each destroy and leaves the rest to another store.
+ * // A store that logs the sessions it ends and leaves everything to another store: every
+ * // method forwarded, the optional ones too (without getMulti the Manager loads whole sessions;
+ * // without listSessions and destroySessions it has no owner index).
  * const inner = new MemoryStore()
  * const store: Store = {
  *   create: (id, meta, fields) => inner.create(id, meta, fields),
  *   load: (id) => inner.load(id),
+ *   getMulti: (id, names) => inner.getMulti(id, names),
  *   commit: (id, batch) => inner.commit(id, batch),
  *   touch: (id, expiresAt) => inner.touch(id, expiresAt),
  *   regenerate: (oldId, newId, batch) => inner.regenerate(oldId, newId, batch),
  *   destroy: async (id) => {
- *     console.log('session ended')
+ *     console.log('session ended') // never log the ID: it is a bearer secret
  *     await inner.destroy(id)
  *   },
+ *   listSessions: (owner) => inner.listSessions(owner),
+ *   destroySessions: async (owner, filter) => {
+ *     const ended = await inner.destroySessions(owner, filter)
+ *     console.log(`${ended} sessions of one owner ended`)
+ *     return ended
+ *   },
+ *   close: () => inner.close(),
  * }
- * const manager = new Manager({ store, secrets: [process.env.SESSION_SECRET!] })
+ * const manager = new Manager({ store, secrets: [process.env.SESSION_SECRET!], ownerKey: 'userId' })
  */
 export interface Store {
   /**
