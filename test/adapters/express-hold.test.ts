@@ -259,32 +259,29 @@ describe.each(Object.entries(frameworks))('%s: the middleware holds the response
 })
 
 describe('connect: the middleware holds the response', () => {
-  it('with a middleware after it that wraps write and end: each chunk passes that middleware once, after the commit', async () => {
+  /** connect, with `before` ahead of the session middleware and a chunk marker after it. */
+  async function markedFive(before?: Handler) {
     const app = connect()
+    if (before) app.use(before)
     app.use(session(manager()))
     app.use(marker('!'))
     app.use(counter)
     const { bodies, cookies } = await five(await listen(app))
     expect(bodies).toEqual(expected('!'))
     expect(cookies[0]).toBe(true)
-  })
-})
+  }
 
-describe('connect: a response that does not link to its request', () => {
+  it('with a middleware after it that wraps write and end: each chunk passes that middleware once, after the commit', async () => {
+    await markedFive()
+  })
+
   // The hold is found through res.req; a response without that link (a server that does not set
   // it) carries its hold itself, and is held all the same.
-  it('is held until the commit, and the session counts on', async () => {
-    const app = connect()
-    app.use((_req: IncomingMessage, res: ServerResponse, next: () => void) => {
+  it('a response that does not link to its request is held until the commit too', async () => {
+    await markedFive((_req, res, next) => {
       ;(res as { req?: unknown }).req = undefined
       next()
     })
-    app.use(session(manager()))
-    app.use(marker('!'))
-    app.use(counter)
-    const { bodies, cookies } = await five(await listen(app))
-    expect(bodies).toEqual(expected('!'))
-    expect(cookies[0]).toBe(true)
   })
 })
 
