@@ -946,7 +946,9 @@ export class RedisStore implements Store {
       await this.#run('index', () => this.#client.unlink(key)).catch(() => undefined)
       throw err
     }
-    if (left === -1 && lifetime !== -1) await this.#fit(owner)
+    // Best effort: the session is written and indexed; a set left without expiry is what stores
+    // before this rule made, and the owner's next login tries again. Never a failed login for it.
+    if (left === -1 && lifetime !== -1) await this.#fit(owner).catch(() => undefined)
     if (size <= this.maxSessionsPerOwner) return
     const live = (await this.#members(owner)).filter((m) => m.key !== key)
     if (live.length + 1 <= this.maxSessionsPerOwner) return
@@ -963,15 +965,26 @@ export class RedisStore implements Store {
    * as a raise gives, covers a member that moves between the read and the write). A member without
    * expiry keeps it persistent (and then this runs at each such login, as the single node's loop
    * does). LUA_FIT writes it only while the set still has no expiry and holds no member that was
-   * not read.
+   * not read. A member read and then moved past that lifetime (or to none) before the write saw a
+   * persistent set, so its own cover did nothing: the members are read again after a fitting,
+   * and the set is covered for the longest (or made persistent) if one outlives it.
    */
   async #fit(owner: string): Promise<void> {
     const ix = this.#indexKey(owner)
     const members = await this.#run('index', () => this.#client.smembers(ix))
-    const lifetimes = await Promise.all(members.map((m) => this.#run('index', () => this.#client.pttl(m))))
+    const lifetimesOf = () => Promise.all(members.map((m) => this.#run('index', () => this.#client.pttl(m))))
+    const lifetimes = await lifetimesOf()
     if (lifetimes.includes(-1)) return
     const longest = Math.max(0, ...lifetimes)
-    if (longest > 0) await this.#run('index', () => this.#scripts.simplesessionsFit1(ix, String(2 * longest), ...members))
+    if (longest <= 0) return
+    const given = 2 * longest
+    if ((await this.#run('index', () => this.#scripts.simplesessionsFit1(ix, String(given), ...members))) !== 1) return
+    const after = await lifetimesOf()
+    const open = after.indexOf(-1)
+    const top = open !== -1 ? open : after.indexOf(Math.max(...after))
+    const need = after[top]!
+    // The set's own lifetime is at most `given` now: a member that ends later must raise it.
+    if (need === -1 || need > longest) await this.#run('index', () => this.#scripts.simplesessionsOwner1(ix, String(need), String(need === -1 ? -1 : 2 * need), members[top]!, ''))
   }
 
   /**

@@ -1468,6 +1468,46 @@ describeRedis(
       await deleteKeys(client, prefix)
     })
 
+    it('a member moved to no expiry between the fitting’s read and its write keeps the set persistent on a Cluster', async () => {
+      const prefix = freshPrefix('owners')
+      const ix = prefix + 'owner.ada'
+      const plain = new RedisStore(client, { prefix })
+      const a = newId()
+      await plain.create(a, owned('ada', 'a', 2 * HOUR))
+      await client.del(ix)
+      await client.sadd(ix, plain.key(a))
+      // The fitting's first read of a's lifetime answers 2 h, and a loses its expiry right after
+      // (its own cover found the set persistent and did nothing).
+      let reads = 0
+      const racing = answering(client, {
+        pttl: async (k: unknown) => {
+          const r = await client.pttl(k as string)
+          if (k === plain.key(a) && ++reads === 1) await client.persist(plain.key(a))
+          return r
+        },
+      })
+      await new RedisStore(racing, { prefix }).create(newId(), owned('ada', 'b', HOUR))
+      expect(reads).toBe(2)
+      expect(await client.pttl(ix)).toBe(-1)
+      await deleteKeys(client, prefix)
+    })
+
+    it('a fitting that fails leaves the login done: the session is written and listed, the set stays as it was', async () => {
+      const prefix = freshPrefix('owners')
+      const ix = prefix + 'owner.ada'
+      const plain = new RedisStore(client, { prefix })
+      const a = newId()
+      await plain.create(a, owned('ada', 'a', 2 * HOUR))
+      await client.del(ix)
+      await client.sadd(ix, plain.key(a))
+      const failing = answering(client, { smembers: () => Promise.reject(new Error('node down')) })
+      const b = newId()
+      expect(await new RedisStore(failing, { prefix }).create(b, owned('ada', 'b', HOUR))).toBe(true)
+      expect(await client.pttl(ix)).toBe(-1)
+      expect((await plain.listSessions('ada')).map((x) => x.handle).sort()).toEqual(['a', 'b'])
+      await deleteKeys(client, prefix)
+    })
+
     it('a set removed behind a Cluster store’s back: a move its memory skips cannot put the session back; the first past that memory does, as does another process’s first', async () => {
       const prefix = freshPrefix('owners')
       const ix = prefix + 'owner.ada'
