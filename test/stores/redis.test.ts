@@ -281,6 +281,18 @@ async function persistentSetFittedAtLogin(store: RedisStore, client: Redis | Clu
   expect((await store.listSessions('ada')).map((x) => x.handle).sort()).toEqual(['a', 'b', 'c', 'd'])
 }
 
+/** An owner set without expiry holding one live session `a` of 2 h (as one written before sets had one). */
+async function legacySet(client: Redis | Cluster): Promise<{ prefix: string; ix: string; plain: RedisStore; a: string }> {
+  const prefix = freshPrefix('owners')
+  const ix = prefix + 'owner.ada'
+  const plain = new RedisStore(client, { prefix })
+  const a = newId()
+  await plain.create(a, owned('ada', 'a', 2 * HOUR))
+  await client.del(ix)
+  await client.sadd(ix, plain.key(a))
+  return { prefix, ix, plain, a }
+}
+
 /**
  * `client` with some of its methods answering otherwise: a client that replies in another shape,
  * or one command that fails. Everything else is the client's own (scripts are defined on it).
@@ -1469,13 +1481,7 @@ describeRedis(
     })
 
     it('a member moved to no expiry between the fitting’s read and its write keeps the set persistent on a Cluster', async () => {
-      const prefix = freshPrefix('owners')
-      const ix = prefix + 'owner.ada'
-      const plain = new RedisStore(client, { prefix })
-      const a = newId()
-      await plain.create(a, owned('ada', 'a', 2 * HOUR))
-      await client.del(ix)
-      await client.sadd(ix, plain.key(a))
+      const { prefix, ix, plain, a } = await legacySet(client)
       // The fitting's first read of a's lifetime answers 2 h, and a loses its expiry right after
       // (its own cover found the set persistent and did nothing).
       let reads = 0
@@ -1493,13 +1499,7 @@ describeRedis(
     })
 
     it('a fitting that fails leaves the login done: the session is written and listed, the set stays as it was', async () => {
-      const prefix = freshPrefix('owners')
-      const ix = prefix + 'owner.ada'
-      const plain = new RedisStore(client, { prefix })
-      const a = newId()
-      await plain.create(a, owned('ada', 'a', 2 * HOUR))
-      await client.del(ix)
-      await client.sadd(ix, plain.key(a))
+      const { prefix, ix, plain, a } = await legacySet(client)
       const failing = answering(client, { smembers: () => Promise.reject(new Error('node down')) })
       const b = newId()
       expect(await new RedisStore(failing, { prefix }).create(b, owned('ada', 'b', HOUR))).toBe(true)
