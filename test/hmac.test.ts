@@ -3,7 +3,7 @@
 // and messages with random splits against node:crypto.
 //
 // These tests use raw slots 200-250 and clear them afterwards; this file makes no Signer, so no
-// allocator holds them. Slot 0 belongs to the loader's warm-up.
+// allocator holds them. Slot 0 (RESERVED_SLOT) is never handed to a signer either.
 
 import { existsSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'

@@ -667,7 +667,7 @@ describe('signers made and dropped without close()', () => {
       expect(err).toBeInstanceOf(SessionError)
       expect((err as SessionError).code).toBe('CONFIG')
       expect((err as SessionError).message).toMatch(new RegExp(`^option secrets is invalid: "\\d+ more keys" \\(the key table is full at ${core.maxSlots} slots`))
-      // All but the slot the loader keeps and the run that would not fit were handed out.
+      // All but the reserved slot (RESERVED_SLOT) and the run that would not fit were handed out.
       expect(held.length).toBe(core.maxSlots / perSigner - 1)
       expect(core.slotCapacity()).toBe(core.maxSlots)
       expect(wasmBytes() - before).toBeLessThanOrEqual(core.maxSlots * 64 + 65536)

@@ -8,12 +8,23 @@
 // Every build has one core per module instance, made here, and exports the same `init()`
 // (../init.ts), which resolves once the core is ready.
 // The tests alias ./generated/release to ./generated/debug to run everything on the debug build.
+//
+// No warm-up at import. The core used to run 300 verifies at import, so that the engine would
+// optimize the hot code before the first request. Measured in fresh Node 20 processes
+// (docs/cold-start.md, a loaded machine), that cost every import ~2 ms of wall time and ~8 ms of
+// CPU (the optimizing compiles it set off run on other threads), and saved ~5-6 ms of CPU over
+// the first 1,000 verifies: it moved work into the cold start, which serverless and edge
+// functions pay on every new instance, rather than removing it. Without it the engine optimizes
+// the core on the process's own first requests, and a cold start pays only for what it uses.
 
 import { loadModule } from './load.js'
 import { Core } from './core.js'
 import { notCompiled } from './memory.js'
 
-/** The key slot the signers' allocator never hands out: the warm-up below uses it. */
+/**
+ * The key slot the signers' allocator never hands out: code that drives the core directly (the
+ * tests of raw key slots) can key it without overwriting a Signer's keys.
+ */
 export const RESERVED_SLOT = 0
 
 /** A core that throws on any use: what `core` is until an asynchronously compiled module is ready. */
@@ -25,14 +36,9 @@ const notReady = new Proxy({} as Core, {
 
 export let core: Core = notReady
 
-/** Instantiates the core and runs the hot exports enough for the engine to tier them up before the first request. */
+/** Instantiates the core, and nothing more: no warm-up (see the module comment). */
 function start(module: WebAssembly.Module): void {
   const c = new Core(module)
-  const slot = RESERVED_SLOT
-  c.setKey(slot, new Uint8Array(32))
-  const value = `1.${'A'.repeat(32)}.${c.signId(slot, 'A'.repeat(32))}`
-  for (let i = 0; i < 300; i++) c.verify(value, slot, 1, 32, 32, true)
-  c.clearKey(slot)
   core = c
   for (const f of waiting.splice(0)) f(c)
 }

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { core } from '../../src/wasm/index'
-import { WasmAbort, abortImport } from '../../src/wasm/core'
+import { WasmAbort, abortImport, atobDecode, decodeBase64 } from '../../src/wasm/core'
+import { wasmBase64 } from '../../src/wasm/generated/release'
+import { patternBytes } from '../helpers/bytes'
 
 describe('wasm loader', () => {
   it('runs the build this project selected (debug: assertions and names; release: neither)', () => {
@@ -30,5 +32,17 @@ describe('wasm loader', () => {
     put(128, 'assembly/codec/decode.ts')
     const abort = abortImport(() => memory)
     expect(() => abort(16, 128, 12, 7)).toThrow(new WasmAbort('length out of range at assembly/codec/decode.ts:12:7'))
+  })
+
+  it('decodes base64 the same way with the native decoder and with atob, for every length and the core itself', () => {
+    for (let n = 0; n < 70; n++) {
+      const bytes = patternBytes(n, n)
+      const b64 = Buffer.from(bytes).toString('base64')
+      expect(new Uint8Array(decodeBase64(b64)), `${n} bytes`).toEqual(new Uint8Array(bytes))
+      expect(atobDecode(b64), `${n} bytes`).toEqual(new Uint8Array(bytes))
+    }
+    const core = new Uint8Array(Buffer.from(wasmBase64, 'base64'))
+    expect(new Uint8Array(decodeBase64(wasmBase64))).toEqual(core)
+    expect(atobDecode(wasmBase64)).toEqual(core)
   })
 })
