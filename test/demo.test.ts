@@ -141,13 +141,13 @@ async function tour(base: string, serverSide: boolean): Promise<void> {
   r = await a.get('/')
   if (serverSide) {
     // The devices list: both, this one marked; then "sign out all other devices".
-    expect(r.html.match(/<li>signed in /g)).toHaveLength(2)
+    expect(r.html.match(/<li>session started /g)).toHaveLength(2)
     expect(r.html.match(/\(this device\)/g)).toHaveLength(1)
     r = await a.post('/logout-others')
     expect(r.status).toBe(303)
     r = await a.get('/')
     expect(r.html).toContain(flash('signed out 1 other device'))
-    expect(r.html.match(/<li>signed in /g)).toHaveLength(1)
+    expect(r.html.match(/<li>session started /g)).toHaveLength(1)
     r = await b.get('/')
     expect(r.html).not.toContain('Logged in as')
   } else {

@@ -168,7 +168,7 @@ export function createDemo(options: DemoOptions): {
     }
     const items = list
       .sort((a, b) => a.createdAt - b.createdAt)
-      .map((d) => `<li>signed in ${new Date(d.createdAt).toISOString()}${d.handle === sess.handle ? ' <b>(this device)</b>' : ''}</li>`)
+      .map((d) => `<li>session started ${new Date(d.createdAt).toISOString()}${d.handle === sess.handle ? ' <b>(this device)</b>' : ''}</li>`)
       .join('')
     return `<h2>Your devices</h2><ul>${items}</ul><form method="post" action="/logout-others"><button>Sign out all other devices</button></form>`
   }
@@ -194,7 +194,8 @@ ${options.about ? `<p>Store: ${esc(options.about)}</p>` : ''}
 <h2>Set a value</h2>
 <form method="post" action="/set"><input name="key" placeholder="key" required>
 <select name="type">${['string', 'int', 'float64', 'bigint', 'bool', 'null', 'bytes', 'Date', 'json'].map((t) => `<option>${t}</option>`).join('')}</select>
-<input name="value" placeholder="value"> <button>Set</button></form>
+<input name="value" placeholder="value" title="bytes in hex, a Date in ISO 8601, json as JSON; JavaScript has one number type, so a whole float64 reads back as an int" size="40"> <button>Set</button></form>
+<p><small>bytes in hex, a Date in ISO 8601, json as JSON. JavaScript has one number type: a whole float64 (3) reads back as an int.</small></p>
 <p><a href="/">Reload</a> (counts a visit) · <form method="post" action="/clear" style="display:inline"><button>Clear all values</button></form></p>
 ${user ? await devices(sess, user) : ''}`
   }
