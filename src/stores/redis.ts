@@ -954,15 +954,18 @@ export class RedisStore implements Store {
     let late = false
     try {
       let sent: Promise<R>
-      // Stryker disable next-line ConditionalExpression,StringLiteral: equivalent for the status test: #firstReady is cleared by the 'ready' event, a tick after the status turns 'ready', and waiting for it defers the send by that tick
-      const starting = this.#firstReady !== undefined && c.status !== 'ready'
+      // Undefined once the client has been ready: a client that reconnects later is the client's
+      // to handle (it queues the call or fails it).
+      const first = this.#firstReady
+      const starting = first !== undefined &&
+        // Stryker disable next-line ConditionalExpression,StringLiteral: equivalent, #firstReady is cleared by the 'ready' event, a tick after the status turns 'ready', and waiting for it defers the send by that tick
+        c.status !== 'ready'
       if (starting && this.#readyWait) {
         // A client still making its first connection: wait for it, within the bound, and send
         // nothing once the caller has been told it failed. A lazyConnect client is connected
         // here, as its first command would connect it.
         if (c.status === 'wait') c.connect().catch(() => {})
-        const ready = this.#firstReady!
-        sent = ready.then(() => {
+        sent = first.then(() => {
           // Stryker disable next-line StringLiteral: equivalent, the caller was told by the timer already: this rejection reaches no one
           if (late) throw new Error('not sent: the RedisStore timeout passed first')
           return send()

@@ -1044,6 +1044,27 @@ describeRedis('RedisStore on one node', () => {
       }
     })
 
+    it('a client that was ready and is reconnecting, with ioredis’ offline queue: calls wait in the client’s queue and are answered after the reconnect', async () => {
+      const mine = new Redis(server.url, { lazyConnect: true, retryStrategy: () => 100 }) // offline queue on (the default)
+      mine.on('error', () => {})
+      await mine.connect()
+      const store = new RedisStore(mine, { prefix: freshPrefix('requeue') })
+      const id = newId()
+      try {
+        await store.create(id, meta(), one('a', Uint8Array.of(5)))
+        const reconnecting = new Promise<void>((resolve) => mine.once('reconnecting', () => resolve()))
+        mine.disconnect(true)
+        await reconnecting
+        expect(mine.status).toBe('reconnecting')
+        const [loaded, touched] = await Promise.all([store.load(id), store.touch(id, meta().expiresAt)])
+        expect(hex(loaded?.fields.get('a'))).toBe('05')
+        expect(touched).toBe(true)
+        await deleteKeys(mine, store.prefix)
+      } finally {
+        mine.disconnect()
+      }
+    })
+
     it('a call that gave up waiting for the first connection is never sent once the connection comes', async (ctx) => {
       if (server.external) ctx.skip('pauses the whole server: not on a shared REDIS_URL server')
       const prefix = freshPrefix('late')
