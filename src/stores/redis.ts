@@ -440,8 +440,9 @@ function batchArgs(batch: CommitBatch, ix: IndexArgs): Arg[] {
   const { set, delete: deletes, clear, owner } = batch
   const args: Arg[] = [
     timeArg(batch.expiresAt),
-    // Stryker disable next-line StringLiteral: equivalent, the scripts test this entry only for '1'
-    clear ? '1' : '0',
+    clear ? '1' :
+      // Stryker disable next-line StringLiteral: equivalent, the scripts test this entry only for '1'
+      '0',
     owner === undefined ? '' : owner === null ? 'n' : 's',
     // Stryker disable next-line StringLiteral: equivalent, the scripts read the owner only when the change is 's', and then it is the batch's
     owner ?? '',
@@ -456,12 +457,11 @@ function batchArgs(batch: CommitBatch, ix: IndexArgs): Arg[] {
   ]
   if (deletes !== undefined) {
     for (const name of deletes) checkUtf8Name(name)
-    // With clear every field goes anyway.
-    // Stryker disable next-line ConditionalExpression: equivalent, with clear the script deletes the whole hash and skips the counted names, so the pairs after them still line up
-    if (!clear) {
-      args[APPLY_HEADER - 1] = String(deletes.length)
-      for (const name of deletes) args.push(name)
-    }
+    // With clear every field goes anyway: no names to send.
+    // Stryker disable next-line ArrayDeclaration: equivalent, with clear the script deletes the whole hash and skips the counted names, so the pairs after them still line up
+    const named = clear ? [] : deletes
+    args[APPLY_HEADER - 1] = String(named.length)
+    for (const name of named) args.push(name)
   }
   if (set !== undefined) {
     for (const [name, value] of set) {
@@ -827,8 +827,11 @@ export class RedisStore implements Store {
     checkMeta(owner, undefined, undefined, false)
     const only = filter.only
     if (!this.#cluster) {
-      // Stryker disable next-line ArrayDeclaration: equivalent, the script reads the handles only when the entry before them is '1'
-      const args = [this.#cp, owner, filter.except ?? '', only === undefined ? '0' : '1', ...(only ?? [])]
+      const listed = only !== undefined ? '1' :
+        // Stryker disable next-line StringLiteral: equivalent, the script tests this entry only for '1'
+        '0'
+      const args = [this.#cp, owner, filter.except ?? '', listed]
+      if (only !== undefined) args.push(...only)
       const ix = this.#indexKey(owner)
       return Number(await this.#run('destroySessions', () => this.#scripts.simplesessionsDestroyOwned1(ix, ...args)))
     }
