@@ -481,27 +481,23 @@ function metaOf(created: Buffer, expires: Buffer | null | undefined, owner: Buff
   return meta
 }
 
+/** An HGETALL reply as the store reads it: name/value pairs of Buffers. */
+function isHashReply(reply: unknown): reply is Buffer[] {
+  return Array.isArray(reply) && reply.length % 2 === 0 && reply.every((b) => Buffer.isBuffer(b))
+}
+
 /** A session's HGETALL reply: its metadata (undefined when it has no createdAt: no session) and fields. */
 function parseHash(reply: Buffer[]): { meta: SessionMeta | undefined; fields: Map<string, Buffer> } {
   const m: (Buffer | undefined)[] = []
   const fields = new Map<string, Buffer>()
-  // Stryker disable next-line EqualityOperator: equivalent, HGETALL answers name/value pairs: the length is even and i + 1 odd, never equal to it
-  for (let i = 0; i + 1 < reply.length; i += 2) {
+  for (let i = 0; i < reply.length; i += 2) {
     const name = reply[i]!
     const value = reply[i + 1]!
     if (name[0] !== 0xff) fields.set(name.toString('utf8'), value)
-    else {
-      const at = META_NAMES.findIndex((n) => sameBytes(name, n))
-      // Stryker disable next-line ConditionalExpression: equivalent, m[-1] is a property nothing reads: an unknown 0xFF name (a Cluster's \xffjoined) is skipped either way
-      if (at >= 0) m[at] = value
-    }
+    // An unknown 0xFF name (a Cluster's \xffjoined) matches none: skipped.
+    else for (let at = 0; at < META_NAMES.length; at++) if (name.equals(META_NAMES[at]!)) m[at] = value
   }
   return { meta: m[0] === undefined ? undefined : metaOf(m[0], m[1], m[2], m[3], m[4]), fields }
-}
-
-function sameBytes(a: Buffer, b: Buffer): boolean {
-  // Stryker disable next-line ConditionalExpression: equivalent, Buffer.equals compares the lengths first too
-  return a.length === b.length && a.equals(b)
 }
 
 /** A fresh Uint8Array (ioredis' reply Buffers may be slices of a shared, reused pool). */
@@ -699,7 +695,7 @@ export class RedisStore implements Store {
       if (!Array.isArray(reply)) this.#rawLoad = false
     }
     if (!this.#rawLoad) reply = await this.#run('load', () => this.#scripts.simplesessionsLoad1Buffer(key))
-    if (!Array.isArray(reply) || !reply.every((b) => Buffer.isBuffer(b))) {
+    if (!isHashReply(reply)) {
       throw new SessionError('STORE_UNAVAILABLE', 'unexpected reply from Redis to load')
     }
     const { meta, fields } = parseHash(reply)
@@ -760,7 +756,7 @@ export class RedisStore implements Store {
     // A taken new ID needs a broken ID generator; checking first keeps the session in place then.
     if ((await this.#run('regenerate', () => this.#client.exists(newKey))) === 1) return 'taken'
     const reply = await this.#run('regenerate', () => this.#scripts.simplesessionsTake1Buffer(oldKey))
-    if (!Array.isArray(reply) || !reply.every((b) => Buffer.isBuffer(b))) throw new SessionError('STORE_UNAVAILABLE', 'unexpected reply from Redis to regenerate')
+    if (!isHashReply(reply)) throw new SessionError('STORE_UNAVAILABLE', 'unexpected reply from Redis to regenerate')
     if (reply.length === 0) return 'gone'
     const { meta, fields: taken } = parseHash(reply)
     if (meta === undefined) throw new SessionError('STORE_UNAVAILABLE', 'malformed session in Redis (something else writes to the session keys?)')

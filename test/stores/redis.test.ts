@@ -984,6 +984,7 @@ describeRedis('RedisStore on one node', () => {
       const converted = async () => ({ converted: true }) // HGETALL as an object: load turns to its script
       const cases: [Record<string, (...args: unknown[]) => unknown>, (s: RedisStore) => Promise<unknown>, string][] = [
         [{ callBuffer: converted, simplesessionsLoad1Buffer: async () => ['a', '1'] }, (s) => s.load(id), 'unexpected reply from Redis to load'],
+        [{ callBuffer: async () => [Buffer.from('a')] }, (s) => s.load(id), 'unexpected reply from Redis to load'], // a name without its value
         [{ callBuffer: converted, simplesessionsLoad1Buffer: async () => Promise.reject(new Error('boom')) }, (s) => s.load(id), 'Redis load failed: boom'],
         [{ hmgetBuffer: async () => [] }, (s) => s.getMulti(id, ['a']), 'unexpected reply from Redis to getMulti'],
         [{ simplesessionsList1Buffer: async () => [Buffer.from('h')] }, (s) => s.listSessions('ada'), 'unexpected reply from Redis to listSessions'],
@@ -1453,6 +1454,7 @@ describeRedis(
       const cases: [unknown[], string][] = [
         [['a', '1'], 'unexpected reply from Redis to regenerate'],
         [[Buffer.from('a'), Buffer.from('1')], 'malformed session in Redis (something else writes to the session keys?)'],
+        [[Buffer.from('a')], 'unexpected reply from Redis to regenerate'], // a name without its value
       ]
       for (const [reply, message] of cases) {
         const store = new RedisStore(answering(client, { simplesessionsTake1Buffer: async () => reply }), { prefix })
