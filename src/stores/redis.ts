@@ -627,13 +627,12 @@ export class RedisStore implements Store {
     this.#scripts = c as unknown as Scripted
     this.#cluster = (c as { isCluster?: boolean }).isCluster === true
     const keyPrefix = (c as { options?: { keyPrefix?: unknown } }).options?.keyPrefix
-    // Stryker disable next-line ConditionalExpression,StringLiteral: equivalent, ioredis gives every Redis a string keyPrefix ('' by default), and only the single-node scripts read it
     this.#cp = typeof keyPrefix === 'string' ? keyPrefix : ''
     this.#base = this.#cluster ? '' : this.#cp + prefix + 'owner.'
     // docs/decisions/redis-store.md, "Failures". A Cluster's node connections always queue: not bounded.
     const o = (c as { isCluster?: boolean; options?: { commandTimeout?: unknown; enableOfflineQueue?: unknown } })
-    // Stryker disable next-line EqualityOperator: equivalent, at a commandTimeout of 0 both take the value 0
-    const commandTimeout = typeof o.options?.commandTimeout === 'number' && o.options.commandTimeout > 0 ? o.options.commandTimeout : 0
+    // A commandTimeout of 0 or less is none (NaN too: the tests below read it as 0).
+    const commandTimeout = typeof o.options?.commandTimeout === 'number' ? Math.max(o.options.commandTimeout, 0) : 0
     // Stryker disable next-line OptionalChaining: equivalent, reached only after a commandTimeout > 0 was read from the options
     this.#selfBounded = o.isCluster !== true && commandTimeout > 0 && o.options?.enableOfflineQueue === false
     this.#readyWait = timeout || commandTimeout
@@ -979,7 +978,7 @@ export class RedisStore implements Store {
           late = true
           reject(new Error(`timed out after ${bound} ms (${starting ? 'waiting for the first connection' : 'the RedisStore timeout'})`))
         }, bound)
-        // Stryker disable next-line OptionalChaining: equivalent on Node, whose timers always have unref (the ?. is for runtimes whose setTimeout returns a number)
+        // (Where setTimeout returns a number, there is no unref.)
         ;(timer as { unref?: () => void }).unref?.()
       })
       return await Promise.race([sent, deadline])

@@ -231,6 +231,12 @@ function answering<C extends Redis | Cluster>(client: C, overrides: Record<strin
   })
 }
 
+/** A client of the shape the store accepts, without ioredis (no options): ready, `unlink` answers 1; `extra` adds or replaces members. */
+function shapedClient(extra: Record<string, unknown> = {}): Redis {
+  const fn = () => undefined
+  return { status: 'ready', defineCommand: fn, hmgetBuffer: fn, unlink: async () => 1, disconnect: fn, ...extra } as unknown as Redis
+}
+
 /** The names of the commands a Cluster client sends while `fn` runs (a NOSCRIPT retry, EVAL, is left out: the same command again). */
 async function sentDuring(client: Cluster, fn: () => Promise<unknown>): Promise<string[]> {
   const sent: string[] = []
@@ -800,8 +806,7 @@ describeRedis('RedisStore on one node', () => {
 
     it('a client of that shape without ioredis options works, and a call answered in time leaves no timer behind', async () => {
       const unlinked: string[] = []
-      const shaped = { status: 'ready', defineCommand: () => undefined, hmgetBuffer: () => undefined, unlink: async (key: string) => (unlinked.push(key), 1), disconnect: () => undefined }
-      const store = new RedisStore(shaped as unknown as Redis, { prefix: 'p:' })
+      const store = new RedisStore(shapedClient({ unlink: async (key: string) => (unlinked.push(key), 1) }), { prefix: 'p:' })
       vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
       try {
         await store.destroy('abc')
@@ -810,6 +815,45 @@ describeRedis('RedisStore on one node', () => {
         vi.useRealTimers()
       }
       expect(unlinked).toEqual(['p:abc'])
+    })
+
+    it('a client without a keyPrefix option: the scripts find the owner sets under the store’s prefix alone', async () => {
+      const sent: unknown[][] = []
+      const store = new RedisStore(shapedClient({ simplesessionsCreate3: async (...args: unknown[]) => (sent.push(args), 1) }), { prefix: 'p:' })
+      expect(await store.create('abc', owned('ada', 'h'))).toBe(true)
+      // The key, createdAt, expiresAt, owner, handle, persist; then the index base, the client's prefix, the member and the cap.
+      expect(sent[0]!.slice(6, 10)).toEqual(['p:owner.', '', 'p:abc', '1000'])
+    })
+
+    it('a commandTimeout of 0 or less (or NaN) is none: with timeout 0, a call on a client still connecting is sent at once', async () => {
+      for (const commandTimeout of [0, -1, NaN]) {
+        // Never 'ready': a call that waited for the first connection would not be answered.
+        const starting = shapedClient({ status: 'connecting', once: () => undefined, options: { commandTimeout } })
+        const store = new RedisStore(starting, { timeout: 0 })
+        await expect(store.destroy('abc'), String(commandTimeout)).resolves.toBeUndefined()
+      }
+    })
+
+    it('on a runtime whose setTimeout returns a number (no unref), the store’s timer bounds a call as on Node', async () => {
+      const real = globalThis.setTimeout
+      const numeric = vi.spyOn(globalThis, 'setTimeout').mockImplementation(((fn: () => void, ms?: number) => Number(real(fn, ms))) as unknown as typeof setTimeout)
+      try {
+        // Answered a moment later, while the store's timer runs.
+        const later = new RedisStore(shapedClient({ unlink: () => new Promise((resolve) => setImmediate(() => resolve(1))) }))
+        await later.destroy('abc')
+        const never = new RedisStore(shapedClient({ unlink: () => new Promise(() => undefined) }), { timeout: 50 })
+        expect(expectUnavailable(await rejection(never.destroy('abc'))).message).toBe('timed out after 50 ms (the RedisStore timeout)')
+        expect(numeric).toHaveBeenCalled()
+      } finally {
+        numeric.mockRestore()
+      }
+    })
+
+    it('a Cluster gets the store’s timer whatever its options say (its node connections may queue)', async () => {
+      const cluster = shapedClient({ isCluster: true, options: { commandTimeout: 1000, enableOfflineQueue: false }, unlink: () => new Promise(() => undefined) })
+      const store = new RedisStore(cluster, { timeout: 50 })
+      const outcome = await Promise.race([rejection(store.destroy('abc')), sleep(1000).then(() => 'still waiting')])
+      expect(expectUnavailable(outcome).message).toBe('timed out after 50 ms (the RedisStore timeout)')
     })
 
     it('a store opened from a URL keeps its client’s connection errors to itself: each failing call reports its own', async () => {
