@@ -24,7 +24,7 @@
 
 import { Redis as IORedis } from 'ioredis'
 import type { Cluster, Redis, RedisOptions } from 'ioredis'
-import { SessionError, configError, isSessionError } from '../errors.js'
+import { SessionError, configError } from '../errors.js'
 import { checkBatchMeta, checkCreateMeta, checkId, checkMeta, checkName, checkOptions, checkTime, checkValue, timerOption } from './checks.js'
 import { core } from '../wasm/index.js'
 import type { CommitBatch, DestroyFilter, FieldValues, OwnedSession, RegenerateResult, SessionMeta, SessionRecord, Store } from './types.js'
@@ -512,14 +512,17 @@ function parseTime(b: Buffer | null | undefined, infinite: boolean): number {
   return n
 }
 
-/** Removes what an ioredis error carries about the command's arguments: the key (an ID) and values. */
+/**
+ * Removes what an ioredis error carries about the command's arguments: the key (an ID) and values.
+ * Whatever was thrown that has a command object (an Error, or anything else) loses them.
+ */
 function redact(err: unknown): void {
+  const e = err as { command?: { name?: unknown } | null } | null | undefined
+  const command = e?.command
+  if (typeof command !== 'object' || command === null) return
+  const redacted = { name: command.name, args: ['[redacted by simplesessions: the session key and values]'] }
   try {
-    const e = err as { command?: { name?: unknown; args?: unknown } }
-    // Stryker disable next-line ConditionalExpression,LogicalOperator: equivalent, only a function thrown as an error or a command that is a truthy non-object tells these apart (ioredis throws neither); any other error without a command object throws into the catch below
-    if (e && typeof e === 'object' && e.command && typeof e.command === 'object') {
-      e.command = { name: e.command.name, args: ['[redacted by simplesessions: the session key and values]'] }
-    }
+    e!.command = redacted
   } catch {
     // a frozen error: leave it
   }
@@ -983,8 +986,8 @@ export class RedisStore implements Store {
       })
       return await Promise.race([sent, deadline])
     } catch (err) {
-      // Stryker disable next-line ConditionalExpression: equivalent, the commands above reject only with the client's errors and plain Errors, never a SessionError
-      if (isSessionError(err)) throw err
+      // The commands above reject only with the client's errors and the plain Errors here, never a
+      // SessionError.
       redact(err)
       const msg = err instanceof Error ? err.message : String(err)
       throw new SessionError('STORE_UNAVAILABLE', `Redis ${op} failed: ${msg}`, { cause: err })

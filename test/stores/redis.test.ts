@@ -1021,6 +1021,29 @@ describeRedis('RedisStore on one node', () => {
       await client.del(prefix + id)
     })
 
+    it('whatever the client rejects with is STORE_UNAVAILABLE, with it as the cause; a command object on it is redacted, unless frozen', async () => {
+      const command = () => ({ name: 'unlink', args: ['p:abc'] })
+      const frozen = Object.freeze(Object.assign(new Error('frozen'), { command: command() }))
+      const plain = Object.assign(new Error('plain'), { command: command() })
+      const thrown: [unknown, string][] = [
+        [null, 'null'],
+        [undefined, 'undefined'],
+        ['a string', 'a string'],
+        [Object.assign(new Error('no command'), { command: null }), 'no command'],
+        [frozen, 'frozen'],
+        [plain, 'plain'],
+      ]
+      for (const [value, text] of thrown) {
+        const store = new RedisStore(shapedClient({ unlink: async () => Promise.reject(value) }), { prefix: 'p:' })
+        const err = await rejection(store.destroy('abc'))
+        expect(isSessionError(err, 'STORE_UNAVAILABLE'), `${text}: ${String(err)}`).toBe(true)
+        expect((err as Error).message).toBe(`Redis destroy failed: ${text}`)
+        expect((err as SessionError).cause).toBe(value)
+      }
+      expect(frozen.command).toEqual(command())
+      expect(plain.command).toEqual({ name: 'unlink', args: ['[redacted by simplesessions: the session key and values]'] })
+    })
+
     it('a reply of another shape is STORE_UNAVAILABLE: never read as a session, nor as a missing one', async () => {
       const prefix = freshPrefix('shape')
       const id = newId()
