@@ -506,8 +506,8 @@ const own = (b: Buffer): Uint8Array => new Uint8Array(b)
 function parseTime(b: Buffer | null | undefined, infinite: boolean): number {
   const s = b?.toString('latin1')
   if (infinite && s === 'inf') return Infinity
-  // Stryker disable next-line ConditionalExpression: equivalent, RegExp.test reads undefined as the text 'undefined', which is not a time either
-  const n = s !== undefined && /^-?\d{1,16}$/.test(s) ? Number(s) : NaN
+  // A missing field is no time either: String(undefined) is 'undefined'.
+  const n = /^-?\d{1,16}$/.test(String(s)) ? Number(s) : NaN
   if (!Number.isSafeInteger(n)) throw new SessionError('STORE_UNAVAILABLE', 'malformed session metadata in Redis (something else writes to the session keys?)')
   return n
 }
@@ -650,8 +650,8 @@ export class RedisStore implements Store {
   key(id: string): string {
     checkId(id)
     if (!this.hashKeys) return this.prefix + id
-    // Stryker disable next-line StringLiteral: equivalent, Buffer.from reads an empty encoding as UTF-8
-    return this.prefix + Buffer.from(core.sha256(Buffer.from(id, 'utf8'))).toString('base64url')
+    // (Buffer.from encodes a string as UTF-8.)
+    return this.prefix + Buffer.from(core.sha256(Buffer.from(id))).toString('base64url')
   }
 
   /** The key of an owner's index (a set of session keys as the store names them). IDs never hold '.', so no session key is one. */
@@ -713,17 +713,11 @@ export class RedisStore implements Store {
     for (const name of names) checkUtf8Name(name)
     const reply = await this.#run('getMulti', () => this.#client.hmgetBuffer(key, CREATED, EXPIRES, OWNER, HANDLE, PERSIST, ...names))
     if (!Array.isArray(reply) || reply.length !== names.length + 5) throw new SessionError('STORE_UNAVAILABLE', 'unexpected reply from Redis to getMulti')
+    // HMGET answers null for a missing field.
     const created = reply[0]
-    // Stryker disable next-line ConditionalExpression: equivalent, HMGET answers null for a missing field, never undefined (the length is checked above)
-    if (created === null || created === undefined) return null
+    if (!created) return null
     const meta = metaOf(created, reply[1], reply[2], reply[3], reply[4])
-    // Stryker disable next-line ArrayDeclaration: equivalent, the loop below sets every index, so the array ends names.length long either way
-    const values: (Uint8Array | undefined)[] = new Array(names.length)
-    for (let i = 0; i < names.length; i++) {
-      const v = reply[i + 5]
-      // Stryker disable next-line ConditionalExpression: equivalent, HMGET answers null for a missing field, never undefined
-      values[i] = v === null || v === undefined ? undefined : own(v)
-    }
+    const values = reply.slice(5).map((v) => (v ? own(v) : undefined))
     return { meta, values }
   }
 
