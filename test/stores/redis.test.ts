@@ -885,6 +885,29 @@ describeRedis('RedisStore on one node', () => {
       expect(await client.hexists(store.prefix + id, 'c')).toBe(1)
     })
 
+    it('close() twice, the second while the first waits for its QUIT, then once more: one QUIT, no disconnect', async () => {
+      const store = new RedisStore(server.url, { prefix: freshPrefix('twice') })
+      await store.create(newId(), meta()) // connected now
+      const mine = store.client as Redis
+      const quit = vi.spyOn(mine, 'quit')
+      const disconnect = vi.spyOn(mine, 'disconnect')
+      await Promise.all([store.close(), store.close()])
+      await store.close()
+      expect(quit).toHaveBeenCalledTimes(1)
+      expect(disconnect).not.toHaveBeenCalled()
+    })
+
+    it('close() of a store whose connection was never ready disconnects it, without a QUIT', async () => {
+      const port = await freePort() // nothing listens there
+      const store = new RedisStore(`redis://127.0.0.1:${port}`, { clientOptions: { retryStrategy: () => 20 } })
+      const mine = store.client as Redis
+      const quit = vi.spyOn(mine, 'quit')
+      const disconnect = vi.spyOn(mine, 'disconnect')
+      await store.close()
+      expect(quit).not.toHaveBeenCalled()
+      expect(disconnect).toHaveBeenCalledTimes(1)
+    })
+
     it('the key prefix defaults to "session:", and stores with different prefixes do not meet', async () => {
       const id = newId()
       const plain = new RedisStore(client)
