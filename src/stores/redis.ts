@@ -676,7 +676,7 @@ export class RedisStore implements Store {
       }
     }
     const m = { owner: meta.owner ?? '', handle: meta.handle ?? '', persist: persistArg(meta.persist) }
-    // Stryker disable next-line ConditionalExpression: equivalent, without an owner the create script returns before it reads the index arguments (only bytes on the wire differ)
+    // Without an owner the script reads no index arguments: none are sent.
     const args = createArgs(String(meta.createdAt), timeArg(meta.expiresAt), m, meta.owner === undefined ? NO_INDEX : this.#ix(key), values)
     const made = await this.#run('create', () => this.#scripts.simplesessionsCreate3(key, ...args))
     if (Array.isArray(made)) await this.#indexAdd(key, made)

@@ -743,6 +743,22 @@ describeRedis('RedisStore on one node', () => {
       for (const n of names) expect(['evalsha', 'eval', 'hmget', 'HGETALL', 'unlink']).toContain(n)
       expect(names.has('keys') || names.has('scan')).toBe(false)
     })
+
+    it('a create without an owner sends no index arguments; one with an owner says where its set is', async () => {
+      const prefix = freshPrefix('noindex')
+      const store = new RedisStore(client, { prefix })
+      await store.create(newId(), meta()) // the script is loaded now: EVALSHA from here on
+      const [plain, ada] = [newId(), newId()]
+      const sent = await commandsDuring(client, async () => {
+        await store.create(plain, meta())
+        await store.create(ada, owned('ada', 'h'))
+      })
+      // EVALSHA sha 1 key, then ARGV: createdAt, expiresAt, owner, handle, persist, index base, client prefix, member, cap
+      expect(sent.map((c) => [c[0], ...c.slice(9, 13)])).toEqual([
+        ['evalsha', '', '', '', ''],
+        ['evalsha', prefix + 'owner.', '', prefix + ada, '1000'],
+      ])
+    })
   })
 
   describe('options', () => {
