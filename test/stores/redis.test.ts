@@ -1573,6 +1573,16 @@ describeRedis(
       await deleteKeys(client, prefix)
     })
 
+    it('a regenerate to the same ID over a hash that is no session is "gone" on a Cluster too, and leaves the hash alone', async () => {
+      const prefix = freshPrefix('foreign')
+      const store = new RedisStore(client, { prefix })
+      const id = newId()
+      await client.hset(prefix + id, 'a', '1')
+      expect(await store.regenerate(id, id, { expiresAt: meta().expiresAt })).toBe('gone')
+      expect(await client.hgetall(prefix + id)).toEqual({ a: '1' })
+      await client.del(prefix + id)
+    })
+
     it('a new ID taken between the check and the create on a Cluster: the session is put back as it was, in its owner set', async () => {
       const prefix = freshPrefix('back')
       const store = new RedisStore(answering(client, { exists: async () => 0 }), { prefix }) // the check misses the taken ID
