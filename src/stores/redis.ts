@@ -29,7 +29,7 @@
 
 import { Redis as IORedis } from 'ioredis'
 import type { Cluster, Redis, RedisOptions } from 'ioredis'
-import { SessionError, configError, isSessionError } from '../errors.js'
+import { SessionError, configError } from '../errors.js'
 import { checkBatchMeta, checkCreateMeta, checkId, checkMeta, checkName, checkOptions, checkTime, checkValue, timerOption } from './checks.js'
 import { core } from '../wasm/index.js'
 import type { CommitBatch, DestroyFilter, FieldValues, OwnedSession, RegenerateResult, SessionMeta, SessionRecord, Store } from './types.js'
@@ -469,8 +469,9 @@ function batchArgs(batch: CommitBatch, ix: IndexArgs): Arg[] {
   const { set, delete: deletes, clear, owner } = batch
   const args: Arg[] = [
     timeArg(batch.expiresAt),
-    // Stryker disable next-line StringLiteral: equivalent, the scripts test this entry only for '1'
-    clear ? '1' : '0',
+    clear ? '1' :
+      // Stryker disable next-line StringLiteral: equivalent, the scripts test this entry only for '1'
+      '0',
     owner === undefined ? '' : owner === null ? 'n' : 's',
     // Stryker disable next-line StringLiteral: equivalent, the scripts read the owner only when the change is 's', and then it is the batch's
     owner ?? '',
@@ -485,12 +486,11 @@ function batchArgs(batch: CommitBatch, ix: IndexArgs): Arg[] {
   ]
   if (deletes !== undefined) {
     for (const name of deletes) checkUtf8Name(name)
-    // With clear every field goes anyway.
-    // Stryker disable next-line ConditionalExpression: equivalent, with clear the script deletes the whole hash and skips the counted names, so the pairs after them still line up
-    if (!clear) {
-      args[APPLY_HEADER - 1] = String(deletes.length)
-      for (const name of deletes) args.push(name)
-    }
+    // With clear every field goes anyway: no names to send.
+    // Stryker disable next-line ArrayDeclaration: equivalent, with clear the script deletes the whole hash and skips the counted names, so the pairs after them still line up
+    const named = clear ? [] : deletes
+    args[APPLY_HEADER - 1] = String(named.length)
+    for (const name of named) args.push(name)
   }
   if (set !== undefined) {
     for (const [name, value] of set) {
@@ -510,27 +510,23 @@ function metaOf(created: Buffer, expires: Buffer | null | undefined, owner: Buff
   return meta
 }
 
+/** An HGETALL reply as the store reads it: name/value pairs of Buffers. */
+function isHashReply(reply: unknown): reply is Buffer[] {
+  return Array.isArray(reply) && reply.length % 2 === 0 && reply.every((b) => Buffer.isBuffer(b))
+}
+
 /** A session's HGETALL reply: its metadata (undefined when it has no createdAt: no session) and fields. */
 function parseHash(reply: Buffer[]): { meta: SessionMeta | undefined; fields: Map<string, Buffer> } {
   const m: (Buffer | undefined)[] = []
   const fields = new Map<string, Buffer>()
-  // Stryker disable next-line EqualityOperator: equivalent, HGETALL answers name/value pairs: the length is even and i + 1 odd, never equal to it
-  for (let i = 0; i + 1 < reply.length; i += 2) {
+  for (let i = 0; i < reply.length; i += 2) {
     const name = reply[i]!
     const value = reply[i + 1]!
     if (name[0] !== 0xff) fields.set(name.toString('utf8'), value)
-    else {
-      const at = META_NAMES.findIndex((n) => sameBytes(name, n))
-      // Stryker disable next-line ConditionalExpression: equivalent, m[-1] is a property nothing reads: an unknown 0xFF name (a Cluster's \xffjoined) is skipped either way
-      if (at >= 0) m[at] = value
-    }
+    // An unknown 0xFF name (a Cluster's \xffjoined) matches none: skipped.
+    else for (let at = 0; at < META_NAMES.length; at++) if (name.equals(META_NAMES[at]!)) m[at] = value
   }
   return { meta: m[0] === undefined ? undefined : metaOf(m[0], m[1], m[2], m[3], m[4]), fields }
-}
-
-function sameBytes(a: Buffer, b: Buffer): boolean {
-  // Stryker disable next-line ConditionalExpression: equivalent, Buffer.equals compares the lengths first too
-  return a.length === b.length && a.equals(b)
 }
 
 /** A fresh Uint8Array (ioredis' reply Buffers may be slices of a shared, reused pool). */
@@ -539,20 +535,23 @@ const own = (b: Buffer): Uint8Array => new Uint8Array(b)
 function parseTime(b: Buffer | null | undefined, infinite: boolean): number {
   const s = b?.toString('latin1')
   if (infinite && s === 'inf') return Infinity
-  // Stryker disable next-line ConditionalExpression: equivalent, RegExp.test reads undefined as the text 'undefined', which is not a time either
-  const n = s !== undefined && /^-?\d{1,16}$/.test(s) ? Number(s) : NaN
+  // A missing field is no time either: String(undefined) is 'undefined'.
+  const n = /^-?\d{1,16}$/.test(String(s)) ? Number(s) : NaN
   if (!Number.isSafeInteger(n)) throw new SessionError('STORE_UNAVAILABLE', 'malformed session metadata in Redis (something else writes to the session keys?)')
   return n
 }
 
-/** Removes what an ioredis error carries about the command's arguments: the key (an ID) and values. */
+/**
+ * Removes what an ioredis error carries about the command's arguments: the key (an ID) and values.
+ * Whatever was thrown that has a command object (an Error, or anything else) loses them.
+ */
 function redact(err: unknown): void {
+  const e = err as { command?: { name?: unknown } | null } | null | undefined
+  const command = e?.command
+  if (typeof command !== 'object' || command === null) return
+  const redacted = { name: command.name, args: ['[redacted by simplesessions: the session key and values]'] }
   try {
-    const e = err as { command?: { name?: unknown; args?: unknown } }
-    // Stryker disable next-line ConditionalExpression,LogicalOperator: equivalent, only a function thrown as an error or a command that is a truthy non-object tells these apart (ioredis throws neither); any other error without a command object throws into the catch below
-    if (e && typeof e === 'object' && e.command && typeof e.command === 'object') {
-      e.command = { name: e.command.name, args: ['[redacted by simplesessions: the session key and values]'] }
-    }
+    e!.command = redacted
   } catch {
     // a frozen error: leave it
   }
@@ -663,13 +662,12 @@ export class RedisStore implements Store {
     this.#scripts = c as unknown as Scripted
     this.#cluster = (c as { isCluster?: boolean }).isCluster === true
     const keyPrefix = (c as { options?: { keyPrefix?: unknown } }).options?.keyPrefix
-    // Stryker disable next-line ConditionalExpression,StringLiteral: equivalent, ioredis gives every Redis a string keyPrefix ('' by default), and only the single-node scripts read it
     this.#cp = typeof keyPrefix === 'string' ? keyPrefix : ''
     this.#base = this.#cluster ? '' : this.#cp + prefix + 'owner.'
     // docs/decisions/redis-store.md, "Failures". A Cluster's node connections always queue: not bounded.
     const o = (c as { isCluster?: boolean; options?: { commandTimeout?: unknown; enableOfflineQueue?: unknown } })
-    // Stryker disable next-line EqualityOperator: equivalent, at a commandTimeout of 0 both take the value 0
-    const commandTimeout = typeof o.options?.commandTimeout === 'number' && o.options.commandTimeout > 0 ? o.options.commandTimeout : 0
+    // A commandTimeout of 0 or less is none (NaN too: the tests below read it as 0).
+    const commandTimeout = typeof o.options?.commandTimeout === 'number' ? Math.max(o.options.commandTimeout, 0) : 0
     // Stryker disable next-line OptionalChaining: equivalent, reached only after a commandTimeout > 0 was read from the options
     this.#selfBounded = o.isCluster !== true && commandTimeout > 0 && o.options?.enableOfflineQueue === false
     this.#readyWait = timeout || commandTimeout
@@ -684,8 +682,8 @@ export class RedisStore implements Store {
   key(id: string): string {
     checkId(id)
     if (!this.hashKeys) return this.prefix + id
-    // Stryker disable next-line StringLiteral: equivalent, Buffer.from reads an empty encoding as UTF-8
-    return this.prefix + Buffer.from(core.sha256(Buffer.from(id, 'utf8'))).toString('base64url')
+    // (Buffer.from encodes a string as UTF-8.)
+    return this.prefix + Buffer.from(core.sha256(Buffer.from(id))).toString('base64url')
   }
 
   /** The key of an owner's index (a set of session keys as the store names them). IDs never hold '.', so no session key is one. */
@@ -710,7 +708,7 @@ export class RedisStore implements Store {
       }
     }
     const m = { owner: meta.owner ?? '', handle: meta.handle ?? '', persist: persistArg(meta.persist) }
-    // Stryker disable next-line ConditionalExpression: equivalent, without an owner the create script returns before it reads the index arguments (only bytes on the wire differ)
+    // Without an owner the script reads no index arguments: none are sent.
     const args = createArgs(String(meta.createdAt), timeArg(meta.expiresAt), m, meta.owner === undefined ? NO_INDEX : this.#ix(key), values)
     const made = await this.#run('create', () => this.#scripts.simplesessionsCreate3(key, ...args))
     if (Array.isArray(made)) await this.#indexAdd(key, made)
@@ -731,7 +729,7 @@ export class RedisStore implements Store {
       if (!Array.isArray(reply)) this.#rawLoad = false
     }
     if (!this.#rawLoad) reply = await this.#run('load', () => this.#scripts.simplesessionsLoad1Buffer(key))
-    if (!Array.isArray(reply) || !reply.every((b) => Buffer.isBuffer(b))) {
+    if (!isHashReply(reply)) {
       throw new SessionError('STORE_UNAVAILABLE', 'unexpected reply from Redis to load')
     }
     const { meta, fields } = parseHash(reply)
@@ -747,17 +745,11 @@ export class RedisStore implements Store {
     for (const name of names) checkUtf8Name(name)
     const reply = await this.#run('getMulti', () => this.#client.hmgetBuffer(key, CREATED, EXPIRES, OWNER, HANDLE, PERSIST, ...names))
     if (!Array.isArray(reply) || reply.length !== names.length + 5) throw new SessionError('STORE_UNAVAILABLE', 'unexpected reply from Redis to getMulti')
+    // HMGET answers null for a missing field.
     const created = reply[0]
-    // Stryker disable next-line ConditionalExpression: equivalent, HMGET answers null for a missing field, never undefined (the length is checked above)
-    if (created === null || created === undefined) return null
+    if (!created) return null
     const meta = metaOf(created, reply[1], reply[2], reply[3], reply[4])
-    // Stryker disable next-line ArrayDeclaration: equivalent, the loop below sets every index, so the array ends names.length long either way
-    const values: (Uint8Array | undefined)[] = new Array(names.length)
-    for (let i = 0; i < names.length; i++) {
-      const v = reply[i + 5]
-      // Stryker disable next-line ConditionalExpression: equivalent, HMGET answers null for a missing field, never undefined
-      values[i] = v === null || v === undefined ? undefined : own(v)
-    }
+    const values = reply.slice(5).map((v) => (v ? own(v) : undefined))
     return { meta, values }
   }
 
@@ -792,7 +784,7 @@ export class RedisStore implements Store {
     // A taken new ID needs a broken ID generator; checking first keeps the session in place then.
     if ((await this.#run('regenerate', () => this.#client.exists(newKey))) === 1) return 'taken'
     const reply = await this.#run('regenerate', () => this.#scripts.simplesessionsTake1Buffer(oldKey))
-    if (!Array.isArray(reply) || !reply.every((b) => Buffer.isBuffer(b))) throw new SessionError('STORE_UNAVAILABLE', 'unexpected reply from Redis to regenerate')
+    if (!isHashReply(reply)) throw new SessionError('STORE_UNAVAILABLE', 'unexpected reply from Redis to regenerate')
     if (reply.length === 0) return 'gone'
     const { meta, fields: taken } = parseHash(reply)
     if (meta === undefined) throw new SessionError('STORE_UNAVAILABLE', 'malformed session in Redis (something else writes to the session keys?)')
@@ -859,8 +851,11 @@ export class RedisStore implements Store {
     checkMeta(owner, undefined, undefined, false)
     const only = filter.only
     if (!this.#cluster) {
-      // Stryker disable next-line ArrayDeclaration: equivalent, the script reads the handles only when the entry before them is '1'
-      const args = [this.#cp, owner, filter.except ?? '', only === undefined ? '0' : '1', ...(only ?? [])]
+      const listed = only !== undefined ? '1' :
+        // Stryker disable next-line StringLiteral: equivalent, the script tests this entry only for '1'
+        '0'
+      const args = [this.#cp, owner, filter.except ?? '', listed]
+      if (only !== undefined) args.push(...only)
       const ix = this.#indexKey(owner)
       return Number(await this.#run('destroySessions', () => this.#scripts.simplesessionsDestroyOwned1(ix, ...args)))
     }
@@ -997,8 +992,6 @@ export class RedisStore implements Store {
     this.#closed = true
     if (!this.#owned) return
     const c = this.#client
-    // Stryker disable next-line ConditionalExpression,StringLiteral: equivalent, disconnect() of an ended client does nothing
-    if (c.status === 'end') return
     if (c.status === 'ready') {
       try {
         await c.quit()
@@ -1007,6 +1000,7 @@ export class RedisStore implements Store {
         // fall through to an abrupt disconnect
       }
     }
+    // (For a client that has ended already, this does nothing.)
     c.disconnect()
   }
 
@@ -1024,15 +1018,18 @@ export class RedisStore implements Store {
     let late = false
     try {
       let sent: Promise<R>
-      // Stryker disable next-line ConditionalExpression,StringLiteral: equivalent for the status test: #firstReady is cleared by the 'ready' event, a tick after the status turns 'ready', and waiting for it defers the send by that tick
-      const starting = this.#firstReady !== undefined && c.status !== 'ready'
+      // Undefined once the client has been ready: a client that reconnects later is the client's
+      // to handle (it queues the call or fails it).
+      const first = this.#firstReady
+      const starting = first !== undefined &&
+        // Stryker disable next-line ConditionalExpression,StringLiteral: equivalent, #firstReady is cleared by the 'ready' event, a tick after the status turns 'ready', and waiting for it defers the send by that tick
+        c.status !== 'ready'
       if (starting && this.#readyWait) {
         // A client still making its first connection: wait for it, within the bound, and send
         // nothing once the caller has been told it failed. A lazyConnect client is connected
         // here, as its first command would connect it.
         if (c.status === 'wait') c.connect().catch(() => {})
-        const ready = this.#firstReady!
-        sent = ready.then(() => {
+        sent = first.then(() => {
           // Stryker disable next-line StringLiteral: equivalent, the caller was told by the timer already: this rejection reaches no one
           if (late) throw new Error('not sent: the RedisStore timeout passed first')
           return send()
@@ -1047,13 +1044,13 @@ export class RedisStore implements Store {
           late = true
           reject(new Error(`timed out after ${bound} ms (${starting ? 'waiting for the first connection' : 'the RedisStore timeout'})`))
         }, bound)
-        // Stryker disable next-line OptionalChaining: equivalent on Node, whose timers always have unref (the ?. is for runtimes whose setTimeout returns a number)
+        // (Where setTimeout returns a number, there is no unref.)
         ;(timer as { unref?: () => void }).unref?.()
       })
       return await Promise.race([sent, deadline])
     } catch (err) {
-      // Stryker disable next-line ConditionalExpression: equivalent, the commands above reject only with the client's errors and plain Errors, never a SessionError
-      if (isSessionError(err)) throw err
+      // The commands above reject only with the client's errors and the plain Errors here, never a
+      // SessionError.
       redact(err)
       const msg = err instanceof Error ? err.message : String(err)
       throw new SessionError('STORE_UNAVAILABLE', `Redis ${op} failed: ${msg}`, { cause: err })

@@ -307,6 +307,12 @@ function answering<C extends Redis | Cluster>(client: C, overrides: Record<strin
   })
 }
 
+/** A client of the shape the store accepts, without ioredis (no options): ready, `unlink` answers 1; `extra` adds or replaces members. */
+function shapedClient(extra: Record<string, unknown> = {}): Redis {
+  const fn = () => undefined
+  return { status: 'ready', defineCommand: fn, hmgetBuffer: fn, unlink: async () => 1, disconnect: fn, ...extra } as unknown as Redis
+}
+
 /** The names of the commands a Cluster client sends while `fn` runs (a NOSCRIPT retry, EVAL, is left out: the same command again). */
 async function sentDuring(client: Cluster, fn: () => Promise<unknown>): Promise<string[]> {
   const sent: string[] = []
@@ -826,6 +832,22 @@ describeRedis('RedisStore on one node', () => {
       for (const n of names) expect(['evalsha', 'eval', 'hmget', 'HGETALL', 'unlink']).toContain(n)
       expect(names.has('keys') || names.has('scan')).toBe(false)
     })
+
+    it('a create without an owner sends no index arguments; one with an owner says where its set is', async () => {
+      const prefix = freshPrefix('noindex')
+      const store = new RedisStore(client, { prefix })
+      await store.create(newId(), meta()) // the script is loaded now: EVALSHA from here on
+      const [plain, ada] = [newId(), newId()]
+      const sent = await commandsDuring(client, async () => {
+        await store.create(plain, meta())
+        await store.create(ada, owned('ada', 'h'))
+      })
+      // EVALSHA sha 1 key, then ARGV: createdAt, expiresAt, owner, handle, persist, index base, client prefix, member, cap
+      expect(sent.map((c) => [c[0], ...c.slice(9, 13)])).toEqual([
+        ['evalsha', '', '', '', ''],
+        ['evalsha', prefix + 'owner.', '', prefix + ada, '1000'],
+      ])
+    })
   })
 
   describe('options', () => {
@@ -889,8 +911,7 @@ describeRedis('RedisStore on one node', () => {
 
     it('a client of that shape without ioredis options works, and a call answered in time leaves no timer behind', async () => {
       const unlinked: string[] = []
-      const shaped = { status: 'ready', defineCommand: () => undefined, hmgetBuffer: () => undefined, unlink: async (key: string) => (unlinked.push(key), 1), disconnect: () => undefined }
-      const store = new RedisStore(shaped as unknown as Redis, { prefix: 'p:' })
+      const store = new RedisStore(shapedClient({ unlink: async (key: string) => (unlinked.push(key), 1) }), { prefix: 'p:' })
       vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
       try {
         await store.destroy('abc')
@@ -899,6 +920,45 @@ describeRedis('RedisStore on one node', () => {
         vi.useRealTimers()
       }
       expect(unlinked).toEqual(['p:abc'])
+    })
+
+    it('a client without a keyPrefix option: the scripts find the owner sets under the store’s prefix alone', async () => {
+      const sent: unknown[][] = []
+      const store = new RedisStore(shapedClient({ simplesessionsCreate3: async (...args: unknown[]) => (sent.push(args), 1) }), { prefix: 'p:' })
+      expect(await store.create('abc', owned('ada', 'h'))).toBe(true)
+      // The key, createdAt, expiresAt, owner, handle, persist; then the index base, the client's prefix, the member and the cap.
+      expect(sent[0]!.slice(6, 10)).toEqual(['p:owner.', '', 'p:abc', '1000'])
+    })
+
+    it('a commandTimeout of 0 or less (or NaN) is none: with timeout 0, a call on a client still connecting is sent at once', async () => {
+      for (const commandTimeout of [0, -1, NaN]) {
+        // Never 'ready': a call that waited for the first connection would not be answered.
+        const starting = shapedClient({ status: 'connecting', once: () => undefined, options: { commandTimeout } })
+        const store = new RedisStore(starting, { timeout: 0 })
+        await expect(store.destroy('abc'), String(commandTimeout)).resolves.toBeUndefined()
+      }
+    })
+
+    it('on a runtime whose setTimeout returns a number (no unref), the store’s timer bounds a call as on Node', async () => {
+      const real = globalThis.setTimeout
+      const numeric = vi.spyOn(globalThis, 'setTimeout').mockImplementation(((fn: () => void, ms?: number) => Number(real(fn, ms))) as unknown as typeof setTimeout)
+      try {
+        // Answered a moment later, while the store's timer runs.
+        const later = new RedisStore(shapedClient({ unlink: () => new Promise((resolve) => setImmediate(() => resolve(1))) }))
+        await later.destroy('abc')
+        const never = new RedisStore(shapedClient({ unlink: () => new Promise(() => undefined) }), { timeout: 50 })
+        expect(expectUnavailable(await rejection(never.destroy('abc'))).message).toBe('timed out after 50 ms (the RedisStore timeout)')
+        expect(numeric).toHaveBeenCalled()
+      } finally {
+        numeric.mockRestore()
+      }
+    })
+
+    it('a Cluster gets the store’s timer whatever its options say (its node connections may queue)', async () => {
+      const cluster = shapedClient({ isCluster: true, options: { commandTimeout: 1000, enableOfflineQueue: false }, unlink: () => new Promise(() => undefined) })
+      const store = new RedisStore(cluster, { timeout: 50 })
+      const outcome = await Promise.race([rejection(store.destroy('abc')), sleep(1000).then(() => 'still waiting')])
+      expect(expectUnavailable(outcome).message).toBe('timed out after 50 ms (the RedisStore timeout)')
     })
 
     it('a store opened from a URL keeps its client’s connection errors to itself: each failing call reports its own', async () => {
@@ -928,6 +988,29 @@ describeRedis('RedisStore on one node', () => {
       await store.close()
       expect(await pending).toBe(true)
       expect(await client.hexists(store.prefix + id, 'c')).toBe(1)
+    })
+
+    it('close() twice, the second while the first waits for its QUIT, then once more: one QUIT, no disconnect', async () => {
+      const store = new RedisStore(server.url, { prefix: freshPrefix('twice') })
+      await store.create(newId(), meta()) // connected now
+      const mine = store.client as Redis
+      const quit = vi.spyOn(mine, 'quit')
+      const disconnect = vi.spyOn(mine, 'disconnect')
+      await Promise.all([store.close(), store.close()])
+      await store.close()
+      expect(quit).toHaveBeenCalledTimes(1)
+      expect(disconnect).not.toHaveBeenCalled()
+    })
+
+    it('close() of a store whose connection was never ready disconnects it, without a QUIT', async () => {
+      const port = await freePort() // nothing listens there
+      const store = new RedisStore(`redis://127.0.0.1:${port}`, { clientOptions: { retryStrategy: () => 20 } })
+      const mine = store.client as Redis
+      const quit = vi.spyOn(mine, 'quit')
+      const disconnect = vi.spyOn(mine, 'disconnect')
+      await store.close()
+      expect(quit).not.toHaveBeenCalled()
+      expect(disconnect).toHaveBeenCalledTimes(1)
     })
 
     it('the key prefix defaults to "session:", and stores with different prefixes do not meet', async () => {
@@ -1066,6 +1149,29 @@ describeRedis('RedisStore on one node', () => {
       await client.del(prefix + id)
     })
 
+    it('whatever the client rejects with is STORE_UNAVAILABLE, with it as the cause; a command object on it is redacted, unless frozen', async () => {
+      const command = () => ({ name: 'unlink', args: ['p:abc'] })
+      const frozen = Object.freeze(Object.assign(new Error('frozen'), { command: command() }))
+      const plain = Object.assign(new Error('plain'), { command: command() })
+      const thrown: [unknown, string][] = [
+        [null, 'null'],
+        [undefined, 'undefined'],
+        ['a string', 'a string'],
+        [Object.assign(new Error('no command'), { command: null }), 'no command'],
+        [frozen, 'frozen'],
+        [plain, 'plain'],
+      ]
+      for (const [value, text] of thrown) {
+        const store = new RedisStore(shapedClient({ unlink: async () => Promise.reject(value) }), { prefix: 'p:' })
+        const err = await rejection(store.destroy('abc'))
+        expect(isSessionError(err, 'STORE_UNAVAILABLE'), `${text}: ${String(err)}`).toBe(true)
+        expect((err as Error).message).toBe(`Redis destroy failed: ${text}`)
+        expect((err as SessionError).cause).toBe(value)
+      }
+      expect(frozen.command).toEqual(command())
+      expect(plain.command).toEqual({ name: 'unlink', args: ['[redacted by simplesessions: the session key and values]'] })
+    })
+
     it('a reply of another shape is STORE_UNAVAILABLE: never read as a session, nor as a missing one', async () => {
       const prefix = freshPrefix('shape')
       const id = newId()
@@ -1073,6 +1179,7 @@ describeRedis('RedisStore on one node', () => {
       const converted = async () => ({ converted: true }) // HGETALL as an object: load turns to its script
       const cases: [Record<string, (...args: unknown[]) => unknown>, (s: RedisStore) => Promise<unknown>, string][] = [
         [{ callBuffer: converted, simplesessionsLoad1Buffer: async () => ['a', '1'] }, (s) => s.load(id), 'unexpected reply from Redis to load'],
+        [{ callBuffer: async () => [Buffer.from('a')] }, (s) => s.load(id), 'unexpected reply from Redis to load'], // a name without its value
         [{ callBuffer: converted, simplesessionsLoad1Buffer: async () => Promise.reject(new Error('boom')) }, (s) => s.load(id), 'Redis load failed: boom'],
         [{ hmgetBuffer: async () => [] }, (s) => s.getMulti(id, ['a']), 'unexpected reply from Redis to getMulti'],
         [{ simplesessionsList1Buffer: async () => [Buffer.from('h')] }, (s) => s.listSessions('ada'), 'unexpected reply from Redis to listSessions'],
@@ -1128,6 +1235,27 @@ describeRedis('RedisStore on one node', () => {
         const cause = expectUnavailable(await rejection(store.load(newId())))
         expect(cause.message).toMatch(/^Stream isn't writeable/)
         expect(performance.now() - t0).toBeLessThan(500)
+      } finally {
+        mine.disconnect()
+      }
+    })
+
+    it('a client that was ready and is reconnecting, with ioredis’ offline queue: calls wait in the client’s queue and are answered after the reconnect', async () => {
+      const mine = new Redis(server.url, { lazyConnect: true, retryStrategy: () => 100 }) // offline queue on (the default)
+      mine.on('error', () => {})
+      await mine.connect()
+      const store = new RedisStore(mine, { prefix: freshPrefix('requeue') })
+      const id = newId()
+      try {
+        await store.create(id, meta(), one('a', Uint8Array.of(5)))
+        const reconnecting = new Promise<void>((resolve) => mine.once('reconnecting', () => resolve()))
+        mine.disconnect(true)
+        await reconnecting
+        expect(mine.status).toBe('reconnecting')
+        const [loaded, touched] = await Promise.all([store.load(id), store.touch(id, meta().expiresAt)])
+        expect(hex(loaded?.fields.get('a'))).toBe('05')
+        expect(touched).toBe(true)
+        await deleteKeys(mine, store.prefix)
       } finally {
         mine.disconnect()
       }
@@ -1585,6 +1713,7 @@ describeRedis(
       const cases: [unknown[], string][] = [
         [['a', '1'], 'unexpected reply from Redis to regenerate'],
         [[Buffer.from('a'), Buffer.from('1')], 'malformed session in Redis (something else writes to the session keys?)'],
+        [[Buffer.from('a')], 'unexpected reply from Redis to regenerate'], // a name without its value
       ]
       for (const [reply, message] of cases) {
         const store = new RedisStore(answering(client, { simplesessionsTake1Buffer: async () => reply }), { prefix })
@@ -1595,6 +1724,16 @@ describeRedis(
         expect((err as Error).message).toBe(message)
       }
       await deleteKeys(client, prefix)
+    })
+
+    it('a regenerate to the same ID over a hash that is no session is "gone" on a Cluster too, and leaves the hash alone', async () => {
+      const prefix = freshPrefix('foreign')
+      const store = new RedisStore(client, { prefix })
+      const id = newId()
+      await client.hset(prefix + id, 'a', '1')
+      expect(await store.regenerate(id, id, { expiresAt: meta().expiresAt })).toBe('gone')
+      expect(await client.hgetall(prefix + id)).toEqual({ a: '1' })
+      await client.del(prefix + id)
     })
 
     it('a new ID taken between the check and the create on a Cluster: the session is put back as it was, in its owner set', async () => {
