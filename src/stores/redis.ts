@@ -947,8 +947,9 @@ export class RedisStore implements Store {
     if (size <= this.maxSessionsPerOwner) return
     const live = (await this.#members(owner)).filter((m) => m.key !== key)
     if (live.length + 1 <= this.maxSessionsPerOwner) return
-    // Stryker disable next-line EqualityOperator: equivalent, of sessions that expire at the same time any may go: SMEMBERS has no order
-    const victim = live.reduce((a, b) => (b.meta.expiresAt < a.meta.expiresAt ? b : a))
+    // The one that expires soonest (of several at once, any: SMEMBERS has no order).
+    const soonest = Math.min(...live.map((m) => m.meta.expiresAt))
+    const victim = live.find((m) => m.meta.expiresAt === soonest)!
     await this.#run('index', () => this.#client.unlink(victim.key))
     await this.#run('index', () => this.#client.srem(ix, victim.key))
   }
