@@ -3,7 +3,20 @@
 // (build/typedoc-plugin.mjs). Warnings are errors: a {@link} that resolves to nothing, a type the
 // API names that no entry point exports, an export or member without a doc comment, an export
 // without an @example. test/docs.test.ts runs this configuration in `npm test`.
+import { execFileSync } from 'node:child_process'
 import { entryPoints } from './build/typedoc-plugin.mjs'
+
+// Source links come from the Git remote named origin; a checkout without one (a new repository,
+// an unpacked tarball) links to its own files instead of failing on TypeDoc's warning about it.
+const hasOrigin = (() => {
+  try {
+    execFileSync('git', ['remote', 'get-url', 'origin'], { stdio: 'ignore' })
+    return true
+  } catch {
+    return false
+  }
+})()
+const localSources = { disableGit: true, sourceLinkTemplate: `${new URL('.', import.meta.url).href}{path}#L{line}` }
 
 /** @type {Partial<import('typedoc').TypeDocOptions>} */
 export default {
@@ -14,6 +27,7 @@ export default {
   out: './docs/api',
   plugin: ['./build/typedoc-plugin.mjs'],
   readme: 'none',
+  ...(hasOrigin ? {} : localSources),
   excludePrivate: true,
   excludeInternal: true,
   treatWarningsAsErrors: true,
