@@ -87,10 +87,9 @@ function limit(option: string, value: unknown, fallback: number): number {
 }
 
 function unref(timer: unknown): void {
-  // Stryker disable next-line ConditionalExpression: equivalent for the typeof test alone, a primitive has no unref function either
-  if (typeof timer === 'object' && timer !== null && typeof (timer as { unref?: unknown }).unref === 'function') {
+  // Node's and Bun's timers are objects with unref(); a number (Deno, workerd, browsers) has none.
+  if (typeof (timer as { unref?: unknown } | null | undefined)?.unref === 'function') {
     ;(timer as { unref(): void }).unref()
-    // Stryker disable next-line ConditionalExpression: equivalent for true, only Deno has Deno.unrefTimer, and its setInterval returns a number
   } else if (typeof timer === 'number') {
     ;(globalThis as { Deno?: { unrefTimer?(id: number): void } }).Deno?.unrefTimer?.(timer)
   }
@@ -491,8 +490,7 @@ export class MemoryStore implements Store {
 
   /** Removes every expired session now and returns how many it removed. The timer calls this. */
   sweep(): number {
-    // Stryker disable next-line ConditionalExpression: equivalent, close() emptied the Map, so the sweep finds nothing to remove
-    if (this.#closed) return 0
+    if (this.#closed) return 0 // without reading the clock
     const now = this.#now()
     let removed = 0
     for (const [key, packed] of this.#map) {
@@ -506,11 +504,8 @@ export class MemoryStore implements Store {
 
   /** Stops the sweep timer and drops every session. Idempotent. */
   close(): void {
-    // Stryker disable next-line ConditionalExpression: equivalent, emptying an emptied store again changes nothing, and its timer is already undefined
-    if (this.#closed) return
     this.#closed = true
-    // Stryker disable next-line ConditionalExpression: equivalent, clearInterval(undefined) does nothing
-    if (this.#timer !== undefined) clearInterval(this.#timer)
+    clearInterval(this.#timer) // undefined, when there is no timer or it was cleared: nothing to do
     this.#timer = undefined
     this.#map.clear()
     this.#extra.clear()

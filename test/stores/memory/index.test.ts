@@ -119,6 +119,16 @@ describe('MemoryStore options', () => {
     startOn(7, { unrefTimer })
     expect(unrefTimer.mock.calls).toEqual([[7]])
   })
+
+  it('a timer with unref() is unref’d by it, whatever the runtime; Deno.unrefTimer gets only numbers', () => {
+    const unref = vi.fn()
+    const unrefTimer = vi.fn()
+    startOn({ unref }, { unrefTimer })
+    expect(unref).toHaveBeenCalledTimes(1)
+    startOn({}, { unrefTimer })
+    startOn(null, { unrefTimer })
+    expect(unrefTimer).not.toHaveBeenCalled()
+  })
 })
 
 describe('MemoryStore bytes', () => {
@@ -704,6 +714,14 @@ describe('MemoryStore close', () => {
     expect(isSessionError(err, 'STORE_UNAVAILABLE')).toBe(true)
     expect((err as Error).message).toBe('the MemoryStore was closed')
     store.close()
+  })
+
+  it('a closed store’s sweep does nothing, not even read the clock', () => {
+    let reads = 0
+    const store = make({ now: () => (reads++, Date.now()) })
+    store.close()
+    expect(store.sweep()).toBe(0)
+    expect(reads).toBe(0)
   })
 })
 
