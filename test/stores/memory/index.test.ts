@@ -317,6 +317,18 @@ describe('MemoryStore eviction', () => {
     expect(await store.load(b)).not.toBeNull()
   })
 
+  it('in a store of >= 1024 sessions, a commit or touch that fits keeps a session moved within the last 64 uses in place too', async () => {
+    const { store, meta, ids } = await full1024()
+    const [a, b] = [ids[0]!, ids[1]!]
+    await store.load(a) // ..., a
+    await store.load(b) // ..., a, b
+    expect(await store.commit(a, { set: one('k', Uint8Array.of(2)), expiresAt: meta().expiresAt })).toBe(true) // in place
+    expect(await store.touch(a, meta().expiresAt)).toBe(true) // in place: still ..., a, b
+    for (let i = 0; i < 1023; i++) await store.create(newId(), meta()) // evicts ids[2..1023], then a
+    expect(await store.load(a)).toBeNull()
+    expect(await store.load(b)).not.toBeNull()
+  })
+
   it('in a store of >= 1024 sessions, a session last moved more than 64 moves ago moves to the back again', async () => {
     const { store, meta, ids } = await full1024()
     const a = ids[0]!
