@@ -208,7 +208,8 @@ export class MemoryStore implements Store {
     if (meta.expiresAt <= now) return true // created and at once expired: nothing to keep
     this.#put(key, packed)
     this.#bytes += size
-    if (meta.owner !== undefined || meta.handle !== undefined || meta.persist !== undefined) {
+    // (An owner comes with a handle: checkCreateMeta refuses one without.)
+    if (meta.handle !== undefined || meta.persist !== undefined) {
       const extra: Extra = {}
       if (meta.owner !== undefined) extra.owner = meta.owner
       if (meta.handle !== undefined) extra.handle = meta.handle
@@ -255,16 +256,22 @@ export class MemoryStore implements Store {
     const n = packed.length
     let i = at
     let left = names.length
-    // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent but for i <= n (which the missing-name test catches): `left` only ends the scan early, every slot takes its value at its first match either way
-    while (i < n && left > 0) {
+    while (
+      i < n &&
+      // Stryker disable next-line ConditionalExpression: equivalent, `left` only ends the scan early: every slot takes its value at its first match either way
+      left !== 0
+    ) {
       const name = this.#names.readName(packed, i)
       const len = readU(packed, at)
       const start = at
       i = start + len
-      // Stryker disable next-line EqualityOperator: equivalent, names[names.length] is undefined, never a name
+      // Stryker disable next-line EqualityOperator: equivalent for <= only (names[names.length] is undefined, never a name); >=, which skips the loop, the getMulti tests kill
       for (let k = 0; k < names.length; k++) {
-        // Stryker disable next-line ConditionalExpression: equivalent, a packed session's names are unique, so no slot matches twice
-        if (values[k] === undefined && names[k] === name) {
+        if (
+          names[k] === name &&
+          // Stryker disable next-line ConditionalExpression: equivalent, a packed session's names are unique, so no slot matches twice
+          values[k] === undefined
+        ) {
           values[k] = bytesOf(packed, start, i)
           // Stryker disable next-line UpdateOperator: equivalent, `left` only ends the scan early, every slot takes its value at its first match either way
           left--
@@ -297,8 +304,7 @@ export class MemoryStore implements Store {
     const newKey = keyOf(newId)
     const old = this.#live(oldKey, now)
     if (old === undefined) return 'gone'
-    // Stryker disable next-line ConditionalExpression: equivalent, the old key was just found live, so the second test says 'taken' for it too
-    if (newKey === oldKey || this.#live(newKey, now) !== undefined) return 'taken'
+    if (this.#live(newKey, now) !== undefined) return 'taken' // the old ID too: it was just found live
     const packed = this.#applied(old, batch)
     const size = sizeOf(newKey, packed)
     this.#fits(size)
@@ -307,8 +313,7 @@ export class MemoryStore implements Store {
     if (expiresOf(packed) <= now) return 'ok' // moved and at once expired: nothing to keep
     this.#put(newKey, packed)
     this.#bytes += size
-    // Stryker disable next-line ConditionalExpression: equivalent, spreading undefined gives no extras, and the new key has none to remove
-    if (extra !== undefined) this.#setExtra(newKey, { ...extra }) // the same handle, at the new key
+    this.#setExtra(newKey, { ...extra }) // the same handle, at the new key (no extras: no entry)
     this.#changeExtra(newKey, batch)
     this.#evict()
     return 'ok'
@@ -322,9 +327,10 @@ export class MemoryStore implements Store {
     this.#open()
     checkMeta(owner, undefined, undefined, false)
     const now = this.#now()
+    const index = this.#owners.get(owner)
+    if (index === undefined) return []
     const out: OwnedSession[] = []
-    // Stryker disable next-line ArrayDeclaration: equivalent, an owner without an index lists nothing: a made-up entry names no key of the Map, so it is skipped
-    for (const [handle, key] of [...(this.#owners.get(owner) ?? [])]) {
+    for (const [handle, key] of [...index]) {
       const packed = this.#live(key, now)
       if (packed === undefined) continue
       const expiresAt = readS(packed, 0)
@@ -352,7 +358,7 @@ export class MemoryStore implements Store {
   /** A session's metadata as load returns it: the times, and its extras when it has any. */
   #meta(key: string, createdAt: number, expiresAt: number): SessionMeta {
     const extra = this.#extra.get(key)
-    // Stryker disable next-line ConditionalExpression: equivalent, spreading undefined adds nothing
+    // Stryker disable next-line ConditionalExpression: equivalent for false only (spreading undefined adds nothing); true, which drops the extras, the metadata tests kill
     return extra === undefined ? { createdAt, expiresAt } : { createdAt, expiresAt, ...extra }
   }
 
@@ -390,8 +396,12 @@ export class MemoryStore implements Store {
   /** Takes `key` out of its owner's index, if it is in one. */
   #unindex(key: string): void {
     const extra = this.#extra.get(key)
-    // Stryker disable next-line ConditionalExpression: equivalent for the handle test, no index holds an undefined handle, so the lookup below returns too
-    if (extra?.owner === undefined || extra.handle === undefined) return
+    if (
+      extra?.owner === undefined ||
+      // Stryker disable next-line ConditionalExpression: equivalent, no index holds an undefined handle, so the lookup below returns too
+      extra.handle === undefined
+    )
+      return
     const index = this.#owners.get(extra.owner)
     if (index?.get(extra.handle) !== key) return
     index.delete(extra.handle)
@@ -400,7 +410,7 @@ export class MemoryStore implements Store {
 
   /** Drops the extras of a session that is gone (every removal but the LRU move comes here). */
   #forget(key: string): void {
-    // Stryker disable next-line ConditionalExpression: equivalent, a shortcut: with no extras at all there is nothing to unindex or delete
+    // Stryker disable next-line ConditionalExpression: equivalent for false only (a shortcut: with no extras at all there is nothing to unindex or delete); true, which keeps a removed session's extras, the owner-index tests kill
     if (this.#extra.size === 0) return
     this.#unindex(key)
     this.#extra.delete(key)
@@ -414,8 +424,11 @@ export class MemoryStore implements Store {
     readS(old, createdEnd)
     const start = at
     let packed: string
-    // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent, a batch that changes no field packs the same string on the full path; this only skips decoding the fields
-    if (clear || (deletes !== undefined && deletes.length > 0) || (set !== undefined && set.size > 0)) {
+    if (
+      // Stryker disable next-line ConditionalExpression: equivalent for true only (a batch that changes no field packs the same string on the full path: this only skips decoding the fields); false, which drops every change, the commit tests kill
+      clear ||
+      ((deletes !== undefined && deletes.length) || (set !== undefined && set.size))
+    ) {
       // What the session will hold: name → where its field starts in `old`, or its new value.
       // Checked in full before anything is written, so a bad value leaves the session as it was.
       const next = new Map<string, number | Uint8Array>()
@@ -444,7 +457,7 @@ export class MemoryStore implements Store {
         if (typeof field === 'number') {
           this.#names.readName(old, field)
           const end = readU(old, at) + at
-          // Stryker disable next-line ConditionalExpression: equivalent, a run cut at every field copies the same bytes; joining adjacent fields only saves pieces
+          // Stryker disable next-line ConditionalExpression: equivalent for true only (a run cut at every field copies the same bytes; joining adjacent fields only saves pieces); false, which joins fields a deleted one separated, the delete tests kill
           if (field !== runEnd) {
             putBlock(old, runStart, runEnd)
             runStart = field

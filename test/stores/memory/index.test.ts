@@ -655,6 +655,31 @@ describe('MemoryStore owner index', () => {
     expect((await store.load(id))!.meta).toStrictEqual({ createdAt: meta().createdAt, expiresAt: meta().expiresAt })
   })
 
+  it('an owner given by a commit without a handle is kept and loaded, but in no listing (a listing names sessions by handle)', async () => {
+    const { store, meta } = clocked()
+    const id = newId()
+    await store.create(id, meta())
+    expect(await store.commit(id, { owner: 'ada', expiresAt: meta().expiresAt })).toBe(true)
+    expect((await store.load(id))!.meta).toStrictEqual({ ...meta(), owner: 'ada' })
+    expect(await store.listSessions('ada')).toEqual([])
+  })
+
+  it('two sessions of one owner under one handle: the later one is listed, and ending the earlier one leaves it listed', async () => {
+    const { store, meta } = clocked()
+    const [a, b] = [newId(), newId()]
+    await store.create(a, owned(meta(), 'ada', 'h'))
+    await store.create(b, owned(meta(), 'ada', 'h')) // takes the handle's place in the index
+    await store.destroy(a)
+    expect(await handles(store, 'ada')).toEqual(['h'])
+    await store.destroy(b)
+    expect(await handles(store, 'ada')).toEqual([])
+    await store.create(a, owned(meta(), 'ada', 'h'))
+    await store.create(b, owned(meta(), 'ada', 'h'))
+    await store.destroy(b) // the owner's index goes with its last entry…
+    await store.destroy(a) // …and a session it no longer holds is ended all the same
+    expect([store.size, await handles(store, 'ada')]).toEqual([0, []])
+  })
+
   it('keeps exactly the extras it was given, and a commit changes only those its batch names', async () => {
     const { store, meta } = clocked()
     const m = meta()
