@@ -19,7 +19,7 @@ import { MemoryStore, SESSION_OVERHEAD } from '../../../src/stores/memory/index'
 import type { SessionMeta } from '../../../src/stores/types'
 import { rejection } from '../../helpers/async'
 import { describeStore, manualClock, newId } from '../conformance'
-import { HOUR, MiB, clocked, expectConfig, hex, make, one, sessionBytes, useStores, valueFor } from './fixture'
+import { HOUR, MiB, clocked, expectConfig, fieldLen, hex, make, one, sessionBytes, useStores, valueFor } from './fixture'
 
 /** The engine's garbage collector, to show that a dropped store is collected. */
 setFlagsFromString('--expose-gc')
@@ -263,6 +263,34 @@ describe('MemoryStore eviction', () => {
     expect(await store.load(b)).toBeNull()
     expect(hex((await store.load(a))!.fields.get('v'))).toBe(hex(new Uint8Array(100)))
     expect([store.size, store.bytes]).toEqual([1, 2 * per + 1])
+  })
+
+  it('a write that needs the room of several sessions evicts as many as it takes, the least recently used first', async () => {
+    const clock = manualClock()
+    const meta = () => ({ createdAt: clock.now(), expiresAt: clock.now() + HOUR })
+    const ids = [newId(), newId(), newId(), newId()]
+    const per = sessionBytes(ids[0]!, meta(), 100)
+    const store = make({ now: clock.now, maxBytes: 4 * per, maxSessions: Infinity })
+    for (const id of ids.slice(0, 3)) await store.create(id, meta(), one('v', new Uint8Array(100)))
+    await store.create(ids[3]!, meta(), one('v', new Uint8Array(valueFor(2 * per + fieldLen(100))))) // 3 * per bytes
+    expect([store.size, store.bytes]).toEqual([2, 4 * per])
+    for (const [i, id] of ids.entries()) expect((await store.load(id)) === null).toBe(i < 2)
+  })
+
+  it('in a store of >= 1024 sessions, a write that brings the bytes to exactly maxBytes keeps a recently moved session in place', async () => {
+    const clock = manualClock()
+    const meta = () => ({ createdAt: clock.now(), expiresAt: clock.now() + HOUR })
+    const [a, b, c] = [newId(), newId(), newId()]
+    const per = sessionBytes(a, meta(), 100)
+    const store = make({ now: clock.now, maxSessions: 1024, maxBytes: 2 * per + 50 })
+    for (const id of [a, b]) await store.create(id, meta(), one('v', new Uint8Array(100)))
+    await store.load(a) // b, a
+    await store.load(b) // a, b: both among the last moves
+    expect(await store.commit(a, { set: one('w', new Uint8Array(valueFor(50))), expiresAt: meta().expiresAt })).toBe(true)
+    expect(store.bytes).toBe(2 * per + 50) // at the limit, not past it: a stays in front
+    await store.create(c, meta(), one('v', new Uint8Array(100)))
+    expect(await store.load(a)).toBeNull()
+    expect(await store.load(b)).not.toBeNull()
   })
 
   it('destroy and sweep free room without evicting anyone', async () => {
