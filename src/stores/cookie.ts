@@ -207,8 +207,8 @@ function plaintextOf(r: SealedRecord): Uint8Array {
   return encodeValue([[META_VERSION, r.meta.createdAt, r.meta.expiresAt, r.id, r.meta.persist ?? null], fields])
 }
 
-// Stryker disable next-line ConditionalExpression: equivalent, Number.isSafeInteger is false for every non-number, and only a number is === Infinity
-const isTime = (v: unknown): v is number => typeof v === 'number' && (Number.isSafeInteger(v) || v === Infinity)
+/** A sealed time: a safe integer, or Infinity (Number.isSafeInteger is false for every non-number). */
+const isTime = (v: unknown): v is number => Number.isSafeInteger(v) || v === Infinity
 
 /** The record of an opened plaintext, or undefined when it is not one (only a bug or a leaked key makes such a value). */
 function recordOf(plaintext: Uint8Array, key: number): OpenedRecord | undefined {
@@ -222,11 +222,15 @@ function recordOf(plaintext: Uint8Array, key: number): OpenedRecord | undefined 
   }
   if (!Array.isArray(v) || v.length !== 2) return undefined
   const [meta, fields] = v
-  // Stryker disable next-line ConditionalExpression: equivalent, a shorter list leaves id undefined, which the id check below refuses
-  if (!Array.isArray(meta) || meta.length < 4) return undefined
+  if (
+    !Array.isArray(meta) ||
+    // Stryker disable next-line ConditionalExpression: equivalent, a shorter list leaves id undefined, which the id check below refuses
+    meta.length < 4
+  )
+    return undefined
   const [version, createdAt, expiresAt, id, persist] = meta
-  // Stryker disable next-line ConditionalExpression: equivalent, Number.isSafeInteger is false for every non-number
-  if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < MIN_META_VERSION) return undefined
+  // Number.isSafeInteger is false for every non-number.
+  if (!Number.isSafeInteger(version) || (version as number) < MIN_META_VERSION) return undefined
   if (!isTime(createdAt) || !isTime(expiresAt) || typeof id !== 'string' || id === '') return undefined
   if (typeof fields !== 'object' || fields === null || Array.isArray(fields) || fields instanceof Uint8Array || fields instanceof Date) return undefined
   const map = new Map<string, Uint8Array>()
@@ -290,8 +294,7 @@ class CookieSealer implements Sealer {
     const aad = b.subarray(0, HEADER_SIZE)
     const nonce = b.subarray(NONCE_AT, CIPHERTEXT_AT)
     const sealed = b.subarray(CIPHERTEXT_AT)
-    // Stryker disable next-line EqualityOperator: equivalent, past the last key #ids[i] is undefined, never a key id, so the loop goes on and ends
-    for (let i = 0; i < this.#ids.length; i++) {
+    for (let i = 0; i !== this.#ids.length; i++) {
       // Only keys with the named id (two secrets share an id with probability 2^-32).
       if (this.#ids[i] !== kid) continue
       const plaintext = xchachaOpen(this.#keys[i]!, nonce, aad, sealed)

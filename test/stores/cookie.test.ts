@@ -94,13 +94,16 @@ describe('CookieStore format', () => {
       encodeValue('just a string'),
       plaintextOf([0, T0, T0 + 1, 'x'], {}),
       plaintextOf([1.5, T0, T0 + 1, 'x'], {}), // a metadata version is an integer...
-      plaintextOf(['2', T0, T0 + 1, 'x'], {}), // ...and a number
+      plaintextOf(['2', T0, T0 + 1, 'x'], {}), // ...and a number...
+      plaintextOf([Infinity, T0, T0 + 1, 'x'], {}), // ...a finite one
       encodeValue([{}, {}]), // metadata that is not a list
       plaintextOf([1, T0, T0 + 1], {}),
       plaintextOf([1, T0, T0 + 1, ''], {}),
       plaintextOf([1, T0, T0 + 1, 42], {}), // an ID that is not a string
       plaintextOf([1, 'now', T0 + 1, 'x'], {}),
       plaintextOf([1, T0, 1.5, 'x'], {}),
+      plaintextOf([1, T0, -Infinity, 'x'], {}), // Infinity is the one time that is not an integer
+      plaintextOf([1, T0, 2 ** 53, 'x'], {}),
       plaintextOf([1, T0, T0 + 1, 'x'], { a: 42 }),
       encodeValue([[1, T0, T0 + 1, 'x'], [encodeValue(1)]]),
       encodeValue([[1, T0, T0 + 1, 'x'], null]), // fields that are not an object

@@ -87,10 +87,9 @@ function limit(option: string, value: unknown, fallback: number): number {
 }
 
 function unref(timer: unknown): void {
-  // Stryker disable next-line ConditionalExpression: equivalent for the typeof test alone, a primitive has no unref function either
-  if (typeof timer === 'object' && timer !== null && typeof (timer as { unref?: unknown }).unref === 'function') {
+  // Node's and Bun's timers are objects with unref(); a number (Deno, workerd, browsers) has none.
+  if (typeof (timer as { unref?: unknown } | null | undefined)?.unref === 'function') {
     ;(timer as { unref(): void }).unref()
-    // Stryker disable next-line ConditionalExpression: equivalent for true, only Deno has Deno.unrefTimer, and its setInterval returns a number
   } else if (typeof timer === 'number') {
     ;(globalThis as { Deno?: { unrefTimer?(id: number): void } }).Deno?.unrefTimer?.(timer)
   }
@@ -133,7 +132,10 @@ export class MemoryStore implements Store {
   readonly #map = new Map<string, string>()
   /** Reads the LRU front; every entry it has passed was removed, so it is the front. */
   #cursor: MapIterator<string> | undefined
-  /** The key inserted last, while it is in the Map: the back of the LRU order. */
+  /**
+   * The key inserted last: the back of the LRU order while it is in the Map. Deleted, it stays
+   * until the next insert; it can be used again only after #put, which sets this.
+   */
   #last: string | undefined
   /** Changes to the Map since the cursor last moved… */
   #stale = 0
@@ -206,7 +208,8 @@ export class MemoryStore implements Store {
     if (meta.expiresAt <= now) return true // created and at once expired: nothing to keep
     this.#put(key, packed)
     this.#bytes += size
-    if (meta.owner !== undefined || meta.handle !== undefined || meta.persist !== undefined) {
+    // (An owner comes with a handle: checkCreateMeta refuses one without.)
+    if (meta.handle !== undefined || meta.persist !== undefined) {
       const extra: Extra = {}
       if (meta.owner !== undefined) extra.owner = meta.owner
       if (meta.handle !== undefined) extra.handle = meta.handle
@@ -253,16 +256,22 @@ export class MemoryStore implements Store {
     const n = packed.length
     let i = at
     let left = names.length
-    // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent but for i <= n (which the missing-name test catches): `left` only ends the scan early, every slot takes its value at its first match either way
-    while (i < n && left > 0) {
+    while (
+      i < n &&
+      // Stryker disable next-line ConditionalExpression: equivalent, `left` only ends the scan early: every slot takes its value at its first match either way
+      left !== 0
+    ) {
       const name = this.#names.readName(packed, i)
       const len = readU(packed, at)
       const start = at
       i = start + len
-      // Stryker disable next-line EqualityOperator: equivalent, names[names.length] is undefined, never a name
+      // Stryker disable next-line EqualityOperator: equivalent for <= only (names[names.length] is undefined, never a name); >=, which skips the loop, the getMulti tests kill
       for (let k = 0; k < names.length; k++) {
-        // Stryker disable next-line ConditionalExpression: equivalent, a packed session's names are unique, so no slot matches twice
-        if (values[k] === undefined && names[k] === name) {
+        if (
+          names[k] === name &&
+          // Stryker disable next-line ConditionalExpression: equivalent, a packed session's names are unique, so no slot matches twice
+          values[k] === undefined
+        ) {
           values[k] = bytesOf(packed, start, i)
           // Stryker disable next-line UpdateOperator: equivalent, `left` only ends the scan early, every slot takes its value at its first match either way
           left--
@@ -295,8 +304,7 @@ export class MemoryStore implements Store {
     const newKey = keyOf(newId)
     const old = this.#live(oldKey, now)
     if (old === undefined) return 'gone'
-    // Stryker disable next-line ConditionalExpression: equivalent, the old key was just found live, so the second test says 'taken' for it too
-    if (newKey === oldKey || this.#live(newKey, now) !== undefined) return 'taken'
+    if (this.#live(newKey, now) !== undefined) return 'taken' // the old ID too: it was just found live
     const packed = this.#applied(old, batch)
     const size = sizeOf(newKey, packed)
     this.#fits(size)
@@ -305,8 +313,7 @@ export class MemoryStore implements Store {
     if (expiresOf(packed) <= now) return 'ok' // moved and at once expired: nothing to keep
     this.#put(newKey, packed)
     this.#bytes += size
-    // Stryker disable next-line ConditionalExpression: equivalent, spreading undefined gives no extras, and the new key has none to remove
-    if (extra !== undefined) this.#setExtra(newKey, { ...extra }) // the same handle, at the new key
+    this.#setExtra(newKey, { ...extra }) // the same handle, at the new key (no extras: no entry)
     this.#changeExtra(newKey, batch)
     this.#evict()
     return 'ok'
@@ -320,9 +327,10 @@ export class MemoryStore implements Store {
     this.#open()
     checkMeta(owner, undefined, undefined, false)
     const now = this.#now()
+    const index = this.#owners.get(owner)
+    if (index === undefined) return []
     const out: OwnedSession[] = []
-    // Stryker disable next-line ArrayDeclaration: equivalent, an owner without an index lists nothing: a made-up entry names no key of the Map, so it is skipped
-    for (const [handle, key] of [...(this.#owners.get(owner) ?? [])]) {
+    for (const [handle, key] of [...index]) {
       const packed = this.#live(key, now)
       if (packed === undefined) continue
       const expiresAt = readS(packed, 0)
@@ -350,7 +358,7 @@ export class MemoryStore implements Store {
   /** A session's metadata as load returns it: the times, and its extras when it has any. */
   #meta(key: string, createdAt: number, expiresAt: number): SessionMeta {
     const extra = this.#extra.get(key)
-    // Stryker disable next-line ConditionalExpression: equivalent, spreading undefined adds nothing
+    // Stryker disable next-line ConditionalExpression: equivalent for false only (spreading undefined adds nothing); true, which drops the extras, the metadata tests kill
     return extra === undefined ? { createdAt, expiresAt } : { createdAt, expiresAt, ...extra }
   }
 
@@ -388,8 +396,12 @@ export class MemoryStore implements Store {
   /** Takes `key` out of its owner's index, if it is in one. */
   #unindex(key: string): void {
     const extra = this.#extra.get(key)
-    // Stryker disable next-line ConditionalExpression: equivalent for the handle test, no index holds an undefined handle, so the lookup below returns too
-    if (extra?.owner === undefined || extra.handle === undefined) return
+    if (
+      extra?.owner === undefined ||
+      // Stryker disable next-line ConditionalExpression: equivalent, no index holds an undefined handle, so the lookup below returns too
+      extra.handle === undefined
+    )
+      return
     const index = this.#owners.get(extra.owner)
     if (index?.get(extra.handle) !== key) return
     index.delete(extra.handle)
@@ -398,7 +410,7 @@ export class MemoryStore implements Store {
 
   /** Drops the extras of a session that is gone (every removal but the LRU move comes here). */
   #forget(key: string): void {
-    // Stryker disable next-line ConditionalExpression: equivalent, a shortcut: with no extras at all there is nothing to unindex or delete
+    // Stryker disable next-line ConditionalExpression: equivalent for false only (a shortcut: with no extras at all there is nothing to unindex or delete); true, which keeps a removed session's extras, the owner-index tests kill
     if (this.#extra.size === 0) return
     this.#unindex(key)
     this.#extra.delete(key)
@@ -412,8 +424,11 @@ export class MemoryStore implements Store {
     readS(old, createdEnd)
     const start = at
     let packed: string
-    // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent, a batch that changes no field packs the same string on the full path; this only skips decoding the fields
-    if (clear || (deletes !== undefined && deletes.length > 0) || (set !== undefined && set.size > 0)) {
+    if (
+      // Stryker disable next-line ConditionalExpression: equivalent for true only (a batch that changes no field packs the same string on the full path: this only skips decoding the fields); false, which drops every change, the commit tests kill
+      clear ||
+      ((deletes !== undefined && deletes.length) || (set !== undefined && set.size))
+    ) {
       // What the session will hold: name → where its field starts in `old`, or its new value.
       // Checked in full before anything is written, so a bad value leaves the session as it was.
       const next = new Map<string, number | Uint8Array>()
@@ -442,7 +457,7 @@ export class MemoryStore implements Store {
         if (typeof field === 'number') {
           this.#names.readName(old, field)
           const end = readU(old, at) + at
-          // Stryker disable next-line ConditionalExpression: equivalent, a run cut at every field copies the same bytes; joining adjacent fields only saves pieces
+          // Stryker disable next-line ConditionalExpression: equivalent for true only (a run cut at every field copies the same bytes; joining adjacent fields only saves pieces); false, which joins fields a deleted one separated, the delete tests kill
           if (field !== runEnd) {
             putBlock(old, runStart, runEnd)
             runStart = field
@@ -491,8 +506,7 @@ export class MemoryStore implements Store {
 
   /** Removes every expired session now and returns how many it removed. The timer calls this. */
   sweep(): number {
-    // Stryker disable next-line ConditionalExpression: equivalent, close() emptied the Map, so the sweep finds nothing to remove
-    if (this.#closed) return 0
+    if (this.#closed) return 0 // without reading the clock
     const now = this.#now()
     let removed = 0
     for (const [key, packed] of this.#map) {
@@ -506,11 +520,8 @@ export class MemoryStore implements Store {
 
   /** Stops the sweep timer and drops every session. Idempotent. */
   close(): void {
-    // Stryker disable next-line ConditionalExpression: equivalent, emptying an emptied store again changes nothing, and its timer is already undefined
-    if (this.#closed) return
     this.#closed = true
-    // Stryker disable next-line ConditionalExpression: equivalent, clearInterval(undefined) does nothing
-    if (this.#timer !== undefined) clearInterval(this.#timer)
+    clearInterval(this.#timer) // undefined, when there is no timer or it was cleared: nothing to do
     this.#timer = undefined
     this.#map.clear()
     this.#extra.clear()
@@ -583,8 +594,6 @@ export class MemoryStore implements Store {
 
   #delete(key: string): void {
     this.#map.delete(key)
-    // Stryker disable next-line ConditionalExpression: equivalent for false, a #last left on a deleted key is harmless: the key comes back only through #put, which sets #last
-    if (key === this.#last) this.#last = undefined
     // Stryker disable next-line ConditionalExpression,LogicalOperator,EqualityOperator,UpdateOperator: equivalent, the kept cursor and a fresh one read the same front (it passed only evicted entries); when to drop it only bounds the memory it keeps alive
     if (this.#cursor !== undefined && ++this.#stale > this.#mark) this.#cursor = undefined
   }
@@ -605,13 +614,14 @@ export class MemoryStore implements Store {
     this.#put(key, packed)
     if (recent) {
       const ring = this.#ring
-      const old = ring[this.#ringAt]
-      // Stryker disable next-line ConditionalExpression: equivalent for true, deleting undefined from the set does nothing
-      if (old !== undefined) recent.delete(old)
+      // The move RECENT moves ago leaves the set (before the ring's first lap its slot is empty,
+      // and deleting undefined does nothing).
+      recent.delete(ring[this.#ringAt]!)
       ring[this.#ringAt] = key
       recent.add(key)
-      // Stryker disable next-line ArithmeticOperator: equivalent for - 1, counting down from 0 walks 64 slots too (-1 to -63, then -0, which is 0)
-      this.#ringAt = (this.#ringAt + 1) % RECENT
+      // Stryker disable next-line ArithmeticOperator: equivalent, counting down from 0 walks 64 slots too (-1 to -63, then -0, which is 0)
+      const next = this.#ringAt + 1
+      this.#ringAt = next % RECENT
     }
   }
 
@@ -624,12 +634,11 @@ export class MemoryStore implements Store {
   /** Drops least recently used sessions until both limits hold. The newest never goes: it fits alone. */
   #evict(): void {
     const map = this.#map
-    // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent, a shortcut: the loop below tests the same limits first
     if (map.size <= this.maxSessions && this.#bytes <= this.maxBytes) return
-    while (map.size > this.maxSessions || this.#bytes > this.maxBytes) {
-      let r = this.#cursor?.next()
-      // Stryker disable next-line ConditionalExpression: equivalent, a fresh iterator reads the same front as the kept one
-      if (r === undefined || r.done) {
+    do {
+      let r = (this.#cursor ??= map.keys()).next()
+      // Stryker disable next-line ConditionalExpression,BlockStatement: equivalent, never done: every live entry is after the cursor (it passed only evicted ones, and the newest is never evicted), and a fresh one reads the same front
+      if (r.done) {
         this.#cursor = map.keys()
         r = this.#cursor.next()
         // Stryker disable next-line ConditionalExpression: equivalent, never reached: the session just written fits both limits alone, so the loop ends before the Map does
@@ -639,9 +648,11 @@ export class MemoryStore implements Store {
       this.#bytes -= sizeOf(key, map.get(key)!)
       map.delete(key)
       this.#forget(key)
-      // Stryker disable next-line ConditionalExpression: equivalent for false, the session written last is the back of the order and fits alone, so it is never evicted
-      if (key === this.#last) this.#last = undefined
-    }
+    } while (
+      this.#bytes > this.maxBytes ||
+      // Stryker disable next-line ConditionalExpression: equivalent, a write adds one session at most, so the first eviction brought the count back within maxSessions
+      map.size > this.maxSessions
+    )
     this.#stale = 0
     this.#mark = map.size
   }

@@ -57,14 +57,14 @@ function codesString(): string {
 }
 
 function flushCodes(): void {
-  // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent, an empty piece adds nothing to the join
-  if (pending > 0) pieces.push(codesString())
+  // Stryker disable next-line ConditionalExpression: equivalent for true only (an empty piece adds nothing to the join); false, which drops the bytes, the big-value tests kill
+  if (pending !== 0) pieces.push(codesString())
 }
 
 /** One byte. */
 export function put(b: number): void {
   codes[pending++] = b | 0
-  // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent but for never flushing (which the many-fields test catches): a piece cut after any other count joins to the same string
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent but for false (never flushing, which the many-fields test kills): a piece cut after any other count joins to the same string
   if (pending >= CHUNK) flushCodes()
 }
 
@@ -97,8 +97,7 @@ function putBytes(v: Uint8Array): void {
   // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent, a value put byte by byte or as a piece of its own joins to the same string; the bound only picks the faster way
   if (n > INLINE_MAX) {
     flushCodes()
-    // Stryker disable next-line EqualityOperator: equivalent, one more turn at i === n pushes an empty piece
-    for (let i = 0; i < n; i += CHUNK) pieces.push(fromCharCode.apply(null, v.subarray(i, i + CHUNK) as unknown as number[]))
+    for (let i = 0; i !== n; i = Math.min(i + CHUNK, n)) pieces.push(fromCharCode.apply(null, v.subarray(i, i + CHUNK) as unknown as number[]))
   } else {
     for (let i = 0; i < n; i++) put(v[i]!)
   }
@@ -117,36 +116,31 @@ export function putBlock(s: string, start: number, end: number): void {
 
 /**
  * The string written since begin(). Every build starts with put() (a session with its expiry,
- * a key with its first byte), so a lone piece is never a slice: it is fresh from fromCharCode,
- * and two or more are joined.
+ * a key with its first byte), so the result is never a slice: it is fresh from fromCharCode, or
+ * the pieces joined.
  */
 export function finish(build: number): string {
   if (build !== generation) throw new TypeError('the MemoryStore was called again while it was packing a session')
-  // Stryker disable next-line ConditionalExpression: equivalent, without it the codes are flushed into a lone piece below, which is returned as it is
+  // Stryker disable next-line ConditionalExpression: equivalent for false only (the codes are then flushed into one piece, and joined alone); true, which drops the pieces, the big-value tests kill
   if (pieces.length === 0) return codesString()
   flushCodes()
   let out: string
   try {
-    // Stryker disable next-line ConditionalExpression: equivalent, joining one piece gives the same string
-    out = pieces.length === 1 ? pieces[0]! : pieces.join('')
+    out = pieces.join('')
   } catch (e) {
-    // Stryker disable next-line ConditionalExpression: equivalent, joining strings throws nothing but a RangeError (rethrowing it as it is fails the too-long test)
-    if (e instanceof RangeError) throw new SessionError('TOO_LARGE', 'a session does not fit in one string of the MemoryStore', { cause: e })
-    throw e
-    // Stryker disable next-line BlockStatement: equivalent, begin() empties the pieces before the next build; this only lets them go sooner
-  } finally {
+    // Joining strings throws nothing but a RangeError: the string would be longer than the engine allows.
     pieces.length = 0
+    throw new SessionError('TOO_LARGE', 'a session does not fit in one string of the MemoryStore', { cause: e })
   }
+  pieces.length = 0 // begin() would empty them too; this lets them go sooner
   return out
 }
 
-/** A flat string of these UTF-16 code units. */
+/** A flat string of these UTF-16 code units (CHUNK of them per call: a call's arguments go on the stack). */
 function ofUnits(units: number[]): string {
-  // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent but for one call on any length (which the long-name test catches): the chunked path gives the same string
-  if (units.length <= CHUNK) return fromCharCode.apply(null, units)
+  const n = units.length
   const parts: string[] = []
-  // Stryker disable next-line EqualityOperator: equivalent, one more turn at the end adds an empty part
-  for (let i = 0; i < units.length; i += CHUNK) parts.push(fromCharCode.apply(null, units.slice(i, i + CHUNK)))
+  for (let i = 0; i !== n; i = Math.min(i + CHUNK, n)) parts.push(fromCharCode.apply(null, units.slice(i, i + CHUNK)))
   return parts.join('')
 }
 
@@ -162,8 +156,7 @@ function copy(s: string): string {
 /** A fresh Uint8Array of the characters [start, end) of the one-byte string `s`. */
 export function bytesOf(s: string, start: number, end: number): Uint8Array {
   const out = new Uint8Array(end - start)
-  // Stryker disable next-line EqualityOperator: equivalent, a write past a Uint8Array's end is dropped
-  for (let i = start, j = 0; i < end; i++, j++) out[j] = s.charCodeAt(i)
+  for (let i = start, j = 0; i !== end; i++, j++) out[j] = s.charCodeAt(i)
   return out
 }
 
@@ -236,8 +229,7 @@ export class NameTable {
     if (ref !== undefined) return putU(2 * ref)
     const n = name.length
     let wide = false
-    // Stryker disable next-line EqualityOperator: equivalent for i <= n only, charCodeAt(n) is NaN, never > 0xff (the other edits change the bytes counted, which the name test catches)
-    for (let i = 0; i < n && !wide; i++) wide = name.charCodeAt(i) > 0xff
+    for (let i = 0; i !== n && !wide; i++) wide = name.charCodeAt(i) > 0xff
     if (!wide) {
       putU(4 * n + 1)
       for (let i = 0; i < n; i++) put(name.charCodeAt(i))

@@ -19,7 +19,7 @@ import { MemoryStore, SESSION_OVERHEAD } from '../../../src/stores/memory/index'
 import type { SessionMeta } from '../../../src/stores/types'
 import { rejection } from '../../helpers/async'
 import { describeStore, manualClock, newId } from '../conformance'
-import { HOUR, MiB, clocked, expectConfig, hex, make, one, sessionBytes, useStores, valueFor } from './fixture'
+import { HOUR, MiB, clocked, expectConfig, fieldLen, hex, make, one, sessionBytes, useStores, valueFor } from './fixture'
 
 /** The engine's garbage collector, to show that a dropped store is collected. */
 setFlagsFromString('--expose-gc')
@@ -118,6 +118,16 @@ describe('MemoryStore options', () => {
     const unrefTimer = vi.fn()
     startOn(7, { unrefTimer })
     expect(unrefTimer.mock.calls).toEqual([[7]])
+  })
+
+  it('a timer with unref() is unref’d by it, whatever the runtime; Deno.unrefTimer gets only numbers', () => {
+    const unref = vi.fn()
+    const unrefTimer = vi.fn()
+    startOn({ unref }, { unrefTimer })
+    expect(unref).toHaveBeenCalledTimes(1)
+    startOn({}, { unrefTimer })
+    startOn(null, { unrefTimer })
+    expect(unrefTimer).not.toHaveBeenCalled()
   })
 })
 
@@ -255,6 +265,34 @@ describe('MemoryStore eviction', () => {
     expect([store.size, store.bytes]).toEqual([1, 2 * per + 1])
   })
 
+  it('a write that needs the room of several sessions evicts as many as it takes, the least recently used first', async () => {
+    const clock = manualClock()
+    const meta = () => ({ createdAt: clock.now(), expiresAt: clock.now() + HOUR })
+    const ids = [newId(), newId(), newId(), newId()]
+    const per = sessionBytes(ids[0]!, meta(), 100)
+    const store = make({ now: clock.now, maxBytes: 4 * per, maxSessions: Infinity })
+    for (const id of ids.slice(0, 3)) await store.create(id, meta(), one('v', new Uint8Array(100)))
+    await store.create(ids[3]!, meta(), one('v', new Uint8Array(valueFor(2 * per + fieldLen(100))))) // 3 * per bytes
+    expect([store.size, store.bytes]).toEqual([2, 4 * per])
+    for (const [i, id] of ids.entries()) expect((await store.load(id)) === null).toBe(i < 2)
+  })
+
+  it('in a store of >= 1024 sessions, a write that brings the bytes to exactly maxBytes keeps a recently moved session in place', async () => {
+    const clock = manualClock()
+    const meta = () => ({ createdAt: clock.now(), expiresAt: clock.now() + HOUR })
+    const [a, b, c] = [newId(), newId(), newId()]
+    const per = sessionBytes(a, meta(), 100)
+    const store = make({ now: clock.now, maxSessions: 1024, maxBytes: 2 * per + 50 })
+    for (const id of [a, b]) await store.create(id, meta(), one('v', new Uint8Array(100)))
+    await store.load(a) // b, a
+    await store.load(b) // a, b: both among the last moves
+    expect(await store.commit(a, { set: one('w', new Uint8Array(valueFor(50))), expiresAt: meta().expiresAt })).toBe(true)
+    expect(store.bytes).toBe(2 * per + 50) // at the limit, not past it: a stays in front
+    await store.create(c, meta(), one('v', new Uint8Array(100)))
+    expect(await store.load(a)).toBeNull()
+    expect(await store.load(b)).not.toBeNull()
+  })
+
   it('destroy and sweep free room without evicting anyone', async () => {
     const { store, clock, meta } = clocked({ maxSessions: 2 })
     const [a, b, c, d] = [newId(), newId(), newId(), newId()]
@@ -303,6 +341,18 @@ describe('MemoryStore eviction', () => {
     expect(await store.load(ids[2]!)).toBeNull()
     expect(await store.load(ids[1023]!)).toBeNull()
     await store.create(newId(), meta()) // the front is now a
+    expect(await store.load(a)).toBeNull()
+    expect(await store.load(b)).not.toBeNull()
+  })
+
+  it('in a store of >= 1024 sessions, a commit or touch that fits keeps a session moved within the last 64 uses in place too', async () => {
+    const { store, meta, ids } = await full1024()
+    const [a, b] = [ids[0]!, ids[1]!]
+    await store.load(a) // ..., a
+    await store.load(b) // ..., a, b
+    expect(await store.commit(a, { set: one('k', Uint8Array.of(2)), expiresAt: meta().expiresAt })).toBe(true) // in place
+    expect(await store.touch(a, meta().expiresAt)).toBe(true) // in place: still ..., a, b
+    for (let i = 0; i < 1023; i++) await store.create(newId(), meta()) // evicts ids[2..1023], then a
     expect(await store.load(a)).toBeNull()
     expect(await store.load(b)).not.toBeNull()
   })
@@ -633,6 +683,31 @@ describe('MemoryStore owner index', () => {
     expect((await store.load(id))!.meta).toStrictEqual({ createdAt: meta().createdAt, expiresAt: meta().expiresAt })
   })
 
+  it('an owner given by a commit without a handle is kept and loaded, but in no listing (a listing names sessions by handle)', async () => {
+    const { store, meta } = clocked()
+    const id = newId()
+    await store.create(id, meta())
+    expect(await store.commit(id, { owner: 'ada', expiresAt: meta().expiresAt })).toBe(true)
+    expect((await store.load(id))!.meta).toStrictEqual({ ...meta(), owner: 'ada' })
+    expect(await store.listSessions('ada')).toEqual([])
+  })
+
+  it('two sessions of one owner under one handle: the later one is listed, and ending the earlier one leaves it listed', async () => {
+    const { store, meta } = clocked()
+    const [a, b] = [newId(), newId()]
+    await store.create(a, owned(meta(), 'ada', 'h'))
+    await store.create(b, owned(meta(), 'ada', 'h')) // takes the handle's place in the index
+    await store.destroy(a)
+    expect(await handles(store, 'ada')).toEqual(['h'])
+    await store.destroy(b)
+    expect(await handles(store, 'ada')).toEqual([])
+    await store.create(a, owned(meta(), 'ada', 'h'))
+    await store.create(b, owned(meta(), 'ada', 'h'))
+    await store.destroy(b) // the owner's index goes with its last entry…
+    await store.destroy(a) // …and a session it no longer holds is ended all the same
+    expect([store.size, await handles(store, 'ada')]).toEqual([0, []])
+  })
+
   it('keeps exactly the extras it was given, and a commit changes only those its batch names', async () => {
     const { store, meta } = clocked()
     const m = meta()
@@ -704,6 +779,14 @@ describe('MemoryStore close', () => {
     expect(isSessionError(err, 'STORE_UNAVAILABLE')).toBe(true)
     expect((err as Error).message).toBe('the MemoryStore was closed')
     store.close()
+  })
+
+  it('a closed store’s sweep does nothing, not even read the clock', () => {
+    let reads = 0
+    const store = make({ now: () => (reads++, Date.now()) })
+    store.close()
+    expect(store.sweep()).toBe(0)
+    expect(reads).toBe(0)
   })
 })
 
