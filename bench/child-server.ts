@@ -108,6 +108,8 @@ function pinSelf(p: Pinning): () => void {
 export interface SectionPinning {
   /** For startServer: the servers' CPU; undefined when unpinned. */
   server: { taskset: string; cpu: number } | undefined
+  /** The load generator's CPU, for a helper process that belongs with it; undefined when unpinned. */
+  load: { taskset: string; cpu: number } | undefined
   /** For the section's title: where each side runs, or why nothing is pinned. */
   where: string
   unpin: () => void
@@ -118,9 +120,20 @@ export function pinSection(section: string): SectionPinning {
   const p = findPinning()
   if (typeof p === 'string') {
     console.log(`\n${section} not pinned: ${p}; running unpinned`)
-    return { server: undefined, where: `not pinned: ${p}`, unpin: () => {} }
+    return { server: undefined, load: undefined, where: `not pinned: ${p}`, unpin: () => {} }
   }
-  return { server: { taskset: p.taskset, cpu: p.server }, where: `servers pinned to CPU ${p.server}, load generator to CPU ${p.load}`, unpin: pinSelf(p) }
+  return { server: { taskset: p.taskset, cpu: p.server }, load: { taskset: p.taskset, cpu: p.load }, where: `servers pinned to CPU ${p.server}, load generator to CPU ${p.load}`, unpin: pinSelf(p) }
+}
+
+/** Moves every thread of process `pid` (not a child started by startServer) to `pin.cpu`. */
+export function pinProcess(pin: { taskset: string; cpu: number }, pid: number): void {
+  execFileSync(pin.taskset, ['-apc', String(pin.cpu), String(pid)], { stdio: 'ignore' })
+}
+
+/** The CPU list process `pid` may run on ("1", "0-3"), as taskset reports it. */
+export function affinityOf(taskset: string, pid: number): string {
+  const out = execFileSync(taskset, ['-pc', String(pid)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
+  return out.slice(out.lastIndexOf(':') + 1).trim()
 }
 
 /**

@@ -8,7 +8,7 @@
 // the memory rows (bench/memory.bench.ts):
 //
 //   BENCH_HTTP_ROUNDS=3 (0 skips)  BENCH_HTTP_SECONDS=5  BENCH_HTTP_WARMUP=1
-//   BENCH_HTTP_CONNECTIONS=8 (a session each; the Redis rows' default: 10, one shared session)
+//   BENCH_HTTP_CONNECTIONS=8 (a session each; the Redis and framework rows use it too)
 //   BENCH_HTTP_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'  (flags for the server children)
 //   BENCH_MEMORY_N=20000 (0 skips)  BENCH_MEMORY_ROUNDS=3
 //
@@ -208,7 +208,7 @@ async function everything(codec: unknown, distIndex: string, extra: MainOptions,
   if (redisRounds === 0) skip(report, 'Redis HTTP rows', 'BENCH_REDIS_ROUNDS=0')
   else if (extra.redisServer === undefined) skip(report, 'Redis HTTP rows', NO_SCRIPT)
   else {
-    collect(report, await measureRedisHttp(childOptions(extra.redisServer, redisRounds, 'REDIS', 4, 10)))
+    collect(report, await measureRedisHttp(childOptions(extra.redisServer, redisRounds, 'REDIS', 4, 8)))
   }
   const memoryN = envInt('BENCH_MEMORY_N', 20000)
   if (memoryN === 0) skip(report, 'memory rows', 'BENCH_MEMORY_N=0')
