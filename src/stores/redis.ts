@@ -637,6 +637,11 @@ export class RedisStore implements Store {
     } else {
       if (options.clientOptions !== undefined) throw configError('clientOptions', '(given with a client)', 'only for a store opened from a URL')
       if (!isClient(client)) throw configError('client', typeof client, 'an ioredis Redis or Cluster, or a redis:// URL')
+      // Auto-pipelining sends callBuffer's arguments without its command name
+      // (https://github.com/redis/ioredis/issues/1923): every load would fail at run time.
+      if ((client as { options?: { enableAutoPipelining?: unknown } }).options?.enableAutoPipelining === true) {
+        throw configError('client', '(an ioredis client with enableAutoPipelining)', 'a client without auto-pipelining: ioredis drops the command name of callBuffer under it, see docs/decisions/redis-store.md')
+      }
       this.#client = client
       this.#owned = false
     }

@@ -873,6 +873,23 @@ describeRedis('RedisStore on one node', () => {
       expect(message(() => new RedisStore(7 as unknown as Redis))).toBe(`option client is invalid: "number" ${urlShape}`)
     })
 
+    it('a client with enableAutoPipelining is refused when the store is made, not at its first load (ioredis drops callBuffer’s command name under it)', async () => {
+      const auto = new Redis({ port: server.port, lazyConnect: true, enableAutoPipelining: true })
+      let err: unknown
+      try {
+        new RedisStore(auto)
+      } catch (e) {
+        err = e
+      }
+      expect(isSessionError(err, 'CONFIG'), String(err)).toBe(true)
+      expect((err as Error).message).toContain('enableAutoPipelining')
+      auto.disconnect()
+      // The load it protects from, on this ioredis: callBuffer sends its arguments without HGETALL.
+      const probe = new Redis({ port: server.port, enableAutoPipelining: true })
+      await expect(probe.callBuffer('HGETALL', 'simplesessions-probe')).rejects.toThrow(/unknown command/i)
+      probe.disconnect()
+    })
+
     it('maxSessionsPerOwner is a positive integer (1 allowed), default 1000', () => {
       for (const bad of [0, -1, 1.5, NaN, Infinity, 2 ** 53, '3']) {
         let err: unknown
