@@ -111,10 +111,10 @@ function startSession(this: IncomingMessage): Promise<SimpleSession<AdapterData>
 //
 // The head methods are wrapped once, on ServerResponse.prototype, and each wrapper finds what
 // holds its response through its request (see hold): a response no session holds passes straight
-// through. Not by wrapping each response's methods:
-// four closures per request where one small record does. Not on Express's response object
-// either: a request that enters an app of another Express copy is given that copy's prototypes,
-// and would leave the wrappers behind. Every chain ends in ServerResponse's.
+// through. Not by wrapping each response's methods: four closures per request where one small
+// record does. Not on Express's response object either: a request that enters an app of another
+// Express copy is given that copy's prototypes, and would leave the wrappers behind. Every chain
+// ends in ServerResponse's.
 
 /** The method under the wrapper: what a held call runs once released. */
 const BELOW = {} as Methods
