@@ -7,9 +7,10 @@
 // objects always are) is an ephemeron that every scavenge traces, and it keeps its value alive
 // through them. On an Express 5 server (one core, 8 connections each with its own session), three
 // WeakMaps keyed by the request and the response made the scavenges cost ~35 ms per thousand
-// requests against ~20 without, and the middleware cost ~30 µs more CPU per request than it does
-// with two properties. Not Object.defineProperty (to hide it from util.inspect too): ~2 µs a call there.
-// docs/decisions/adapters.md has the runs.
+// requests against ~20 without, and the middleware ~30 µs more CPU per request than with the same
+// state as properties. Not Object.defineProperty (to hide it from util.inspect too): ~2 µs a call
+// there. A property added to Express's objects is not free either (~1.3 KB of allocation each), so
+// an adapter adds as few as it can. docs/decisions/adapters.md has the runs.
 
 /** A value attached to objects: `get(o)` is what `set(o, v)` gave `o` last, or undefined. */
 export class Attachment<V> {
