@@ -21,6 +21,10 @@
 // entry went from 52.0 to 54.1 kB with them and with the memory store split into three modules
 // and the stores' shared checks (each module boundary costs a little in the bundle; the split
 // itself adds no code).
+//   Raised from 56,000 to 57,000: the root entry reached 56.05 kB with the changes of one stop,
+// none of them a feature: the per-request state kept on the request objects (src/attach.ts), the
+// Session's shared empty collections, the native base64 decoder for the inlined core in place of
+// the warm-up, and the memory store's code reshaped by its mutation testing.
 // dist always carries the release wasm, so only the release project runs this.
 
 import { existsSync, readFileSync } from 'node:fs'
@@ -29,7 +33,7 @@ import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 
-const BUDGET = { wasm: 15_300, rootEntry: 56_000 }
+const BUDGET = { wasm: 15_300, rootEntry: 57_000 }
 
 const root = fileURLToPath(new URL('..', import.meta.url))
 const dist = join(root, 'dist')
