@@ -9,8 +9,11 @@
 // WeakMaps keyed by the request and the response made the scavenges cost ~35 ms per thousand
 // requests against ~20 without, and the middleware ~30 µs more CPU per request than with the same
 // state as properties. Not Object.defineProperty (to hide it from util.inspect too): ~2 µs a call
-// there. A property added to Express's objects is not free either (~1.3 KB of allocation each), so
-// an adapter adds as few as it can. docs/decisions/adapters.md has the runs.
+// there. A property added to Express's objects is not free either (~1.3 KB of allocation each:
+// Express gives each request and response its app's prototype with Object.setPrototypeOf, after
+// which no two of them share a hidden class, so each property added makes a new one and copies
+// the object's ~40 property descriptors), so an adapter adds as few as it can.
+// docs/decisions/adapters.md has the runs.
 
 /** A value attached to objects: `get(o)` is what `set(o, v)` gave `o` last, or undefined. */
 export class Attachment<V> {

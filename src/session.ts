@@ -21,7 +21,7 @@
 import { SessionError, isSessionError } from './errors.js'
 import { decodeValue, encodeValue, type Value } from './codec.js'
 import { MAX_COOKIE_BYTES, removalCookie, type CookieAttributes } from './cookie.js'
-import type { CommitBatch, SealedRecord, Sealer, SessionMeta, Store } from './stores/types.js'
+import type { CommitBatch, FieldValues, SealedRecord, Sealer, SessionMeta, SessionRecord, Store } from './stores/types.js'
 import { bool, bytes, float64, int, int64, string, uint64 } from './accessors.js'
 
 /**
@@ -141,11 +141,23 @@ export async function storeCall<R>(what: string, fn: () => Promise<R>): Promise<
   try {
     return await fn()
   } catch (err) {
-    if (isSessionError(err) || err instanceof TypeError) throw err
-    const msg = err instanceof Error ? err.message : String(err)
-    throw new SessionError('STORE_UNAVAILABLE', `session store failed to ${what}: ${msg}`, { cause: err })
+    throw storeError(what, err)
   }
 }
+
+/**
+ * What storeCall throws for `err`. The request path calls the store inside its own try/catch
+ * with this, rather than through storeCall: one async function and its promise fewer per store
+ * call (a request that reads and writes makes two).
+ */
+function storeError(what: string, err: unknown): unknown {
+  if (isSessionError(err) || err instanceof TypeError) return err
+  const msg = err instanceof Error ? err.message : String(err)
+  return new SessionError('STORE_UNAVAILABLE', `session store failed to ${what}: ${msg}`, { cause: err })
+}
+
+/** Returned by load() once loaded: a settled promise is immutable, so one serves every caller. */
+const LOADED: Promise<void> = Promise.resolve()
 
 // The empty collections every Session starts with, shared by all of them and never written:
 // typed read-only, a Session makes its own (#pendingSets, #pendingDeletes, #applyPending) at its
@@ -278,19 +290,36 @@ export class Session<T extends SessionData = SessionData> {
   /** Loads the record once; a missing or expired one turns this into a fresh session. */
   load(): Promise<void> {
     this.#reading()
-    if (this.#loaded) return Promise.resolve()
-    return (this.#loading ??= this.#load().finally(() => (this.#loading = undefined)))
+    if (this.#loaded) return LOADED
+    return (this.#loading ??= this.#load())
   }
 
+  /** Loads once; #loading is cleared when it settles (no .finally: two promises fewer). */
   async #load(): Promise<void> {
     const id = this.#id
-    const record = await storeCall('load the session', () => this.#c.store.load(id))
-    if (this.#loaded || this.#id !== id) return // regenerated or destroyed meanwhile
-    if (!record) return this.#lost('unknown')
-    if (!(await this.#alive(id, record.meta))) return
-    this.#meta = record.meta
-    this.#fields = record.fields
-    this.#loaded = true
+    let pending: Promise<SessionRecord | null>
+    try {
+      pending = this.#c.store.load(id)
+    } catch (err) {
+      // Thrown, not returned: settle after load() kept this promise, which the finally below clears.
+      pending = Promise.reject(err)
+    }
+    try {
+      let record: SessionRecord | null
+      try {
+        record = await pending
+      } catch (err) {
+        throw storeError('load the session', err)
+      }
+      if (this.#loaded || this.#id !== id) return // regenerated or destroyed meanwhile
+      if (!record) return this.#lost('unknown')
+      if (this.#expired(record.meta, this.#c.now())) return await this.#expire(id)
+      this.#meta = record.meta
+      this.#fields = record.fields
+      this.#loaded = true
+    } finally {
+      this.#loading = undefined
+    }
   }
 
   /**
@@ -302,10 +331,15 @@ export class Session<T extends SessionData = SessionData> {
     const store = this.#c.store
     if (!store.getMulti) return undefined
     const id = this.#id
-    const r = await storeCall('read the session', () => store.getMulti!(id, keys))
+    let r: FieldValues | null
+    try {
+      r = await store.getMulti(id, keys)
+    } catch (err) {
+      throw storeError('read the session', err)
+    }
     if (this.#loaded || this.#id !== id) return undefined
     if (!r) return void this.#lost('unknown')
-    if (!(await this.#alive(id, r.meta))) return undefined
+    if (this.#expired(r.meta, this.#c.now())) return void (await this.#expire(id))
     this.#meta = r.meta
     return r.values
   }
@@ -317,9 +351,14 @@ export class Session<T extends SessionData = SessionData> {
     this.#h.onRead(this.#res)
   }
 
+  /** The session's metadata is known (it is loaded, or was read or written this request). */
+  #known(): boolean {
+    return this.#loaded || this.#meta !== undefined
+  }
+
   /** Makes sure the session exists and its metadata is known (what a write needs). */
   #know(): Promise<void> {
-    if (this.#loaded || this.#meta) return Promise.resolve()
+    if (this.#known()) return LOADED
     if (!this.#c.store.getMulti) return this.load()
     return (this.#knowing ??= this.#fetch([]).then(
       () => void (this.#knowing = undefined),
@@ -330,13 +369,14 @@ export class Session<T extends SessionData = SessionData> {
     ))
   }
 
-  /** Checks metadata against both timeouts; an expired session is removed and this starts fresh. */
-  async #alive(id: string, meta: SessionMeta): Promise<boolean> {
-    if (!this.#expired(meta, this.#c.now())) return true
+  /**
+   * After a read found the record of `id` expired (#expired: checked by the caller, so that a
+   * live record costs no promise): it is removed, and this starts fresh.
+   */
+  async #expire(id: string): Promise<void> {
     await storeCall('destroy an expired session', () => this.#c.store.destroy(id))
     // Stryker disable next-line LogicalOperator: equivalent, the ID changes whenever #loaded turns true other than by a successful load of this ID
     if (this.#id === id && !this.#loaded) this.#lost('expired')
-    return false
   }
 
   /** Past the idle expiry or the absolute deadline (both from the record, never from the cookie's Max-Age). */
@@ -371,7 +411,8 @@ export class Session<T extends SessionData = SessionData> {
 
   /** The value of `key`, or undefined when it is not set. Values are fresh copies. */
   async get<K extends keyof T & string>(key: K): Promise<T[K] | undefined> {
-    await this.load()
+    if (this.#loaded) this.#reading()
+    else await this.load()
     const b = this.#bytes(key)
     return b === undefined ? undefined : (decodeValue(b) as T[K])
   }
@@ -414,7 +455,8 @@ export class Session<T extends SessionData = SessionData> {
    */
   async set<K extends keyof T & string>(key: K, value: T[K]): Promise<void> {
     const b = encodeEntry(key, value, this.#c.ownerKey)
-    await this.#know()
+    // Known already (the usual write, after a read): applied now, without awaiting a promise.
+    if (!this.#known()) await this.#know()
     this.#pendingSets().set(key, b)
     this.#undelete(key)
   }
@@ -422,7 +464,7 @@ export class Session<T extends SessionData = SessionData> {
   /** Sets several keys at once (one commit batch); one bad value leaves the batch untouched. */
   async setMulti(values: Partial<T>): Promise<void> {
     const encoded = Object.entries(values).map(([k, v]) => [k, encodeEntry(k, v, this.#c.ownerKey)] as const)
-    await this.#know()
+    if (!this.#known()) await this.#know()
     for (const [k, b] of encoded) {
       this.#pendingSets().set(k, b)
       this.#undelete(k)
@@ -432,7 +474,7 @@ export class Session<T extends SessionData = SessionData> {
   /** Deletes keys (TYPE for a key that set would refuse). */
   async delete(...keys: (keyof T & string)[]): Promise<void> {
     for (const k of keys) checkKey(k)
-    await this.#know()
+    if (!this.#known()) await this.#know()
     for (const k of keys) {
       if (this.#sets.has(k)) this.#pendingSets().delete(k)
       this.#pendingDeletes().add(k)
@@ -646,7 +688,13 @@ export class Session<T extends SessionData = SessionData> {
       const moved = batch.expiresAt - meta.expiresAt >= this.#c.touchAfter && this.#canFollow()
       if (!moved) batch.expiresAt = meta.expiresAt
       const id = this.#id
-      if (!(await storeCall('commit the session', () => this.#c.store.commit(id, batch)))) {
+      let kept: boolean
+      try {
+        kept = await this.#c.store.commit(id, batch)
+      } catch (err) {
+        throw storeError('commit the session', err)
+      }
+      if (!kept) {
         // Destroyed or expired since it was loaded (a logout finished first): do not resurrect,
         // and never again under this ID: a later write in this request starts a session of its
         // own (the logged-out client's ID stays dead).
@@ -672,7 +720,13 @@ export class Session<T extends SessionData = SessionData> {
       const expiresAt = this.#expiry(meta.createdAt, now)
       if (expiresAt - meta.expiresAt >= this.#c.touchAfter && this.#canFollow()) {
         const id = this.#id
-        if (await storeCall('touch the session', () => this.#c.store.touch(id, expiresAt))) {
+        let touched: boolean
+        try {
+          touched = await this.#c.store.touch(id, expiresAt)
+        } catch (err) {
+          throw storeError('touch the session', err)
+        }
+        if (touched) {
           this.#meta = { ...meta, expiresAt }
           this.#refreshCookie(now)
           return

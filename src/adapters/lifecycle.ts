@@ -77,10 +77,13 @@ export class Slot<T extends SessionData = SessionData> {
   readonly #req: unknown
   readonly #res: unknown
   readonly #saveOnError: boolean
-  /** Tells the framework's request object about a new session (startSession). */
-  readonly #expose: (s: Session<T> | null) => void
+  /**
+   * Tells the framework's request object (`req`) about the session: one function per adapter,
+   * not a closure per request.
+   */
+  readonly #expose: (req: any, s: Session<T> | null) => void
 
-  constructor(m: HookedManager<T, any, any>, req: unknown, res: unknown, options: Required<AdapterOptions>, expose: (s: Session<T> | null) => void) {
+  constructor(m: HookedManager<T, any, any>, req: unknown, res: unknown, options: Required<AdapterOptions>, expose: (req: any, s: Session<T> | null) => void) {
     this.#m = m
     this.#req = req
     this.#res = res
@@ -96,14 +99,14 @@ export class Slot<T extends SessionData = SessionData> {
       if (!isSessionError(err, 'INVALID_SESSION')) throw err
       this.session = null
     }
-    this.#expose(this.session)
+    this.#expose(this.#req, this.session)
   }
 
   /** A fresh session for this request, whatever its cookie said; it becomes the request's session. */
-  readonly start = async (): Promise<Session<T>> => {
+  async start(): Promise<Session<T>> {
     const s = await this.#m.newSession(this.#req, this.#res)
     this.session = s
-    this.#expose(s)
+    this.#expose(this.#req, s)
     return s
   }
 

@@ -117,6 +117,27 @@ describe.each(Object.entries(frameworks))('%s: the middleware holds the response
     expect(own).toEqual([[], [], [], [], []])
   })
 
+  it('adds one property to the request, its own state under a symbol: req.session and req.startSession come from a prototype', async () => {
+    // Each property added to an Express request costs a hidden class of its own (src/attach.ts).
+    const app = make()
+    const before: (string | symbol)[][] = []
+    const after: (string | symbol)[][] = []
+    app.use((req: IncomingMessage, _res: ServerResponse, next: () => void) => {
+      before.push(Reflect.ownKeys(req))
+      next()
+    })
+    app.use(session(manager()))
+    app.use((req: IncomingMessage & { session?: any }, _res: ServerResponse, next: () => void) => {
+      after.push(Reflect.ownKeys(req).filter((k) => !before.at(-1)!.includes(k)))
+      expect(typeof req.session.get).toBe('function')
+      next()
+    })
+    app.get('/', counter)
+    const { bodies } = await five(await listen(app))
+    expect(bodies).toEqual(expected(''))
+    expect(after.map((keys) => keys.map((k) => typeof k))).toEqual([['symbol'], ['symbol'], ['symbol'], ['symbol'], ['symbol']])
+  })
+
   it('two session middlewares with different Managers in one request: both commit before the response leaves', async () => {
     const app = make()
     const a = new Manager({ store: new MemoryStore(), secrets: [SECRET], cookie: { name: 'a', secure: false } })

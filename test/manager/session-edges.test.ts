@@ -52,6 +52,21 @@ describe('pending writes', () => {
     expect(await (await m.acquire(fakeReq({ session: cookie }), fakeRes())).get('n')).toBe(2)
   })
 
+  it('a write to a session already read is pending at once: a commit that does not wait for it keeps it', async () => {
+    const store = new SpyStore()
+    const m = fakeManager({ store })
+    const cookie = await stored(m, { n: 1 })
+    const s = await m.acquire(fakeReq({ session: cookie }), fakeRes())
+    expect(await s.get('n')).toBe(1)
+    const writing = s.set('n', 2)
+    const deleting = s.delete('gone')
+    await s.commit()
+    await writing
+    await deleting
+    expect(store.count('commit')).toBe(1)
+    expect(await (await m.acquire(fakeReq({ session: cookie }), fakeRes())).get('n')).toBe(2)
+  })
+
   it('a write before any read, on a store without getMulti, is kept (the load comes first)', async () => {
     const spy = new SpyStore()
     const m = fakeManager({ store: withoutGetMulti(spy) })
@@ -143,6 +158,25 @@ describe('guards around loads', () => {
     const s = await m.acquire(fakeReq({ session: cookie }), fakeRes())
     store.failNext = new Error('ECONNRESET')
     await expectRejectsWith(s.get('a'), 'STORE_UNAVAILABLE')
+    expect(await s.get('a')).toBe(1)
+  })
+
+  it('a load that throws instead of rejecting is wrapped the same, and retried by the next read', async () => {
+    const spy = new SpyStore()
+    let fail = true
+    const store: Store = {
+      ...withoutGetMulti(spy),
+      load: (id) => {
+        if (fail) throw new Error('ECONNRESET')
+        return spy.load(id)
+      },
+    }
+    const m = fakeManager({ store })
+    const cookie = await stored(m, { a: 1 })
+    const s = await m.acquire(fakeReq({ session: cookie }), fakeRes())
+    await expectRejectsWith(s.get('a'), 'STORE_UNAVAILABLE')
+    await expectRejectsWith(s.getAll(), 'STORE_UNAVAILABLE')
+    fail = false
     expect(await s.get('a')).toBe(1)
   })
 

@@ -16,7 +16,7 @@
 // No commit after a 5xx unless saveOnError; a store failure goes to next(err) before anything was
 // written. Why, in full: docs/decisions/adapters.md.
 
-import { ServerResponse, type IncomingMessage } from 'node:http'
+import { IncomingMessage, ServerResponse } from 'node:http'
 import type { AdapterData, AdapterSession } from '../../index.js'
 import type { Manager } from '../../manager.js'
 import type { Session as SimpleSession } from '../../session.js'
@@ -72,15 +72,14 @@ export function session(manager: Manager<any, any, any>, options?: AdapterOption
   const sessions = hooked<any, IncomingMessage, ServerResponse>(manager, { getCookie, setCookie, canSetCookie, onRead })
   wrapResponses()
   return function simplesessions(req, res, next) {
-    const r = req as IncomingMessage & { session: AdapterSession }
-    provideStartSession(req)
+    provide(req)
     const known = slotOf(req, manager)
     if (known) {
-      r.session = known.session as AdapterSession
       slotsOf(req)!.current = known
+      expose(req, known.session)
       return next()
     }
-    const slot = new Slot<AdapterData>(sessions, req, res, opts, (s) => (r.session = s as AdapterSession))
+    const slot = new Slot<AdapterData>(sessions, req, res, opts, expose)
     const slots = keepSlot(req, manager, slot)
     slot.open().then(() => {
       hold(req, res, slots, slot, next)
@@ -89,16 +88,46 @@ export function session(manager: Manager<any, any, any>, options?: AdapterOption
   }
 }
 
-/**
- * `req.startSession()` is a method of the request's prototype (Express's `app.request`, or
- * IncomingMessage's under plain connect), given once per prototype, not a property of each
- * request: see src/attach.ts for what each added property costs on Express's request objects.
- * It starts a session on the request's current slot (the session middleware that ran last).
- */
-function provideStartSession(req: IncomingMessage): void {
+// ---- req.session and req.startSession ----------------------------------------------------------
+//
+// Both live on a prototype, given once, not on each request: `session` is an accessor that shows
+// the session of the request's current slot (the session middleware that ran last), and
+// `startSession` a method that starts one there. Why: each property added to an Express request
+// costs a new hidden class and a copy of its ~40 property descriptors (~1.3 KB): Express gives
+// every request object a prototype of its own app (Object.setPrototypeOf), after which no two
+// requests share a hidden class, so no property add is cached (src/attach.ts). The adapter's
+// state is the one property it adds (the request's slots). The prototype is IncomingMessage's
+// when the request is one (every Express app's `app.request` inherits from it), so the accessor
+// is still there when a sub-app hands the request back to its parent with the parent's
+// prototype; otherwise the request's own prototype.
+//
+// Assigning `req.session` (another middleware, a test) makes an own property as before, which
+// then shadows the accessor for that request; a later session of the adapter (startSession, a
+// second mount) is assigned to it too.
+
+/** Puts the accessor and the method in place for `req`'s prototype chain (once). */
+function provide(req: IncomingMessage): void {
   if ((req as { startSession?: unknown }).startSession === startSession) return
-  const proto = Object.getPrototypeOf(req) as object | null
-  if (proto !== null) Object.defineProperty(proto, 'startSession', { value: startSession, writable: true, configurable: true })
+  const proto = req instanceof IncomingMessage ? IncomingMessage.prototype : (Object.getPrototypeOf(req) as object | null)
+  if (proto === null) return
+  Object.defineProperty(proto, 'session', { get: currentSession, set: ownSession, configurable: true })
+  Object.defineProperty(proto, 'startSession', { value: startSession, writable: true, configurable: true })
+}
+
+function currentSession(this: IncomingMessage): AdapterSession | undefined {
+  const slot = slotsOf(this)?.current
+  return slot === undefined ? undefined : (slot.session as AdapterSession)
+}
+
+function ownSession(this: IncomingMessage, value: unknown): void {
+  Object.defineProperty(this, 'session', { value, writable: true, enumerable: true, configurable: true })
+}
+
+/** After the current slot's session changed: an own `session` property (or no accessor) follows it. */
+function expose(req: IncomingMessage, s: SimpleSession<AdapterData> | null): void {
+  if (Object.hasOwn(req, 'session') || (req as { startSession?: unknown }).startSession !== startSession) {
+    ;(req as { session?: unknown }).session = s
+  }
 }
 
 function startSession(this: IncomingMessage): Promise<SimpleSession<AdapterData>> {

@@ -74,6 +74,11 @@ function setCookie(cookie: CookieAttributes, reply: FastifyReply): void {
   reply.header('cache-control', withNoCacheSetCookie(headerText(reply.getHeader('cache-control'))))
 }
 
+/** Shows a slot's session (a new one after startSession) as `request.session`. */
+function expose(request: FastifyRequest, s: SimpleSession<AdapterData> | null): void {
+  request.session = s as AdapterSession
+}
+
 function getCookie(name: string, request: FastifyRequest): string | undefined {
   return readCookie(request.headers.cookie, name)
 }
@@ -97,12 +102,12 @@ const simplesessions: FastifyPluginAsync<FastifySessionOptions> = async (fastify
     const known = slotOf(request, manager)
     if (known) {
       request.session = known.session as AdapterSession
-      request.startSession = known.start
+      request.startSession = () => known.start()
       return
     }
-    const slot = new Slot<AdapterData>(sessions, request, reply, opts, (s) => (request.session = s as AdapterSession))
+    const slot = new Slot<AdapterData>(sessions, request, reply, opts, expose)
     keepSlot(request, manager, slot)
-    request.startSession = slot.start
+    request.startSession = () => slot.start()
     await slot.open()
   })
   fastify.addHook('onSend', async (request, reply, payload) => {

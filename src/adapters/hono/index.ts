@@ -75,6 +75,11 @@ function setCookie(cookie: CookieAttributes, c: Context): void {
   setHeadersCookie(cookie, headersOf(c))
 }
 
+/** Shows a slot's session (a new one after startSession) as `c.var.session`. */
+function expose(c: Context, s: SimpleSession<AdapterData> | null): void {
+  c.set('session', s as AdapterSession)
+}
+
 function getCookie(name: string, c: Context): string | undefined {
   return readCookie(c.req.header('cookie'), name)
 }
@@ -105,12 +110,12 @@ export function session(manager: Manager<any, any, any>, options?: AdapterOption
     const known = slotOf(c, manager)
     if (known) {
       c.set('session', known.session as AdapterSession)
-      c.set('startSession', known.start)
+      c.set('startSession', () => known.start())
       return next()
     }
-    const slot = new Slot<AdapterData>(sessions, c, c, opts, (s) => c.set('session', s as AdapterSession))
+    const slot = new Slot<AdapterData>(sessions, c, c, opts, expose)
     keepSlot(c, manager, slot)
-    c.set('startSession', slot.start)
+    c.set('startSession', () => slot.start())
     await slot.open()
     try {
       await next()
