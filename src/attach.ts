@@ -25,20 +25,39 @@ export class Attachment<V> {
     this.#key = Symbol(name)
   }
 
+  // The property holds a box that names its owner: a box reached through the prototype chain (an
+  // object made with Object.create(o) is another request) is not the object's own. One property
+  // read then answers both questions; Object.hasOwn was a second lookup by name, and on Express's
+  // objects, which share no hidden class (above), every lookup by name goes to the runtime.
+
   get(o: object): V | undefined {
-    // Not extensible: set() may have had to use the WeakMap (always, or since it was frozen).
-    if (!Object.isExtensible(o)) {
-      const f = this.#fallback.get(o)
-      if (f !== undefined) return f
-    }
-    // Own only: an object made with Object.create(o) is another request.
-    return Object.hasOwn(o, this.#key) ? (o as Record<symbol, V>)[this.#key] : undefined
+    const box = (o as Record<symbol, Box<V> | undefined>)[this.#key]
+    // A box up the prototype chain only, or an object that cannot take one: set() may have had
+    // to use the WeakMap.
+    if (box !== undefined) return box.owner === o ? box.value : this.#fallback.get(o)
+    return Object.isExtensible(o) ? undefined : this.#fallback.get(o)
   }
 
   set(o: object, v: V): void {
-    if (Object.isExtensible(o) || Object.hasOwn(o, this.#key)) {
-      if (Reflect.set(o, this.#key, v)) return
+    const box = (o as Record<symbol, Box<V> | undefined>)[this.#key]
+    // The object's own box takes the value even once the object is frozen (freezing is shallow).
+    if (box !== undefined && box.owner === o) {
+      box.value = v
+      return
+    }
+    if (Object.isExtensible(o)) {
+      try {
+        ;(o as Record<symbol, Box<V>>)[this.#key] = { owner: o, value: v }
+        return
+      } catch {
+        // A prototype holds the key read-only (it took a value, then was frozen): the WeakMap.
+      }
     }
     this.#fallback.set(o, v)
   }
+}
+
+interface Box<V> {
+  readonly owner: object
+  value: V
 }

@@ -37,6 +37,20 @@ describe('Attachment: state kept per request object', () => {
     expect(a.get(parent)).toBe('parent')
   })
 
+  it('an object made from a frozen one that has a value takes a value of its own', () => {
+    const a = new Attachment<string>('s')
+    const parent = {}
+    a.set(parent, 'parent')
+    Object.freeze(parent)
+    const child = Object.create(parent) as object
+    expect(a.get(child)).toBeUndefined()
+    a.set(child, 'child')
+    expect(a.get(child)).toBe('child')
+    a.set(child, 'again')
+    expect(a.get(child)).toBe('again')
+    expect(a.get(parent)).toBe('parent')
+  })
+
   it('two attachments of one name do not see each other', () => {
     const a = new Attachment<string>('same')
     const b = new Attachment<string>('same')

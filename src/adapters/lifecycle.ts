@@ -142,13 +142,18 @@ export function slotsOf(req: object): RequestSlots | undefined {
 }
 
 export function slotOf(req: object, manager: object): Slot<any> | undefined {
-  for (let s = SLOTS.get(req)?.head; s; s = s.next) if (s.manager === manager) return s.slot
+  return slotIn(SLOTS.get(req), manager)
+}
+
+/** The slot of `manager` among `slots` (what slotsOf gave), if any. */
+export function slotIn(slots: RequestSlots | undefined, manager: object): Slot<any> | undefined {
+  for (let s = slots?.head; s; s = s.next) if (s.manager === manager) return s.slot
   return undefined
 }
 
-/** Keeps `slot` of `manager` on `req`; it is the request's current slot. */
-export function keepSlot(req: object, manager: object, slot: Slot<any>): RequestSlots {
-  let r = SLOTS.get(req)
+/** Keeps `slot` of `manager` on `req`; it is the request's current slot. `slots`: what slotsOf(req) gave. */
+export function keepSlot(req: object, manager: object, slot: Slot<any>, slots = SLOTS.get(req)): RequestSlots {
+  let r = slots
   if (r === undefined) SLOTS.set(req, (r = { head: undefined, current: undefined, held: undefined }))
   r.head = { manager, slot, next: r.head }
   r.current = slot

@@ -23,7 +23,7 @@ import type { Session as SimpleSession } from '../../session.js'
 import { canSetCookie, getCookie, onRead, setCookie } from '../node/index.js'
 import { Attachment } from '../../attach.js'
 import { SessionError } from '../../errors.js'
-import { checkOptions, hooked, keepSlot, Slot, slotOf, slotsOf, type AdapterOptions, type RequestSlots } from '../lifecycle.js'
+import { checkOptions, hooked, keepSlot, Slot, slotIn, slotsOf, type AdapterOptions, type RequestSlots } from '../lifecycle.js'
 
 export type { AdapterOptions } from '../lifecycle.js'
 
@@ -73,14 +73,15 @@ export function session(manager: Manager<any, any, any>, options?: AdapterOption
   wrapResponses()
   return function simplesessions(req, res, next) {
     provide(req)
-    const known = slotOf(req, manager)
+    const kept = slotsOf(req)
+    const known = slotIn(kept, manager)
     if (known) {
-      slotsOf(req)!.current = known
+      kept!.current = known
       expose(req, known.session)
       return next()
     }
     const slot = new Slot<AdapterData>(sessions, req, res, opts, expose)
-    const slots = keepSlot(req, manager, slot)
+    const slots = keepSlot(req, manager, slot, kept)
     slot.open().then(() => {
       hold(req, res, slots, slot, next)
       next()
@@ -105,13 +106,20 @@ export function session(manager: Manager<any, any, any>, options?: AdapterOption
 // then shadows the accessor for that request; a later session of the adapter (startSession, a
 // second mount) is assigned to it too.
 
+/** The prototype of the last request found to have them (Express's `app.request`): no lookup. */
+let provided: object | null = null
+
 /** Puts the accessor and the method in place for `req`'s prototype chain (once). */
 function provide(req: IncomingMessage): void {
-  if ((req as { startSession?: unknown }).startSession === startSession) return
-  const proto = req instanceof IncomingMessage ? IncomingMessage.prototype : (Object.getPrototypeOf(req) as object | null)
-  if (proto === null) return
-  Object.defineProperty(proto, 'session', { get: currentSession, set: ownSession, configurable: true })
-  Object.defineProperty(proto, 'startSession', { value: startSession, writable: true, configurable: true })
+  const own = Object.getPrototypeOf(req) as object | null
+  if (own === provided && own !== null) return
+  if ((req as { startSession?: unknown }).startSession !== startSession) {
+    const proto = req instanceof IncomingMessage ? IncomingMessage.prototype : own
+    if (proto === null) return
+    Object.defineProperty(proto, 'session', { get: currentSession, set: ownSession, configurable: true })
+    Object.defineProperty(proto, 'startSession', { value: startSession, writable: true, configurable: true })
+  }
+  provided = own
 }
 
 function currentSession(this: IncomingMessage): AdapterSession | undefined {
@@ -196,13 +204,24 @@ function hold(req: IncomingMessage, res: ServerResponse, slots: RequestSlots, sl
   const held: Held = { slots: [slot], next, calls: undefined, released: false }
   if (linked) slots.held = held
   else HELD.set(res, held)
+  lastRes = res
+  lastHeld = held
 }
+
+// The response heldOf answered for last, and its answer: a response's calls come in a row (end
+// calls writeHead), and each lookup on Express's objects goes to the runtime (src/attach.ts).
+// hold() is the only place a response's answer changes (release changes the Held, not which).
+let lastRes: ServerResponse | undefined
+let lastHeld: Held | undefined
 
 /** What holds `res`, if anything. */
 function heldOf(res: ServerResponse): Held | undefined {
+  if (res === lastRes) return lastHeld
   const req = (res as { req?: object }).req
-  const h = req === undefined ? undefined : (slotsOf(req)?.held as Held | undefined)
-  return h ?? HELD.get(res)
+  const h = (req === undefined ? undefined : (slotsOf(req)?.held as Held | undefined)) ?? HELD.get(res)
+  lastRes = res
+  lastHeld = h
+  return h
 }
 
 /**

@@ -37,8 +37,28 @@ export function keyOf(id: string): string {
   return key
 }
 
+/** The 24 bytes of a 32-character key, reused: String.fromCharCode.apply reads exactly these. */
+const KEY32 = new Array<number>(24).fill(0)
+const fromCharCode = String.fromCharCode
+
 function decodeKey(id: string): string {
   const n = id.length
+  // The Manager's IDs are 32 characters: their 24 bytes go straight into one fromCharCode call,
+  // not through the record writer (half the time of a decode, ~0.1 µs, on every load and commit).
+  // Stryker disable next-line ConditionalExpression: equivalent for false only (the general path below gives the same key); true, which decodes every length as 32, the key tests kill
+  if (n === 32) {
+    for (let i = 0, o = 0; i < 32; i += 4, o += 3) {
+      const a = sextet(id, i)
+      const b = sextet(id, i + 1)
+      const c = sextet(id, i + 2)
+      const d = sextet(id, i + 3)
+      if ((a | b | c | d) < 0) return [id, '\u0100'].join('')
+      KEY32[o] = (a << 2) | (b >> 4)
+      KEY32[o + 1] = ((b & 15) << 4) | (c >> 2)
+      KEY32[o + 2] = ((c & 3) << 6) | d
+    }
+    return fromCharCode.apply(null, KEY32)
+  }
   const r = n & 3
   const whole = n - r
   const build = begin()

@@ -22,6 +22,21 @@ describe('keyOf', () => {
     for (let n = 1; n <= 40; n++) expect(keyOf('x'.repeat(n)).length, `${n} characters`).toBe(keyLen('x'.repeat(n)))
   })
 
+  it('decodes 32-character IDs (the Manager\'s) to their 24 bytes, and keeps any with another character whole', () => {
+    const codes = (s: string) => [...s].map((c) => c.charCodeAt(0))
+    for (let i = 0; i < 200; i++) {
+      const bytes = crypto.getRandomValues(new Uint8Array(24))
+      const id = Buffer.from(bytes).toString('base64url')
+      expect(codes(keyOf(id)), id).toEqual([...bytes])
+    }
+    expect(codes(keyOf('_'.repeat(32)))).toEqual(new Array(24).fill(0xff))
+    expect(codes(keyOf('A'.repeat(32)))).toEqual(new Array(24).fill(0)) // 'A' is 0: all-zero groups decode too
+    for (const at of [0, 1, 2, 3, 17, 28, 29, 30, 31]) {
+      const id = 'A'.repeat(at) + '.' + 'A'.repeat(31 - at)
+      expect(keyOf(id), `at ${at}`).toBe(id + '\u0100')
+    }
+  })
+
   it('keeps any other ID whole, followed by \u0100, and counts it at two bytes a character', () => {
     for (const id of ['a:b', 'AAAA=', 'é', '\u0100', 'AAA\u0000', '\u0080', 'AAA\u0080', 'AAAAA\u0080']) {
       expect(keyOf(id)).toBe(id + '\u0100')
