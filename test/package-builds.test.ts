@@ -145,6 +145,10 @@ describe.skipIf(process.env.SIMPLESESSIONS_WASM === 'debug')('platform builds', 
     })
   }
 
+  it('every module of every build is ASCII (Node decodes any other file through a slower path: build/build.mjs)', () => {
+    for (const f of jsFiles('')) expect(readFileSync(f, 'utf8').match(/[^\0-\x7f]/g), relative(dist, f)).toBeNull()
+  })
+
   it('browser: compiles asynchronously; before init() resolves a use throws SessionError CONFIG, after it works; init() is idempotent', () => {
     const script = `
       const m = await import(${JSON.stringify(pathToFileURL(join(dist, 'browser/index.js')).href)});
