@@ -235,11 +235,12 @@ async function mergeRootChunks(split, outdir, external) {
   }
   const gone = new Set(chunks.map((c) => join(root, c)))
   const rest = outputFiles.filter((f) => !gone.has(f.path))
-  // Each import of a merged chunk (a relative specifier) now names the merged one.
+  // Each import of a merged chunk (a relative specifier, static or dynamic) now names the merged one.
   return [...rest, merged].map((f) => {
-    const text = f.text.replace(/(\bfrom\s*|\bimport\s*)(["'])(\.\.?\/[^"']+)\2/g, (all, kw, q, spec) => {
+    const text = f.text.replace(/(\bfrom\s*|\bimport\s*\(?\s*)(["'])(\.\.?\/[^"']+)\2/g, (all, kw, q, spec) => {
       return gone.has(join(dirname(f.path), spec)) ? `${kw}${q}${specifier(f.path, merged.path)}${q}` : all
     })
+    for (const c of chunks) if (text.includes(basename(c))) throw new Error(`${key(f.path)} still names ${c}, which the merge removed`)
     return { path: f.path, text }
   })
 }
