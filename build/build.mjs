@@ -23,7 +23,7 @@ import asc from 'assemblyscript/asc'
 import * as esbuild from 'esbuild'
 import { execFileSync } from 'node:child_process'
 import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
-import { basename, dirname, join, relative } from 'node:path'
+import { basename, dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { abiModule, readAbi } from './abi.mjs'
 import { stringsModule } from './strings.mjs'
@@ -112,9 +112,30 @@ const wasmImport = {
   },
 }
 
+/** The relative import specifier of file `to` in file `from`. */
+function specifier(from, to) {
+  const rel = relative(dirname(from), to).split('\\').join('/')
+  return rel.startsWith('.') ? rel : `./${rel}`
+}
+
+/**
+ * `text` in ASCII. esbuild escapes the strings but keeps the comments as written, and one character
+ * past ASCII (an arrow in a comment) sends the whole file through the slower of the two decodes
+ * Node makes of a module's bytes (0.45 ms against 0.12 ms for the root chunk, docs/cold-start.md).
+ * In a comment an escape is text like any other; the code without comments must come out the same.
+ */
+async function asciiOnly(text) {
+  const ascii = text.replace(/[^\0-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+  if (ascii === text) return text
+  const code = async (t) => (await esbuild.transform(t, { format: 'esm', minifyWhitespace: true, legalComments: 'none' })).code
+  if ((await code(ascii)) !== (await code(text))) throw new Error('a character past ASCII outside a comment: escape it in the source')
+  return ascii
+}
+
 /** One ESM build of `entryPoints` into `outdir`, with code splitting (one core, one SessionError class for all subpaths). */
 async function bundle({ entryPoints, outdir, plugins = [], wasmSuffix }) {
-  const { outputFiles } = await esbuild.build({
+  const external = ['node:*', ...Object.keys(pkg.peerDependencies ?? {})]
+  const split = await esbuild.build({
     entryPoints: entryPoints.map((e) => `src/${e}.ts`),
     outbase: 'src',
     outdir,
@@ -125,22 +146,103 @@ async function bundle({ entryPoints, outdir, plugins = [], wasmSuffix }) {
     target: 'es2022',
     // Optional peer dependencies (ioredis, the frameworks: package.json peerDependencies) are
     // imported by the subpath that needs them, never bundled.
-    external: ['node:*', ...Object.keys(pkg.peerDependencies ?? {})],
+    external,
     chunkNames: 'chunks/[name]-[hash]',
     plugins,
     write: false,
+    metafile: true,
     logLevel: 'warning',
   })
-  for (const f of outputFiles) {
-    let text = f.text
-    if (text.includes(WASM)) {
-      let rel = relative(dirname(f.path), join(root, 'dist/core.wasm')).split('\\').join('/')
-      if (!rel.startsWith('.')) rel = `./${rel}`
-      text = text.replaceAll(WASM, rel + (wasmSuffix ?? ''))
-    }
+  for (const f of await mergeRootChunks(split, outdir, external)) {
+    let text = await asciiOnly(f.text)
+    if (text.includes(WASM)) text = text.replaceAll(WASM, specifier(f.path, join(root, 'dist/core.wasm')) + (wasmSuffix ?? ''))
     mkdirSync(dirname(f.path), { recursive: true })
     writeFileSync(f.path, text)
   }
+}
+
+// The root entry loads one chunk, not the several that code splitting makes of what it shares with
+// the other subpaths (errors, cookie, codec, core, the memory store, ...): Node resolves, reads,
+// compiles and links each file of an import graph on its own, ~0.5 ms a file of a cold start on
+// Node 20 (docs/cold-start.md). So the chunks the root entry imports are bundled again into one,
+// and every other file imports that one in their place: still one module instance of each (one
+// SessionError class, one core), and a subpath that shared a chunk with the root loads the root's
+// whole chunk, which an app that imports the root loads anyway. The files of the other subpaths
+// stay as code splitting made them.
+
+/** The outputs of `split` with the chunks of `<outdir>/index.js` merged into one, chunks/root-<hash>.js. */
+async function mergeRootChunks(split, outdir, external) {
+  const { outputFiles, metafile } = split
+  const key = (path) => relative(root, path).split('\\').join('/')
+  const imported = (out) => metafile.outputs[out].imports.filter((i) => i.kind === 'import-statement' && !i.external).map((i) => i.path)
+  // The root entry's chunks in the order it evaluates them (its imports, depth first), for `export *`.
+  const chunks = []
+  const seen = new Set()
+  const visit = (out) => {
+    for (const c of imported(out)) {
+      if (seen.has(c)) continue
+      seen.add(c)
+      visit(c)
+      chunks.push(c)
+    }
+  }
+  visit(`${outdir}/index.js`)
+  if (chunks.length < 2) return outputFiles
+  // `export *` drops a name that two chunks export (an ambiguous one) without a word.
+  const owner = new Map()
+  for (const c of chunks) {
+    for (const name of metafile.outputs[c].exports) {
+      if (owner.has(name)) throw new Error(`${c} and ${owner.get(name)} both export ${name}: the root entry's chunks cannot be merged`)
+      owner.set(name, c)
+    }
+  }
+  const texts = new Map(outputFiles.map((f) => [key(f.path), f.text]))
+  const { outputFiles: [out] } = await esbuild.build({
+    entryPoints: ['root'],
+    outdir,
+    entryNames: 'chunks/root-[hash]',
+    bundle: true,
+    format: 'esm',
+    platform: 'neutral',
+    target: 'es2022',
+    external: [...external, WASM],
+    write: false,
+    logLevel: 'warning',
+    plugins: [
+      {
+        name: 'root-chunks',
+        setup(build) {
+          build.onResolve({ filter: /^root$/ }, () => ({ path: 'root', namespace: 'root-chunks' }))
+          build.onLoad({ filter: /.*/, namespace: 'root-chunks' }, () => ({
+            contents: chunks.map((c) => `export * from ${JSON.stringify(join(root, c))}`).join('\n'),
+            resolveDir: root,
+          }))
+          // The chunks are not on disk yet: they come from the split build's outputs.
+          build.onResolve({ filter: /\.js$/ }, (args) => {
+            const path = resolve(args.resolveDir, args.path)
+            return texts.has(key(path)) ? { path } : undefined
+          })
+          build.onLoad({ filter: /\.js$/ }, (args) => (texts.has(key(args.path)) ? { contents: texts.get(key(args.path)), loader: 'js' } : undefined))
+        },
+      },
+    ],
+  })
+  // esbuild heads each chunk's part with the chunk's path, a file the package will not have: the
+  // sources it holds instead, as the split build heads each of theirs.
+  const merged = {
+    path: out.path,
+    text: out.text.replace(/^\/\/ (\S+\.js)$/gm, (line, c) => (chunks.includes(c) ? `// ${Object.keys(metafile.outputs[c].inputs).join(', ')}` : line)),
+  }
+  const gone = new Set(chunks.map((c) => join(root, c)))
+  const rest = outputFiles.filter((f) => !gone.has(f.path))
+  // Each import of a merged chunk (a relative specifier, static or dynamic) now names the merged one.
+  return [...rest, merged].map((f) => {
+    const text = f.text.replace(/(\bfrom\s*|\bimport\s*\(?\s*)(["'])(\.\.?\/[^"']+)\2/g, (all, kw, q, spec) => {
+      return gone.has(join(dirname(f.path), spec)) ? `${kw}${q}${specifier(f.path, merged.path)}${q}` : all
+    })
+    for (const c of chunks) if (text.includes(basename(c))) throw new Error(`${key(f.path)} still names ${c}, which the merge removed`)
+    return { path: f.path, text }
+  })
 }
 
 /** Every .d.ts under `dir`, as a .d.cts whose relative imports name .cjs files. */

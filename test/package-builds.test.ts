@@ -130,6 +130,25 @@ describe.skipIf(process.env.SIMPLESESSIONS_WASM === 'debug')('platform builds', 
     })
   }
 
+  // Node reads, compiles and links each file of an import graph on its own, ~0.5 ms each of the
+  // cold start (docs/cold-start.md): the root entry imports one chunk, shared with the other subpaths.
+  for (const build of ['', 'workerd', 'edge-light', 'browser']) {
+    it(`${build || 'Node'}: the root entry's import graph is the entry and one chunk`, () => {
+      const files = new Set<string>()
+      const visit = (file: string): void => {
+        if (files.has(file)) return
+        files.add(file)
+        for (const s of importsOf(readFileSync(file, 'utf8')).filter((s) => s.startsWith('.') && s.endsWith('.js'))) visit(join(file, '..', s))
+      }
+      visit(join(dist, build, 'index.js'))
+      expect([...files].map((f) => relative(join(dist, build), f).replace(/-\w+\.js$/, '.js')).sort()).toEqual(['chunks/root.js', 'index.js'])
+    })
+  }
+
+  it('every module of every build is ASCII (Node decodes any other file through a slower path: build/build.mjs)', () => {
+    for (const f of jsFiles('')) expect(readFileSync(f, 'utf8').match(/[^\0-\x7f]/g), relative(dist, f)).toBeNull()
+  })
+
   it('browser: compiles asynchronously; before init() resolves a use throws SessionError CONFIG, after it works; init() is idempotent', () => {
     const script = `
       const m = await import(${JSON.stringify(pathToFileURL(join(dist, 'browser/index.js')).href)});
