@@ -22,6 +22,7 @@ import { SessionError, isSessionError } from './errors.js'
 import { decodeValue, encodeValue, type Value } from './codec.js'
 import { MAX_COOKIE_BYTES, removalCookie, type CookieAttributes } from './cookie.js'
 import type { CommitBatch, FieldValues, SealedRecord, Sealer, SessionMeta, SessionRecord, Store } from './stores/types.js'
+import type { DirectStore } from './stores/direct.js'
 import { bool, bytes, float64, int, int64, string, uint64 } from './accessors.js'
 
 /**
@@ -56,6 +57,8 @@ export type InvalidCookieReason = 'malformed' | 'signature' | 'unknown' | 'expir
 /** What the Manager hands each Session: its configuration and services, resolved once. */
 export interface SessionContext {
   readonly store: Store
+  /** The store's load and commit answered at once, when it offers them (src/stores/direct.ts). */
+  readonly direct: DirectStore | undefined
   /** The keys of a sealed store when the Manager has one (then `store` is not used). */
   readonly sealer: Sealer | undefined
   readonly now: () => number
@@ -291,7 +294,34 @@ export class Session<T extends SessionData = SessionData> {
   load(): Promise<void> {
     this.#reading()
     if (this.#loaded) return LOADED
-    return (this.#loading ??= this.#load())
+    if (this.#loading === undefined) {
+      const direct = this.#c.direct
+      if (direct !== undefined) return this.#loadNow(direct)
+      this.#loading = this.#load()
+    }
+    return this.#loading
+  }
+
+  /**
+   * load() from a store that answers at once: settled before it returns, except for an expired
+   * record, which takes the path of any store (its removal is awaited).
+   */
+  #loadNow(direct: DirectStore): Promise<void> {
+    let record: SessionRecord | null
+    try {
+      record = direct.load(this.#id)
+    } catch (err) {
+      return Promise.reject(storeError('load the session', err))
+    }
+    if (!record) {
+      this.#lost('unknown')
+      return LOADED
+    }
+    if (this.#expired(record.meta, this.#c.now())) return (this.#loading = this.#load())
+    this.#meta = record.meta
+    this.#fields = record.fields
+    this.#loaded = true
+    return LOADED
   }
 
   /** Loads once; #loading is cleared when it settles (no .finally: two promises fewer). */
@@ -412,7 +442,11 @@ export class Session<T extends SessionData = SessionData> {
   /** The value of `key`, or undefined when it is not set. Values are fresh copies. */
   async get<K extends keyof T & string>(key: K): Promise<T[K] | undefined> {
     if (this.#loaded) this.#reading()
-    else await this.load()
+    else {
+      // A direct store has loaded it by now (or found it gone): nothing to wait for.
+      const loading = this.load()
+      if (!this.#loaded) await loading
+    }
     const b = this.#bytes(key)
     return b === undefined ? undefined : (decodeValue(b) as T[K])
   }
@@ -690,7 +724,8 @@ export class Session<T extends SessionData = SessionData> {
       const id = this.#id
       let kept: boolean
       try {
-        kept = await this.#c.store.commit(id, batch)
+        const direct = this.#c.direct
+        kept = direct !== undefined ? direct.commit(id, batch) : await this.#c.store.commit(id, batch)
       } catch (err) {
         throw storeError('commit the session', err)
       }

@@ -69,6 +69,9 @@ export function checkOptions(options: unknown): Required<AdapterOptions> {
   return { saveOnError: saveOnError ?? false }
 }
 
+/** What end() gives when there is nothing to commit: settled, so one serves every call. */
+const ENDED: Promise<void> = Promise.resolve()
+
 /** One request's session under one Manager. */
 export class Slot<T extends SessionData = SessionData> {
   session: Session<T> | null = null
@@ -94,12 +97,30 @@ export class Slot<T extends SessionData = SessionData> {
   /** Acquires the request's session; INVALID_SESSION (autoCreate off, no valid cookie) gives null. */
   async open(): Promise<void> {
     try {
-      this.session = await this.#m.acquire(this.#req, this.#res)
+      this.opened(await this.acquire())
     } catch (err) {
-      if (!isSessionError(err, 'INVALID_SESSION')) throw err
-      this.session = null
+      this.refused(err)
     }
-    this.#expose(this.#req, this.session)
+  }
+
+  /**
+   * open() in parts, for an adapter that chains on acquire's promise itself (Express: one
+   * promise less a request than awaiting open()): acquire, then opened(session) or refused(err).
+   */
+  acquire(): Promise<Session<T>> {
+    return this.#m.acquire(this.#req, this.#res)
+  }
+
+  opened(s: Session<T>): void {
+    this.session = s
+    this.#expose(this.#req, s)
+  }
+
+  /** acquire failed: INVALID_SESSION (autoCreate off, no valid cookie) means no session; anything else is thrown on. */
+  refused(err: unknown): void {
+    if (!isSessionError(err, 'INVALID_SESSION')) throw err
+    this.session = null
+    this.#expose(this.#req, null)
   }
 
   /** A fresh session for this request, whatever its cookie said; it becomes the request's session. */
@@ -110,11 +131,14 @@ export class Slot<T extends SessionData = SessionData> {
     return s
   }
 
-  /** Commits once, at the end of the request, unless the handler failed (see AdapterOptions). */
-  async end(failed: boolean): Promise<void> {
-    if (this.#ended) return
+  /**
+   * Commits once, at the end of the request, unless the handler failed (see AdapterOptions).
+   * Not an async function: the commit's own promise is the answer (one suspension less).
+   */
+  end(failed: boolean): Promise<void> {
+    if (this.#ended) return ENDED
     this.#ended = true
-    if (this.session && (!failed || this.#saveOnError)) await this.session.commit()
+    return this.session && (!failed || this.#saveOnError) ? this.session.commit() : ENDED
   }
 }
 

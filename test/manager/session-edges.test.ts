@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { SessionError } from '../../src/errors'
 import type { CommitBatch, SessionMeta, SessionRecord, Store } from '../../src/stores/types'
+import { MemoryStore } from '../../src/stores/memory'
 import { expectRejectsWith } from '../helpers/async'
 import { SECRET_A, SpyStore, closeManagers, deferred, fakeManager, fakeReq, fakeRes, idOf, liveKeys, manualClock, stored } from './harness'
 
@@ -741,5 +742,69 @@ describe('the refresh throttle never lets an active session lapse', () => {
     expect(next.set).toHaveLength(1)
     expect(next.set[0]!.maxAge).toBe(120)
     expect((await store.inner.load(id))!.meta.expiresAt).toBe(clock.now() + 120 * SEC)
+  })
+})
+
+describe('the MemoryStore answered at once (src/stores/direct.ts)', () => {
+  /** A MemoryStore that counts the calls of its public load and commit. */
+  class CountingStore extends MemoryStore {
+    loads = 0
+    commits = 0
+    override async load(id: string): Promise<SessionRecord | null> {
+      this.loads++
+      return super.load(id)
+    }
+    override async commit(id: string, batch: CommitBatch): Promise<boolean> {
+      this.commits++
+      return super.commit(id, batch)
+    }
+  }
+
+  async function readWrite(m: ReturnType<typeof fakeManager>, cookie: string): Promise<number> {
+    const s = await m.acquire(fakeReq({ session: cookie }), fakeRes())
+    const n = s.int((await s.get('n')) ?? 0)
+    await s.set('n', n + 1)
+    await s.commit()
+    return n
+  }
+
+  it('a subclass that overrides load and commit is called through them', async () => {
+    const store = new CountingStore({ sweepInterval: 0 })
+    const m = fakeManager({ store })
+    const cookie = await stored(m, { n: 1 })
+    store.loads = store.commits = 0
+    expect(await readWrite(m, cookie)).toBe(1)
+    expect(await readWrite(m, cookie)).toBe(2)
+    expect([store.loads, store.commits]).toEqual([2, 2])
+  })
+
+  it('so is a store whose load or commit is replaced on the instance, even after the Manager took it', async () => {
+    const store = new MemoryStore({ sweepInterval: 0 })
+    const m = fakeManager({ store })
+    const cookie = await stored(m, { n: 1 })
+    expect(await readWrite(m, cookie)).toBe(1)
+    const calls: string[] = []
+    const { load, commit } = store
+    store.load = (id) => (calls.push('load'), load.call(store, id))
+    expect(await readWrite(m, cookie)).toBe(2)
+    store.load = load
+    store.commit = (id, batch) => (calls.push('commit'), commit.call(store, id, batch))
+    expect(await readWrite(m, cookie)).toBe(3)
+    expect(calls).toEqual(['load', 'commit'])
+  })
+
+  it('a read settles without waiting for another turn, and a closed store still fails it with STORE_UNAVAILABLE', async () => {
+    const store = new MemoryStore({ sweepInterval: 0 })
+    const m = fakeManager({ store })
+    const cookie = await stored(m, { n: 1 })
+    const s = await m.acquire(fakeReq({ session: cookie }), fakeRes())
+    const t = await m.acquire(fakeReq({ session: cookie }), fakeRes())
+    const order: string[] = []
+    const read = s.get('n').then(() => order.push('read'))
+    void Promise.resolve().then(() => order.push('next turn'))
+    await read
+    expect(order).toEqual(['read', 'next turn'])
+    await store.close()
+    await expectRejectsWith(t.get('n'), 'STORE_UNAVAILABLE')
   })
 })

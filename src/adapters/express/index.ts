@@ -82,10 +82,22 @@ export function session(manager: Manager<any, any, any>, options?: AdapterOption
     }
     const slot = new Slot<AdapterData>(sessions, req, res, opts, expose)
     const slots = keepSlot(req, manager, slot, kept)
-    slot.open().then(() => {
-      hold(req, res, slots, slot, next)
-      next()
-    }, next)
+    slot.acquire().then(
+      (s) => {
+        slot.opened(s)
+        hold(req, res, slots, slot, next)
+        next()
+      },
+      (err: unknown) => {
+        try {
+          slot.refused(err)
+        } catch (failure) {
+          return next(failure)
+        }
+        hold(req, res, slots, slot, next)
+        next()
+      },
+    )
   }
 }
 
