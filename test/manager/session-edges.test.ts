@@ -793,6 +793,23 @@ describe('the MemoryStore answered at once (src/stores/direct.ts)', () => {
     expect(calls).toEqual(['load', 'commit'])
   })
 
+  it('a session the Session finds expired itself (the store\'s clock lags) is removed, as on any store', async () => {
+    const storeClock = manualClock()
+    const clock = manualClock()
+    const store = new MemoryStore({ sweepInterval: 0, now: storeClock.now })
+    const reasons: string[] = []
+    const m = fakeManager({ store, now: clock.now, idleTimeout: 60, absoluteTimeout: 0, onInvalidCookie: (e) => reasons.push(e.reason) })
+    const cookie = await stored(m, { a: 1 })
+    clock.advance(59_000)
+    expect(await (await m.acquire(fakeReq({ session: cookie }), fakeRes())).get('a')).toBe(1)
+    clock.advance(61_000)
+    const s = await m.acquire(fakeReq({ session: cookie }), fakeRes())
+    expect(await s.get('a')).toBeUndefined()
+    expect(s.id).not.toBe(idOf(cookie))
+    expect(reasons).toEqual(['expired'])
+    expect(await store.load(idOf(cookie))).toBeNull()
+  })
+
   it('a read settles without waiting for another turn, and a closed store still fails it with STORE_UNAVAILABLE', async () => {
     const store = new MemoryStore({ sweepInterval: 0 })
     const m = fakeManager({ store })

@@ -20,7 +20,7 @@ import { getCookie as readCookie, mergeSetCookie, serializeCookie, withNoCacheSe
 import { SessionError } from '../../errors.js'
 import type { Manager } from '../../manager.js'
 import type { Session as SimpleSession } from '../../session.js'
-import { checkOptions, hooked, keepSlot, Slot, slotOf, type AdapterOptions } from '../lifecycle.js'
+import { checkOptions, hooked, keepSlot, Slot, slotIn, slotOf, slotsOf, type AdapterOptions } from '../lifecycle.js'
 
 export type { AdapterOptions } from '../lifecycle.js'
 
@@ -74,6 +74,12 @@ function setCookie(cookie: CookieAttributes, reply: FastifyReply): void {
   reply.header('cache-control', withNoCacheSetCookie(headerText(reply.getHeader('cache-control'))))
 }
 
+function startSession(this: FastifyRequest): Promise<SimpleSession<AdapterData>> {
+  const slot = slotsOf(this)?.current
+  if (slot === undefined) return Promise.reject(new SessionError('CONFIG', 'startSession: the simplesessions plugin is not registered in this context'))
+  return slot.start()
+}
+
 /** Shows a slot's session (a new one after startSession) as `request.session`. */
 function expose(request: FastifyRequest, s: SimpleSession<AdapterData> | null): void {
   request.session = s as AdapterSession
@@ -93,21 +99,20 @@ const simplesessions: FastifyPluginAsync<FastifySessionOptions> = async (fastify
   // Decorating with null first keeps every request the same shape (Fastify's advice); a second
   // registration finds them in place.
   if (!fastify.hasRequestDecorator('session')) fastify.decorateRequest('session', null as unknown as AdapterSession)
-  if (!fastify.hasRequestDecorator('startSession')) {
-    fastify.decorateRequest('startSession', function (this: FastifyRequest): Promise<SimpleSession<AdapterData>> {
-      return Promise.reject(new SessionError('CONFIG', 'startSession: the simplesessions plugin is not registered in this context'))
-    })
-  }
+  // startSession is a method of every request (Fastify puts a function decorator on the request
+  // prototype): it starts a session on the request's current slot, the plugin that ran last for
+  // it. Not a closure assigned to each request: one more property and one more closure a request.
+  if (!fastify.hasRequestDecorator('startSession')) fastify.decorateRequest('startSession', startSession)
   fastify.addHook('onRequest', async (request, reply) => {
-    const known = slotOf(request, manager)
+    const slots = slotsOf(request)
+    const known = slotIn(slots, manager)
     if (known) {
+      slots!.current = known
       request.session = known.session as AdapterSession
-      request.startSession = () => known.start()
       return
     }
     const slot = new Slot<AdapterData>(sessions, request, reply, opts, expose)
-    keepSlot(request, manager, slot)
-    request.startSession = () => slot.start()
+    keepSlot(request, manager, slot, slots)
     await slot.open()
   })
   fastify.addHook('onSend', async (request, reply, payload) => {
