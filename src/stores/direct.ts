@@ -35,8 +35,7 @@ export function offerDirect(store: object, own: Own, direct: DirectStore): void 
 }
 
 /** The direct methods of `store`, if it offered them and its load and commit are still those. */
-export function directStore(store: unknown): DirectStore | undefined {
-  if (typeof store !== 'object' || store === null) return undefined
+export function directStore(store: object): DirectStore | undefined {
   const offer = offers.get(store)
   if (offer === undefined) return undefined
   const s = store as Partial<Own>

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net'
 import connect from 'connect'
 import express5 from 'express'
 import express4 from 'express4'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { Manager } from '../../src/manager'
 import { MemoryStore } from '../../src/stores/memory'
 import { session } from '../../src/adapters/express/index'
@@ -348,5 +348,40 @@ describe('Express 5: req.startSession', () => {
     expect((await fetch(url + '/')).status).toBe(200) // the middleware has run once in this app
     const r = await fetch(url + '/early')
     expect([r.status, await r.text()]).toEqual([409, 'CONFIG'])
+  })
+})
+
+describe('two copies of the adapter in one process (the ESM and the CommonJS build, or two versions)', () => {
+  it('each keeps its own requests\' req.session and req.startSession, whatever the other does meanwhile', async () => {
+    vi.resetModules()
+    const other = (await import('../../src/adapters/express/index')).session
+    expect(other).not.toBe(session)
+    const optional = () => new Manager({ store: new MemoryStore(), secrets: [SECRET], autoCreate: false, cookie: { name: 'sid', secure: false } })
+    let entered!: () => void
+    const inHandler = new Promise<void>((r) => (entered = r))
+    let release!: () => void
+    const gate = new Promise<void>((r) => (release = r))
+    const first = express5()
+    first.use(session(optional()))
+    first.get('/', (req: IncomingMessage & { session: unknown; startSession(): Promise<{ set(k: string, v: number): Promise<void> }> }, res: ServerResponse, next: (err?: unknown) => void) => {
+      const before = req.session
+      entered()
+      gate
+        .then(() => req.startSession())
+        .then((s) => s.set('n', 1).then(() => res.end(`${String(before)} then ${req.session === s ? 'started' : 'lost'}`)), next)
+    })
+    const second = express5()
+    second.use(other(manager()))
+    second.get('/', counter)
+    const a = await listen(first as unknown as (req: IncomingMessage, res: ServerResponse) => void)
+    const b = await listen(second as unknown as (req: IncomingMessage, res: ServerResponse) => void)
+    const pending = fetch(a)
+    await inHandler
+    expect((await five(b)).bodies).toEqual(expected(''))
+    release()
+    const r = await pending
+    expect(await r.text()).toBe('null then started')
+    expect(r.headers.getSetCookie().map((c) => c.split('=')[0])).toEqual(['sid'])
+    expect((await five(b)).bodies).toEqual(expected(''))
   })
 })

@@ -117,43 +117,68 @@ export function session(manager: Manager<any, any, any>, options?: AdapterOption
 // Assigning `req.session` (another middleware, a test) makes an own property as before, which
 // then shadows the accessor for that request; a later session of the adapter (startSession, a
 // second mount) is assigned to it too.
+//
+// Several copies of this module in one process (the ESM and the CommonJS build, two versions)
+// share one accessor and one method: the first copy installs them, with a list on the prototype
+// (under a registered symbol, so every copy finds it) where each copy puts the function that
+// finds its current slot for a request; the accessor and the method ask each in turn. What a
+// copy must give back, a slot with `session` and `start()`, is that list's contract (its name
+// carries a version).
 
-/** The prototype of the last request found to have them (Express's `app.request`): no lookup. */
+/** What a copy of this module puts in the list: the request's current slot in that copy, if any. */
+type FindSlot = (req: object) => { readonly session: unknown; start(): Promise<unknown> } | undefined
+
+const COPIES = Symbol.for('simplesessions.express.slots.v1')
+
+const findSlot: FindSlot = (req) => slotsOf(req)?.current
+
+/** The prototype of the last request found ready (Express's `app.request`): no lookup. */
 let provided: object | null = null
 
-/** Puts the accessor and the method in place for `req`'s prototype chain (once). */
+/** Puts the accessor, the method and this copy's finder in place for `req`'s prototype chain (once). */
 function provide(req: IncomingMessage): void {
   const own = Object.getPrototypeOf(req) as object | null
   if (own === provided && own !== null) return
-  if ((req as { startSession?: unknown }).startSession !== startSession) {
-    const proto = req instanceof IncomingMessage ? IncomingMessage.prototype : own
-    if (proto === null) return
-    Object.defineProperty(proto, 'session', { get: currentSession, set: ownSession, configurable: true })
-    Object.defineProperty(proto, 'startSession', { value: startSession, writable: true, configurable: true })
+  const proto = req instanceof IncomingMessage ? IncomingMessage.prototype : own
+  if (proto === null) return
+  let copies = (proto as { [COPIES]?: FindSlot[] })[COPIES]
+  if (copies === undefined || !Object.hasOwn(proto, COPIES)) {
+    const list: FindSlot[] = (copies = [])
+    Object.defineProperty(proto, COPIES, { value: list, configurable: true })
+    Object.defineProperty(proto, 'session', {
+      get(this: object): unknown {
+        for (const find of list) {
+          const slot = find(this)
+          if (slot !== undefined) return slot.session
+        }
+        return undefined
+      },
+      set: ownSession,
+      configurable: true,
+    })
+    Object.defineProperty(proto, 'startSession', {
+      value(this: object): Promise<unknown> {
+        for (const find of list) {
+          const slot = find(this)
+          if (slot !== undefined) return slot.start()
+        }
+        return Promise.reject(new SessionError('CONFIG', 'startSession: no session middleware has run for this request'))
+      },
+      writable: true,
+      configurable: true,
+    })
   }
+  if (!copies.includes(findSlot)) copies.push(findSlot)
   provided = own
 }
 
-function currentSession(this: IncomingMessage): AdapterSession | undefined {
-  const slot = slotsOf(this)?.current
-  return slot === undefined ? undefined : (slot.session as AdapterSession)
-}
-
-function ownSession(this: IncomingMessage, value: unknown): void {
+function ownSession(this: object, value: unknown): void {
   Object.defineProperty(this, 'session', { value, writable: true, enumerable: true, configurable: true })
 }
 
 /** After the current slot's session changed: an own `session` property (or no accessor) follows it. */
 function expose(req: IncomingMessage, s: SimpleSession<AdapterData> | null): void {
-  if (Object.hasOwn(req, 'session') || (req as { startSession?: unknown }).startSession !== startSession) {
-    ;(req as { session?: unknown }).session = s
-  }
-}
-
-function startSession(this: IncomingMessage): Promise<SimpleSession<AdapterData>> {
-  const slot = slotsOf(this)?.current
-  if (slot === undefined) return Promise.reject(new SessionError('CONFIG', 'startSession: no session middleware has run for this request'))
-  return slot.start()
+  if (Object.hasOwn(req, 'session') || !(COPIES in req)) (req as { session?: unknown }).session = s
 }
 
 // ---- holding the response until the commit ----------------------------------------------------
