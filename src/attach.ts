@@ -31,6 +31,8 @@ export class Attachment<V> {
   // objects, which share no hidden class (above), every lookup by name goes to the runtime.
 
   get(o: object): V | undefined {
+    // A method called without its object (startSession taken off the request) passes undefined.
+    if (o === null || (typeof o !== 'object' && typeof o !== 'function')) return undefined
     const box = (o as Record<symbol, Box<V> | undefined>)[this.#key]
     // A box up the prototype chain only, or an object that cannot take one: set() may have had
     // to use the WeakMap.

@@ -23,7 +23,6 @@ import { Attachment } from './attach.js'
 import { SessionError, configError } from './errors.js'
 import { Signer, type Secret } from './signing.js'
 import { VerifiedCookies } from './verified.js'
-import { directStore } from './stores/direct.js'
 import { DEFAULT_ID_LENGTH, MAX_ID_LENGTH, MIN_ID_LENGTH, checkIdLength, generateId } from './id.js'
 import { validateCookieOptions, type CookieAttributes } from './cookie.js'
 import { MemoryStore } from './stores/memory/index.js'
@@ -386,9 +385,7 @@ export class Manager<T extends SessionData = SessionData, Req = any, Res = any> 
       get store() {
         return manager.#store as Store
       },
-      get direct() {
-        return directStore(manager.#store)
-      },
+
       sealer: isSealedStore(this.#store) ? this.#store.keys(this.#secrets) : undefined,
       now,
       idleTimeout: idle * 1000,

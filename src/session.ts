@@ -22,7 +22,6 @@ import { SessionError, isSessionError } from './errors.js'
 import { decodeValue, encodeValue, type Value } from './codec.js'
 import { MAX_COOKIE_BYTES, removalCookie, type CookieAttributes } from './cookie.js'
 import type { CommitBatch, FieldValues, SealedRecord, Sealer, SessionMeta, SessionRecord, Store } from './stores/types.js'
-import type { DirectStore } from './stores/direct.js'
 import { bool, bytes, float64, int, int64, string, uint64 } from './accessors.js'
 
 /**
@@ -57,8 +56,6 @@ export type InvalidCookieReason = 'malformed' | 'signature' | 'unknown' | 'expir
 /** What the Manager hands each Session: its configuration and services, resolved once. */
 export interface SessionContext {
   readonly store: Store
-  /** The store's load and commit answered at once, when it offers them (src/stores/direct.ts). */
-  readonly direct: DirectStore | undefined
   /** The keys of a sealed store when the Manager has one (then `store` is not used). */
   readonly sealer: Sealer | undefined
   readonly now: () => number
@@ -209,6 +206,8 @@ export class Session<T extends SessionData = SessionData> {
   #loaded: boolean
   #loading: Promise<void> | undefined
   #knowing: Promise<void> | undefined
+  /** Settles when a regenerate of this session under way has moved it, or failed to. */
+  #moving: Promise<void> | undefined
   #meta: SessionMeta | undefined
   /** Field bytes as loaded or last committed (NO_FIELDS until there are some). */
   #fields: ReadonlyMap<string, Uint8Array> = NO_FIELDS
@@ -294,34 +293,7 @@ export class Session<T extends SessionData = SessionData> {
   load(): Promise<void> {
     this.#reading()
     if (this.#loaded) return LOADED
-    if (this.#loading === undefined) {
-      const direct = this.#c.direct
-      if (direct !== undefined) return this.#loadNow(direct)
-      this.#loading = this.#load()
-    }
-    return this.#loading
-  }
-
-  /**
-   * load() from a store that answers at once: settled before it returns, except for an expired
-   * record, which takes the path of any store (its removal is awaited).
-   */
-  #loadNow(direct: DirectStore): Promise<void> {
-    let record: SessionRecord | null
-    try {
-      record = direct.load(this.#id)
-    } catch (err) {
-      return Promise.reject(storeError('load the session', err))
-    }
-    if (!record) {
-      this.#lost('unknown')
-      return LOADED
-    }
-    if (this.#expired(record.meta, this.#c.now())) return (this.#loading = this.#load())
-    this.#meta = record.meta
-    this.#fields = record.fields
-    this.#loaded = true
-    return LOADED
+    return (this.#loading ??= this.#load())
   }
 
   /** Loads once; #loading is cleared when it settles (no .finally: two promises fewer). */
@@ -342,6 +314,17 @@ export class Session<T extends SessionData = SessionData> {
         throw storeError('load the session', err)
       }
       if (this.#loaded || this.#id !== id) return // regenerated or destroyed meanwhile
+      if (!record && this.#moving) {
+        // A regenerate of this session may have moved the record away already: its outcome decides.
+        await this.#moving
+        if (this.#loaded || this.#id !== id) return
+        try {
+          record = await this.#c.store.load(id)
+        } catch (err) {
+          throw storeError('load the session', err)
+        }
+        if (this.#loaded || this.#id !== id) return
+      }
       if (!record) return this.#lost('unknown')
       if (this.#expired(record.meta, this.#c.now())) return await this.#expire(id)
       this.#meta = record.meta
@@ -368,7 +351,11 @@ export class Session<T extends SessionData = SessionData> {
       throw storeError('read the session', err)
     }
     if (this.#loaded || this.#id !== id) return undefined
-    if (!r) return void this.#lost('unknown')
+    if (!r) {
+      // A regenerate under way may have moved it: undefined, and the full load (see #load) decides.
+      if (this.#moving) return void (await this.#moving)
+      return void this.#lost('unknown')
+    }
     if (this.#expired(r.meta, this.#c.now())) return void (await this.#expire(id))
     this.#meta = r.meta
     return r.values
@@ -381,14 +368,9 @@ export class Session<T extends SessionData = SessionData> {
     this.#h.onRead(this.#res)
   }
 
-  /** The session's metadata is known (it is loaded, or was read or written this request). */
-  #known(): boolean {
-    return this.#loaded || this.#meta !== undefined
-  }
-
   /** Makes sure the session exists and its metadata is known (what a write needs). */
   #know(): Promise<void> {
-    if (this.#known()) return LOADED
+    if (this.#loaded || this.#meta) return LOADED
     if (!this.#c.store.getMulti) return this.load()
     return (this.#knowing ??= this.#fetch([]).then(
       () => void (this.#knowing = undefined),
@@ -441,13 +423,7 @@ export class Session<T extends SessionData = SessionData> {
 
   /** The value of `key`, or undefined when it is not set. Values are fresh copies. */
   async get<K extends keyof T & string>(key: K): Promise<T[K] | undefined> {
-    // Stryker disable next-line ConditionalExpression: equivalent for false only (load() of a loaded session reads and answers at once); true, which skips the load, the read tests kill
-    if (this.#loaded) this.#reading()
-    else {
-      // A direct store has loaded it by now (or found it gone): nothing to wait for.
-      const loading = this.load()
-      if (!this.#loaded) await loading
-    }
+    await this.load()
     const b = this.#bytes(key)
     return b === undefined ? undefined : (decodeValue(b) as T[K])
   }
@@ -490,8 +466,7 @@ export class Session<T extends SessionData = SessionData> {
    */
   async set<K extends keyof T & string>(key: K, value: T[K]): Promise<void> {
     const b = encodeEntry(key, value, this.#c.ownerKey)
-    // Known already (the usual write, after a read): applied now, without awaiting a promise.
-    if (!this.#known()) await this.#know()
+    await this.#know()
     this.#pendingSets().set(key, b)
     this.#undelete(key)
   }
@@ -499,7 +474,7 @@ export class Session<T extends SessionData = SessionData> {
   /** Sets several keys at once (one commit batch); one bad value leaves the batch untouched. */
   async setMulti(values: Partial<T>): Promise<void> {
     const encoded = Object.entries(values).map(([k, v]) => [k, encodeEntry(k, v, this.#c.ownerKey)] as const)
-    if (!this.#known()) await this.#know()
+    await this.#know()
     for (const [k, b] of encoded) {
       this.#pendingSets().set(k, b)
       this.#undelete(k)
@@ -509,7 +484,7 @@ export class Session<T extends SessionData = SessionData> {
   /** Deletes keys (TYPE for a key that set would refuse). */
   async delete(...keys: (keyof T & string)[]): Promise<void> {
     for (const k of keys) checkKey(k)
-    if (!this.#known()) await this.#know()
+    await this.#know()
     for (const k of keys) {
       if (this.#sets.has(k)) this.#pendingSets().delete(k)
       this.#pendingDeletes().add(k)
@@ -725,8 +700,7 @@ export class Session<T extends SessionData = SessionData> {
       const id = this.#id
       let kept: boolean
       try {
-        const direct = this.#c.direct
-        kept = direct !== undefined ? direct.commit(id, batch) : await this.#c.store.commit(id, batch)
+        kept = await this.#c.store.commit(id, batch)
       } catch (err) {
         throw storeError('commit the session', err)
       }
@@ -867,6 +841,18 @@ export class Session<T extends SessionData = SessionData> {
     // Sealed: a new ID and nonce, so the old value differs and never holds what comes after.
     if (this.#c.sealer) return this.#seal(this.#c.sealer, this.#c.newId().id, createdAt, now)
     const batch = this.#batch(createdAt, now) // the absolute lifetime is not extended
+    let moved!: () => void
+    this.#moving = new Promise((resolve) => (moved = resolve))
+    try {
+      await this.#move(oldId, now, batch)
+    } finally {
+      this.#moving = undefined
+      moved()
+    }
+  }
+
+  /** regenerate()'s store part: the record of `oldId` to a new ID. */
+  async #move(oldId: string, now: number, batch: CommitBatch): Promise<void> {
     for (let attempt = 0; attempt < 3; attempt++) {
       const next = this.#c.newId()
       const result = await storeCall('regenerate the session', () => this.#c.store.regenerate(oldId, next.id, batch))

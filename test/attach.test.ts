@@ -51,6 +51,11 @@ describe('Attachment: state kept per request object', () => {
     expect(a.get(parent)).toBe('parent')
   })
 
+  it('has nothing for null, undefined or a primitive (a method called without its object)', () => {
+    const a = new Attachment<number>('n')
+    for (const v of [null, undefined, 'req', 1]) expect(a.get(v as unknown as object)).toBeUndefined()
+  })
+
   it('two attachments of one name do not see each other', () => {
     const a = new Attachment<string>('same')
     const b = new Attachment<string>('same')

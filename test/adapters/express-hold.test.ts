@@ -117,7 +117,7 @@ describe.each(Object.entries(frameworks))('%s: the middleware holds the response
     expect(own).toEqual([[], [], [], [], []])
   })
 
-  it('adds one property to the request, its own state under a symbol: req.session and req.startSession come from a prototype', async () => {
+  it('adds two properties to the request, req.session and its own state under a symbol; req.startSession comes from a prototype', async () => {
     // Each property added to an Express request costs a hidden class of its own (src/attach.ts).
     const app = make()
     const before: (string | symbol)[][] = []
@@ -135,7 +135,26 @@ describe.each(Object.entries(frameworks))('%s: the middleware holds the response
     app.get('/', counter)
     const { bodies } = await five(await listen(app))
     expect(bodies).toEqual(expected(''))
-    expect(after.map((keys) => keys.map((k) => typeof k))).toEqual([['symbol'], ['symbol'], ['symbol'], ['symbol'], ['symbol']])
+    expect(after.map((keys) => keys.map((k) => (typeof k === 'symbol' ? 'symbol' : k)))).toEqual(new Array(5).fill(['session', 'symbol']))
+  })
+
+  it('an error while the session is shown to the request goes to the error handler; the server keeps serving', async () => {
+    const app = make()
+    app.use((req: IncomingMessage, _res: ServerResponse, next: () => void) => {
+      if (req.url === '/locked') Object.defineProperty(req, 'session', { get: () => 'other', configurable: true })
+      next()
+    })
+    app.use(session(manager()))
+    app.get('/locked', (_req: IncomingMessage, res: ServerResponse) => res.end('unreachable'))
+    app.get('/', counter)
+    app.use((err: Error, _req: IncomingMessage, res: ServerResponse, _next: unknown) => {
+      res.statusCode = 500
+      res.end(`handled: ${err instanceof TypeError}`)
+    })
+    const url = await listen(app)
+    const r = await fetch(`${url}/locked`)
+    expect([r.status, await r.text()]).toEqual([500, 'handled: true'])
+    expect((await five(url)).bodies).toEqual(expected(''))
   })
 
   it('two session middlewares with different Managers in one request: both commit before the response leaves', async () => {

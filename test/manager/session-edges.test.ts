@@ -53,21 +53,6 @@ describe('pending writes', () => {
     expect(await (await m.acquire(fakeReq({ session: cookie }), fakeRes())).get('n')).toBe(2)
   })
 
-  it('a write to a session already read is pending at once: a commit that does not wait for it keeps it', async () => {
-    const store = new SpyStore()
-    const m = fakeManager({ store })
-    const cookie = await stored(m, { n: 1 })
-    const s = await m.acquire(fakeReq({ session: cookie }), fakeRes())
-    expect(await s.get('n')).toBe(1)
-    const writing = s.set('n', 2)
-    const deleting = s.delete('gone')
-    await s.commit()
-    await writing
-    await deleting
-    expect(store.count('commit')).toBe(1)
-    expect(await (await m.acquire(fakeReq({ session: cookie }), fakeRes())).get('n')).toBe(2)
-  })
-
   it('a write before any read, on a store without getMulti, is kept (the load comes first)', async () => {
     const spy = new SpyStore()
     const m = fakeManager({ store: withoutGetMulti(spy) })
@@ -745,7 +730,7 @@ describe('the refresh throttle never lets an active session lapse', () => {
   })
 })
 
-describe('the MemoryStore answered at once (src/stores/direct.ts)', () => {
+describe('a MemoryStore subclass, a lagging store clock, and reads during a regenerate', () => {
   /** A MemoryStore that counts the calls of its public load and commit. */
   class CountingStore extends MemoryStore {
     loads = 0
@@ -778,21 +763,6 @@ describe('the MemoryStore answered at once (src/stores/direct.ts)', () => {
     expect([store.loads, store.commits]).toEqual([2, 2])
   })
 
-  it('so is a store whose load or commit is replaced on the instance, even after the Manager took it', async () => {
-    const store = new MemoryStore({ sweepInterval: 0 })
-    const m = fakeManager({ store })
-    const cookie = await stored(m, { n: 1 })
-    expect(await readWrite(m, cookie)).toBe(1)
-    const calls: string[] = []
-    const { load, commit } = store
-    store.load = (id) => (calls.push('load'), load.call(store, id))
-    expect(await readWrite(m, cookie)).toBe(2)
-    store.load = load
-    store.commit = (id, batch) => (calls.push('commit'), commit.call(store, id, batch))
-    expect(await readWrite(m, cookie)).toBe(3)
-    expect(calls).toEqual(['load', 'commit'])
-  })
-
   it('a session the Session finds expired itself (the store\'s clock lags) is removed, as on any store', async () => {
     const storeClock = manualClock()
     const clock = manualClock()
@@ -810,18 +780,21 @@ describe('the MemoryStore answered at once (src/stores/direct.ts)', () => {
     expect(await store.load(idOf(cookie))).toBeNull()
   })
 
-  it('a read settles without waiting for another turn, and a closed store still fails it with STORE_UNAVAILABLE', async () => {
-    const store = new MemoryStore({ sweepInterval: 0 })
-    const m = fakeManager({ store })
-    const cookie = await stored(m, { n: 1 })
-    const s = await m.acquire(fakeReq({ session: cookie }), fakeRes())
-    const t = await m.acquire(fakeReq({ session: cookie }), fakeRes())
-    const order: string[] = []
-    const read = s.get('n').then(() => order.push('read'))
-    void Promise.resolve().then(() => order.push('next turn'))
-    await read
-    expect(order).toEqual(['read', 'next turn'])
-    await store.close()
-    await expectRejectsWith(t.get('n'), 'STORE_UNAVAILABLE')
+  it('a read while a regenerate is under way neither ends the session nor loses what it held', async () => {
+    for (const store of [new MemoryStore({ sweepInterval: 0 }), new SpyStore()]) {
+      const reasons: string[] = []
+      const m = fakeManager({ store, onInvalidCookie: (e) => reasons.push(e.reason) })
+      const cookie = await stored(m, { user: 'ada', cart: 'book' })
+      const res = fakeRes()
+      const s = await m.acquire(fakeReq({ session: cookie }), res)
+      await s.set('login', 1) // the metadata is known, the fields not loaded
+      const [, cart] = await Promise.all([s.regenerate(), Promise.resolve().then(() => s.get('cart'))])
+      await s.commit()
+      expect(reasons).toEqual([])
+      const next = res.set.at(-1)!.value
+      expect(idOf(next)).not.toBe(idOf(cookie))
+      expect(await (await m.acquire(fakeReq({ session: next }), fakeRes())).getAll()).toEqual({ user: 'ada', cart: 'book', login: 1 })
+      expect([undefined, 'book']).toContain(cart)
+    }
   })
 })

@@ -84,8 +84,12 @@ export function session(manager: Manager<any, any, any>, options?: AdapterOption
     const slots = keepSlot(req, manager, slot, kept)
     slot.acquire().then(
       (s) => {
-        slot.opened(s)
-        hold(req, res, slots, slot, next)
+        try {
+          slot.opened(s)
+          hold(req, res, slots, slot, next)
+        } catch (failure) {
+          return next(failure) // never an unhandled rejection, which ends the process
+        }
         next()
       },
       (err: unknown) => {
@@ -103,82 +107,43 @@ export function session(manager: Manager<any, any, any>, options?: AdapterOption
 
 // ---- req.session and req.startSession ----------------------------------------------------------
 //
-// Both live on a prototype, given once, not on each request: `session` is an accessor that shows
-// the session of the request's current slot (the session middleware that ran last), and
-// `startSession` a method that starts one there. Why: each property added to an Express request
-// costs a new hidden class and a copy of its ~40 property descriptors (~1.3 KB): Express gives
-// every request object a prototype of its own app (Object.setPrototypeOf), after which no two
-// requests share a hidden class, so no property add is cached (src/attach.ts). The adapter's
-// state is the one property it adds (the request's slots). The prototype is IncomingMessage's
-// when the request is one (every Express app's `app.request` inherits from it), so the accessor
-// is still there when a sub-app hands the request back to its parent with the parent's
-// prototype; otherwise the request's own prototype.
-//
-// Assigning `req.session` (another middleware, a test) makes an own property as before, which
-// then shadows the accessor for that request; a later session of the adapter (startSession, a
-// second mount) is assigned to it too.
-//
-// Several copies of this module in one process (the ESM and the CommonJS build, two versions)
-// share one accessor and one method: the first copy installs them, with a list on the prototype
-// (under a registered symbol, so every copy finds it) where each copy puts the function that
-// finds its current slot for a request; the accessor and the method ask each in turn. What a
-// copy must give back, a slot with `session` and `start()`, is that list's contract (its name
-// carries a version).
+// `req.session` is an own property of the request, as express-session's is. `req.startSession`
+// is a method of the request's prototype (Express's `app.request`, or IncomingMessage's under
+// plain connect), given once per prototype, not a property of each request: each property added
+// to an Express request costs a new hidden class and a copy of its ~40 property descriptors
+// (~1.3 KB), since Express gives every request its app's prototype (src/attach.ts). A request
+// that is not an IncomingMessage gets it as an own property: its prototype may be shared by
+// everything (Object.prototype). The method starts a session on the request's current slot (the
+// session middleware that ran last).
 
-/** What a copy of this module puts in the list: the request's current slot in that copy, if any. */
-type FindSlot = (req: object) => { readonly session: unknown; start(): Promise<unknown> } | undefined
-
-const COPIES = Symbol.for('simplesessions.express.slots.v1')
-
-const findSlot: FindSlot = (req) => slotsOf(req)?.current
-
-/** The prototype of the last request found ready (Express's `app.request`): no lookup. */
+/** The prototype of the last request found to have startSession (Express's `app.request`): no lookup. */
 let provided: object | null = null
 
-/** Puts the accessor, the method and this copy's finder in place for `req`'s prototype chain (once). */
+/** Puts startSession in place for `req`. */
 function provide(req: IncomingMessage): void {
-  const own = Object.getPrototypeOf(req) as object | null
-  if (own === provided && own !== null) return
-  const proto = req instanceof IncomingMessage ? IncomingMessage.prototype : own
-  if (proto === null) return
-  let copies = (proto as { [COPIES]?: FindSlot[] })[COPIES]
-  if (copies === undefined || !Object.hasOwn(proto, COPIES)) {
-    const list: FindSlot[] = (copies = [])
-    Object.defineProperty(proto, COPIES, { value: list, configurable: true })
-    Object.defineProperty(proto, 'session', {
-      get(this: object): unknown {
-        for (const find of list) {
-          const slot = find(this)
-          if (slot !== undefined) return slot.session
-        }
-        return undefined
-      },
-      set: ownSession,
-      configurable: true,
-    })
-    Object.defineProperty(proto, 'startSession', {
-      value(this: object): Promise<unknown> {
-        for (const find of list) {
-          const slot = find(this)
-          if (slot !== undefined) return slot.start()
-        }
-        return Promise.reject(new SessionError('CONFIG', 'startSession: no session middleware has run for this request'))
-      },
-      writable: true,
-      configurable: true,
-    })
+  const proto = Object.getPrototypeOf(req) as object | null
+  if (proto === provided && proto !== null) return
+  if ((req as { startSession?: unknown }).startSession === startSession) {
+    provided = proto
+  } else if (req instanceof IncomingMessage && proto !== null) {
+    Object.defineProperty(proto, 'startSession', { value: startSession, writable: true, configurable: true })
+    provided = proto
+  } else {
+    ;(req as { startSession?: unknown }).startSession = startSession
   }
-  if (!copies.includes(findSlot)) copies.push(findSlot)
-  provided = own
 }
 
-function ownSession(this: object, value: unknown): void {
-  Object.defineProperty(this, 'session', { value, writable: true, enumerable: true, configurable: true })
-}
-
-/** After the current slot's session changed: an own `session` property (or no accessor) follows it. */
+/** Shows the current slot's session as `req.session`. */
 function expose(req: IncomingMessage, s: SimpleSession<AdapterData> | null): void {
-  if (Object.hasOwn(req, 'session') || !(COPIES in req)) (req as { session?: unknown }).session = s
+  ;(req as { session?: unknown }).session = s
+}
+
+function startSession(this: unknown): Promise<SimpleSession<AdapterData>> {
+  const slot = typeof this === 'object' && this !== null ? slotsOf(this)?.current : undefined
+  if (slot === undefined) {
+    return Promise.reject(new SessionError('CONFIG', 'startSession: no session middleware has run for this request (call it as req.startSession())'))
+  }
+  return slot.start()
 }
 
 // ---- holding the response until the commit ----------------------------------------------------

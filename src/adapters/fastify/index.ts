@@ -74,9 +74,11 @@ function setCookie(cookie: CookieAttributes, reply: FastifyReply): void {
   reply.header('cache-control', withNoCacheSetCookie(headerText(reply.getHeader('cache-control'))))
 }
 
-function startSession(this: FastifyRequest): Promise<SimpleSession<AdapterData>> {
-  const slot = slotsOf(this)?.current
-  if (slot === undefined) return Promise.reject(new SessionError('CONFIG', 'startSession: the simplesessions plugin is not registered in this context'))
+function startSession(this: unknown): Promise<SimpleSession<AdapterData>> {
+  const slot = typeof this === 'object' && this !== null ? slotsOf(this)?.current : undefined
+  if (slot === undefined) {
+    return Promise.reject(new SessionError('CONFIG', 'startSession: the simplesessions plugin has not run for this request (call it as request.startSession())'))
+  }
   return slot.start()
 }
 
