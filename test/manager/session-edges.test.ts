@@ -797,4 +797,21 @@ describe('a MemoryStore subclass, a lagging store clock, and reads during a rege
       expect([undefined, 'book']).toContain(cart)
     }
   })
+
+  it('a getMulti while a regenerate is under way neither ends the session nor loses what it held', async () => {
+    for (const store of [new MemoryStore({ sweepInterval: 0 }), new SpyStore()]) {
+      const reasons: string[] = []
+      const m = fakeManager({ store, onInvalidCookie: (e) => reasons.push(e.reason) })
+      const cookie = await stored(m, { user: 'ada', cart: 'book' })
+      const res = fakeRes()
+      const s = await m.acquire(fakeReq({ session: cookie }), res)
+      await s.set('login', 1)
+      const [, read] = await Promise.all([s.regenerate(), Promise.resolve().then(() => s.getMulti('cart', 'user'))])
+      await s.commit()
+      expect(reasons).toEqual([])
+      expect({ ...read }).toEqual({ cart: 'book', user: 'ada' })
+      const next = res.set.at(-1)!.value
+      expect(await (await m.acquire(fakeReq({ session: next }), fakeRes())).getAll()).toEqual({ user: 'ada', cart: 'book', login: 1 })
+    }
+  })
 })
