@@ -123,14 +123,14 @@ let provided: object | null = null
 function provide(req: IncomingMessage): void {
   const proto = Object.getPrototypeOf(req) as object | null
   if (proto === provided && proto !== null) return
-  if ((req as { startSession?: unknown }).startSession === startSession) {
-    provided = proto
-  } else if (req instanceof IncomingMessage && proto !== null) {
-    Object.defineProperty(proto, 'startSession', { value: startSession, writable: true, configurable: true })
-    provided = proto
-  } else {
+  if (!(req instanceof IncomingMessage) || proto === null) {
     ;(req as { startSession?: unknown }).startSession = startSession
+    return
   }
+  if ((req as { startSession?: unknown }).startSession !== startSession) {
+    Object.defineProperty(proto, 'startSession', { value: startSession, writable: true, configurable: true })
+  }
+  provided = proto
 }
 
 /** Shows the current slot's session as `req.session`. */
