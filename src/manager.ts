@@ -385,7 +385,6 @@ export class Manager<T extends SessionData = SessionData, Req = any, Res = any> 
       get store() {
         return manager.#store as Store
       },
-
       sealer: isSealedStore(this.#store) ? this.#store.keys(this.#secrets) : undefined,
       now,
       idleTimeout: idle * 1000,
