@@ -1,5 +1,7 @@
 // State kept per request object (a request, a response, a framework's context): the Manager's
-// session per `ctx`, an adapter's slots per request, the Express adapter's held response.
+// session per `ctx`, an adapter's slots per request, the Express adapter's held response (the
+// Express adapter keeps a node:http request's slots in a map of the requests in flight instead:
+// src/adapters/express/index.ts says why).
 //
 // The rule: on the object itself, under a symbol of its own (not seen by Object.keys, for-in or
 // JSON), by plain assignment; a WeakMap only for an object that cannot take a property (frozen,

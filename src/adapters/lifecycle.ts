@@ -78,7 +78,8 @@ export class Slot<T extends SessionData = SessionData> {
   #ended = false
   readonly #m: HookedManager<T, any, any>
   readonly #req: unknown
-  readonly #res: unknown
+  /** The response this slot's session answers with (the Express adapter's sweep reads it). */
+  readonly res: unknown
   readonly #saveOnError: boolean
   /**
    * Tells the framework's request object (`req`) about the session: one function per adapter,
@@ -89,7 +90,7 @@ export class Slot<T extends SessionData = SessionData> {
   constructor(m: HookedManager<T, any, any>, req: unknown, res: unknown, options: Required<AdapterOptions>, expose: (req: any, s: Session<T> | null) => void) {
     this.#m = m
     this.#req = req
-    this.#res = res
+    this.res = res
     this.#saveOnError = options.saveOnError
     this.#expose = expose
   }
@@ -108,7 +109,7 @@ export class Slot<T extends SessionData = SessionData> {
    * promise less a request than awaiting open()): acquire, then opened(session) or refused(err).
    */
   acquire(): Promise<Session<T>> {
-    return this.#m.acquire(this.#req, this.#res)
+    return this.#m.acquire(this.#req, this.res)
   }
 
   opened(s: Session<T>): void {
@@ -125,7 +126,7 @@ export class Slot<T extends SessionData = SessionData> {
 
   /** A fresh session for this request, whatever its cookie said; it becomes the request's session. */
   async start(): Promise<Session<T>> {
-    const s = await this.#m.newSession(this.#req, this.#res)
+    const s = await this.#m.newSession(this.#req, this.res)
     this.session = s
     this.#expose(this.#req, s)
     return s
@@ -158,7 +159,17 @@ interface SlotEntry {
   slot: Slot<any>
   next: SlotEntry | undefined
 }
-const SLOTS = new Attachment<RequestSlots>('simplesessions slots')
+
+/**
+ * Where an adapter keeps each request's slots. The default is a property of the request object
+ * (src/attach.ts); the Express adapter keeps its own map of the requests in flight (its module
+ * comment says why).
+ */
+export interface SlotStore {
+  get(req: object): RequestSlots | undefined
+  set(req: object, slots: RequestSlots): void
+}
+const SLOTS: SlotStore = new Attachment<RequestSlots>('simplesessions slots')
 
 /** The slots kept on `req`, if any middleware kept one. */
 export function slotsOf(req: object): RequestSlots | undefined {
@@ -175,10 +186,13 @@ export function slotIn(slots: RequestSlots | undefined, manager: object): Slot<a
   return undefined
 }
 
-/** Keeps `slot` of `manager` on `req`; it is the request's current slot. `slots`: what slotsOf(req) gave. */
-export function keepSlot(req: object, manager: object, slot: Slot<any>, slots = SLOTS.get(req)): RequestSlots {
+/**
+ * Keeps `slot` of `manager` for `req`; it is the request's current slot. `slots`: what the store
+ * gave for `req` (slotsOf, by default).
+ */
+export function keepSlot(req: object, manager: object, slot: Slot<any>, slots = SLOTS.get(req), store: SlotStore = SLOTS): RequestSlots {
   let r = slots
-  if (r === undefined) SLOTS.set(req, (r = { head: undefined, current: undefined, held: undefined }))
+  if (r === undefined) store.set(req, (r = { head: undefined, current: undefined, held: undefined }))
   r.head = { manager, slot, next: r.head }
   r.current = slot
   return r

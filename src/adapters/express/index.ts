@@ -23,7 +23,7 @@ import type { Session as SimpleSession } from '../../session.js'
 import { canSetCookie, getCookie, onRead, setCookie } from '../node/index.js'
 import { Attachment } from '../../attach.js'
 import { SessionError } from '../../errors.js'
-import { checkOptions, hooked, keepSlot, Slot, slotIn, slotsOf, type AdapterOptions, type RequestSlots } from '../lifecycle.js'
+import { checkOptions, hooked, keepSlot, Slot, slotIn, type AdapterOptions, type RequestSlots, type SlotStore } from '../lifecycle.js'
 
 export type { AdapterOptions } from '../lifecycle.js'
 
@@ -73,7 +73,7 @@ export function session(manager: Manager<any, any, any>, options?: AdapterOption
   wrapResponses()
   return function simplesessions(req, res, next) {
     provide(req)
-    const kept = slotsOf(req)
+    const kept = LIVE.get(req)
     const known = slotIn(kept, manager)
     if (known) {
       kept!.current = known
@@ -81,7 +81,7 @@ export function session(manager: Manager<any, any, any>, options?: AdapterOption
       return next()
     }
     const slot = new Slot<AdapterData>(sessions, req, res, opts, expose)
-    const slots = keepSlot(req, manager, slot, kept)
+    const slots = keepSlot(req, manager, slot, kept, LIVE)
     slot.acquire().then(
       (s) => {
         try {
@@ -104,6 +104,76 @@ export function session(manager: Manager<any, any, any>, options?: AdapterOption
     )
   }
 }
+
+// ---- the requests in flight ---------------------------------------------------------------------
+//
+// Each request's slots, and with them the response's hold (found by the wrappers through
+// `res.req`), are kept in a Map of the requests in flight, not on the request as the other
+// adapters keep them: on Express each property added to a request costs a hidden class of its
+// own and a copy of the request's ~40 property descriptors (~1.3 KB, src/attach.ts), and the
+// lookups of a property the request does not have walk its prototype chain in the runtime. A Map
+// entry costs neither, and unlike a WeakMap's it is not an ephemeron that every scavenge traces.
+// Server CPU a request on the Express benchmark, measured in pairs (docs/decisions/adapters.md):
+// ~3% less than with the slots on the request.
+//
+// A request leaves the map when its held `end` has run: the usual way out, which keeps a
+// finished request's objects from being held past their young generation. A session middleware
+// mounted again after that (a route after the response was sent) finds no slot and opens a
+// session that nothing commits: as before, nothing written after the commit is saved. A request
+// whose response was never ended through the wrappers (the client went away and the handler
+// never answered, or the response was ended around them) is found by a sweep, which runs when
+// the map has grown to twice what the last sweep left (at least SWEEP_FLOOR entries), so its cost
+// is constant per request and the map stays within twice the requests in flight, plus the
+// floor. The sweep drops a request whose response is ended, and moves one whose response closed
+// before it was ended to a WeakMap, where every lookup still finds it (its handler may still
+// answer, and its session must still commit) and which keeps it no longer than the request lives.
+// Those are few, so their scavenge cost is small; a lookup of a request that is in neither costs
+// two hash misses. Only node:http's requests go in the map (their responses end or close, and the
+// sweep can tell which); any other request object (a test's stand-in) keeps its slots on itself.
+
+/** The fewest entries the map of requests in flight sweeps at. */
+const SWEEP_FLOOR = 1024
+
+/** The slots of a request that is not an IncomingMessage. */
+const ON_OBJECT = new Attachment<RequestSlots>('simplesessions express slots')
+
+class InFlight implements SlotStore {
+  readonly #map = new Map<object, RequestSlots>()
+  /** Requests whose response closed before it was ended (moved here by the sweep). */
+  readonly #closed = new WeakMap<object, RequestSlots>()
+  #sweepAt = SWEEP_FLOOR
+
+  get(req: object): RequestSlots | undefined {
+    if (!(req instanceof IncomingMessage)) return ON_OBJECT.get(req)
+    return this.#map.get(req) ?? this.#closed.get(req)
+  }
+
+  set(req: object, slots: RequestSlots): void {
+    if (!(req instanceof IncomingMessage)) return ON_OBJECT.set(req, slots)
+    if (this.#map.size >= this.#sweepAt) this.#sweep()
+    this.#map.set(req, slots)
+  }
+
+  /** `req` is over: its response was ended through the wrappers. */
+  delete(req: object): void {
+    this.#map.delete(req)
+  }
+
+  #sweep(): void {
+    for (const [req, slots] of this.#map) {
+      const res = slots.current?.res as Partial<ServerResponse> | null | undefined
+      if (res?.writableEnded === true) this.#map.delete(req)
+      else if (res?.destroyed === true || (req as IncomingMessage).destroyed) {
+        this.#closed.set(req, slots)
+        this.#map.delete(req)
+      }
+    }
+    this.#sweepAt = Math.max(SWEEP_FLOOR, 2 * this.#map.size)
+  }
+}
+
+/** The requests in flight that this copy of the module's session middlewares have seen. */
+const LIVE = new InFlight()
 
 // ---- req.session and req.startSession ----------------------------------------------------------
 //
@@ -139,7 +209,7 @@ function expose(req: IncomingMessage, s: SimpleSession<AdapterData> | null): voi
 }
 
 function startSession(this: unknown): Promise<SimpleSession<AdapterData>> {
-  const slot = typeof this === 'object' && this !== null ? slotsOf(this)?.current : undefined
+  const slot = typeof this === 'object' && this !== null ? LIVE.get(this)?.current : undefined
   if (slot === undefined) {
     return Promise.reject(new SessionError('CONFIG', 'startSession: no session middleware has run for this request (call it as req.startSession())'))
   }
@@ -160,6 +230,7 @@ const BELOW = {} as Methods
 
 /** A response's held calls, and what releases them. */
 interface Held {
+  req: IncomingMessage
   /** One per session middleware (each Manager's) that held this response. */
   slots: Slot<AdapterData>[]
   next: Next
@@ -188,7 +259,10 @@ function wrapResponses(): void {
     proto[m] = function (this: ServerResponse): unknown {
       const h = heldOf(this)
       if (h === undefined || h.released) return below.apply(this, arguments as unknown as unknown[])
-      return holdCall(this, h, m, Array.from(arguments))
+      // Copied by index: Array.from(arguments) goes through the iterator protocol.
+      const args = new Array<unknown>(arguments.length)
+      for (let i = 0; i < args.length; i++) args[i] = arguments[i]
+      return holdCall(this, h, m, args)
     }
   }
 }
@@ -203,7 +277,7 @@ function hold(req: IncomingMessage, res: ServerResponse, slots: RequestSlots, sl
   const h = (linked ? slots.held : HELD.get(res)) as Held | undefined
   // A second session middleware (another Manager) in the same request: its session commits too.
   if (h !== undefined && !h.released) return void h.slots.push(slot)
-  const held: Held = { slots: [slot], next, calls: undefined, released: false }
+  const held: Held = { req, slots: [slot], next, calls: undefined, released: false }
   if (linked) slots.held = held
   else HELD.set(res, held)
   lastRes = res
@@ -216,11 +290,17 @@ function hold(req: IncomingMessage, res: ServerResponse, slots: RequestSlots, sl
 let lastRes: ServerResponse | undefined
 let lastHeld: Held | undefined
 
+/** `res` was ended through the wrappers: nothing keeps its request or it any longer. */
+function over(res: ServerResponse, h: Held): void {
+  LIVE.delete(h.req)
+  if (lastRes === res) lastRes = lastHeld = undefined
+}
+
 /** What holds `res`, if anything. */
 function heldOf(res: ServerResponse): Held | undefined {
   if (res === lastRes) return lastHeld
   const req = (res as { req?: object }).req
-  const h = (req === undefined ? undefined : (slotsOf(req)?.held as Held | undefined)) ?? HELD.get(res)
+  const h = (req === undefined ? undefined : (LIVE.get(req)?.held as Held | undefined)) ?? HELD.get(res)
   lastRes = res
   lastHeld = h
   return h
@@ -281,6 +361,7 @@ function replay(res: ServerResponse, h: Held): void {
     for (const [method, a] of h.calls ?? []) {
       const r = BELOW[method].apply(res, a)
       if (method === 'write') wrote = r !== false
+      else if (method === 'end') over(res, h)
     }
   } catch (err) {
     if (!res.headersSent) h.next(err)
