@@ -188,9 +188,10 @@ export function slotIn(slots: RequestSlots | undefined, manager: object): Slot<a
 
 /**
  * Keeps `slot` of `manager` for `req`; it is the request's current slot. `slots`: what the store
- * gave for `req` (slotsOf, by default).
+ * gave for `req` (slotsOf, by default), looked up once by the caller (undefined, the request has
+ * none yet: not looked up again).
  */
-export function keepSlot(req: object, manager: object, slot: Slot<any>, slots = SLOTS.get(req), store: SlotStore = SLOTS): RequestSlots {
+export function keepSlot(req: object, manager: object, slot: Slot<any>, slots: RequestSlots | undefined, store: SlotStore = SLOTS): RequestSlots {
   let r = slots
   if (r === undefined) store.set(req, (r = { head: undefined, current: undefined, held: undefined }))
   r.head = { manager, slot, next: r.head }

@@ -24,7 +24,7 @@ import { SessionError } from '../../errors.js'
 import type { Manager } from '../../manager.js'
 import type { Session as SimpleSession } from '../../session.js'
 import { canSetCookie as mutable, setCookie as setHeadersCookie } from '../fetch/index.js'
-import { checkOptions, hooked, keepSlot, Slot, slotOf, type AdapterOptions } from '../lifecycle.js'
+import { checkOptions, hooked, keepSlot, Slot, slotIn, slotsOf, type AdapterOptions } from '../lifecycle.js'
 
 export type { AdapterOptions } from '../lifecycle.js'
 
@@ -107,14 +107,15 @@ export function session(manager: Manager<any, any, any>, options?: AdapterOption
   const opts = checkOptions(options)
   const sessions = hooked<any, Context, Context>(manager, { getCookie, setCookie, canSetCookie, onRead })
   return async function simplesessions(c, next) {
-    const known = slotOf(c, manager)
+    const kept = slotsOf(c)
+    const known = slotIn(kept, manager)
     if (known) {
       c.set('session', known.session as AdapterSession)
       c.set('startSession', () => known.start())
       return next()
     }
     const slot = new Slot<AdapterData>(sessions, c, c, opts, expose)
-    keepSlot(c, manager, slot)
+    keepSlot(c, manager, slot, kept)
     c.set('startSession', () => slot.start())
     await slot.open()
     try {
