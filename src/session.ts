@@ -296,40 +296,50 @@ export class Session<T extends SessionData = SessionData> {
     return (this.#loading ??= this.#load())
   }
 
-  /** Loads once; #loading is cleared when it settles (no .finally: two promises fewer). */
+  /**
+   * Loads once; #loading is cleared when it settles (no .finally: two promises fewer). A
+   * regenerate that moved this session while it was unloaded gives it a new ID and leaves its
+   * fields to the next read: this one loads again, under the new ID, rather than answer from
+   * nothing. (A destroy, or a session found gone, leaves it loaded: nothing more to read.)
+   */
   async #load(): Promise<void> {
-    const id = this.#id
-    let pending: Promise<SessionRecord | null>
     try {
-      pending = this.#c.store.load(id)
-    } catch (err) {
-      // Thrown, not returned: settle after load() kept this promise, which the finally below clears.
-      pending = Promise.reject(err)
-    }
-    try {
-      let record: SessionRecord | null
-      try {
-        record = await pending
-      } catch (err) {
-        throw storeError('load the session', err)
-      }
-      if (this.#loaded || this.#id !== id) return // regenerated or destroyed meanwhile
-      if (!record && this.#moving) {
-        // A regenerate of this session may have moved the record away already: its outcome decides.
-        await this.#moving
-        if (this.#loaded || this.#id !== id) return
+      for (let id = this.#id; ; id = this.#id) {
+        let pending: Promise<SessionRecord | null>
         try {
-          record = await this.#c.store.load(id)
+          pending = this.#c.store.load(id)
+        } catch (err) {
+          // Thrown, not returned: settle after load() kept this promise, which the finally clears.
+          pending = Promise.reject(err)
+        }
+        let record: SessionRecord | null
+        try {
+          record = await pending
         } catch (err) {
           throw storeError('load the session', err)
         }
-        if (this.#loaded || this.#id !== id) return
+        if (this.#loaded) return
+        if (this.#id !== id) continue
+        if (!record && this.#moving) {
+          // A regenerate of this session may have moved the record away already: its outcome decides.
+          await this.#moving
+          if (this.#loaded) return
+          if (this.#id !== id) continue
+          try {
+            record = await this.#c.store.load(id)
+          } catch (err) {
+            throw storeError('load the session', err)
+          }
+          if (this.#loaded) return
+          if (this.#id !== id) continue
+        }
+        if (!record) return this.#lost('unknown')
+        if (this.#expired(record.meta, this.#c.now())) return await this.#expire(id)
+        this.#meta = record.meta
+        this.#fields = record.fields
+        this.#loaded = true
+        return
       }
-      if (!record) return this.#lost('unknown')
-      if (this.#expired(record.meta, this.#c.now())) return await this.#expire(id)
-      this.#meta = record.meta
-      this.#fields = record.fields
-      this.#loaded = true
     } finally {
       this.#loading = undefined
     }
