@@ -144,9 +144,10 @@ export class Slot<T extends SessionData = SessionData> {
 }
 
 /**
- * What the session middlewares keep on one request object: their slots, the newest first, and
- * the slot whose session the request shows now. One property of the request itself (see
- * src/attach.ts for why not a WeakMap, and why not more than one).
+ * What the session middlewares keep for one request object: their slots, the newest first, and
+ * the slot whose session the request shows now. By default one property of the request itself
+ * (see src/attach.ts for why not a WeakMap, and why not more than one); the Express adapter keeps
+ * it in its map of the requests in flight (SlotStore).
  */
 export interface RequestSlots {
   head: SlotEntry | undefined

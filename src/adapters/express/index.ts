@@ -81,6 +81,7 @@ export function session(manager: Manager<any, any, any>, options?: AdapterOption
       return next()
     }
     const slot = new Slot<AdapterData>(sessions, req, res, opts, expose)
+    if (res.headersSent) return late(req, slot, next)
     const slots = keepSlot(req, manager, slot, kept, LIVE)
     slot.acquire().then(
       (s) => {
@@ -88,6 +89,7 @@ export function session(manager: Manager<any, any, any>, options?: AdapterOption
           slot.opened(s)
           hold(req, res, slots, slot, next)
         } catch (failure) {
+          forget(req, slots)
           return next(failure) // never an unhandled rejection, which ends the process
         }
         next()
@@ -96,6 +98,7 @@ export function session(manager: Manager<any, any, any>, options?: AdapterOption
         try {
           slot.refused(err)
         } catch (failure) {
+          forget(req, slots)
           return next(failure)
         }
         hold(req, res, slots, slot, next)
@@ -116,12 +119,14 @@ export function session(manager: Manager<any, any, any>, options?: AdapterOption
 // Server CPU a request on the Express benchmark, measured in pairs (docs/decisions/adapters.md):
 // ~3% less than with the slots on the request.
 //
-// A request leaves the map when its held `end` has run: the usual way out, which keeps a
+// A request leaves the map when its response's `end` has run through the wrappers (held, or
+// after the hold was released: a streamed body, a failed commit's error page), or when its
+// session middleware failed before holding the response: the usual ways out, which keep a
 // finished request's objects from being held past their young generation. A session middleware
-// mounted again after that (a route after the response was sent) finds no slot and opens a
-// session that nothing commits: as before, nothing written after the commit is saved. A request
-// whose response was never ended through the wrappers (the client went away and the handler
-// never answered, or the response was ended around them) is found by a sweep, which runs when
+// mounted again after that finds the response's head gone and neither holds nor commits (see
+// late()): as before, nothing written after the commit is saved. A request whose response was
+// never ended through the wrappers (the client went away and the handler never answered, or the
+// response was ended around them) is found by a sweep, which runs when
 // the map has grown to twice what the last sweep left (at least SWEEP_FLOOR entries), so its cost
 // is constant per request and the map stays within twice the requests in flight, plus the
 // floor. The sweep drops a request whose response is ended, and moves one whose response closed
@@ -163,7 +168,8 @@ class InFlight implements SlotStore {
     for (const [req, slots] of this.#map) {
       const res = slots.current?.res as Partial<ServerResponse> | null | undefined
       if (res?.writableEnded === true) this.#map.delete(req)
-      else if (res?.destroyed === true || (req as IncomingMessage).destroyed) {
+      // Not req.destroyed: a request whose body was read is destroyed while its response is not.
+      else if (res?.destroyed === true || (req as IncomingMessage).socket?.destroyed === true) {
         this.#closed.set(req, slots)
         this.#map.delete(req)
       }
@@ -174,6 +180,26 @@ class InFlight implements SlotStore {
 
 /** The requests in flight that this copy of the module's session middlewares have seen. */
 const LIVE = new InFlight()
+
+/**
+ * A session middleware that runs after the response's head went out (mounted again after the
+ * answer, once the request left the map, or first mounted that late): nothing it could write
+ * would reach the client's cookie, so the response is not held and nothing is committed. The
+ * session the request shows already stays; a request without one gets one to read.
+ */
+function late(req: IncomingMessage, slot: Slot<AdapterData>, next: Next): void {
+  if ((req as { session?: unknown }).session !== undefined) return next()
+  slot.open().then(() => next(), next)
+}
+
+/**
+ * A session middleware failed before it held the response (its error goes to next(err)): the
+ * request leaves the map, unless another session middleware holds its response (that hold's end
+ * takes it out).
+ */
+function forget(req: IncomingMessage, slots: RequestSlots): void {
+  if (slots.held === undefined) LIVE.delete(req)
+}
 
 // ---- req.session and req.startSession ----------------------------------------------------------
 //
@@ -210,6 +236,10 @@ function expose(req: IncomingMessage, s: SimpleSession<AdapterData> | null): voi
 
 function startSession(this: unknown): Promise<SimpleSession<AdapterData>> {
   const slot = typeof this === 'object' && this !== null ? LIVE.get(this)?.current : undefined
+  if (slot === undefined && (this as { res?: { headersSent?: unknown } } | undefined)?.res?.headersSent === true) {
+    // The request's response went out (its session middleware let go of it then): no cookie can follow.
+    return Promise.reject(new SessionError('HEADERS_SENT', "startSession: the response's headers were already sent"))
+  }
   if (slot === undefined) {
     return Promise.reject(new SessionError('CONFIG', 'startSession: no session middleware has run for this request (call it as req.startSession())'))
   }
@@ -258,7 +288,11 @@ function wrapResponses(): void {
     // array, and every response calls two of these (end, and writeHead from inside it).
     proto[m] = function (this: ServerResponse): unknown {
       const h = heldOf(this)
-      if (h === undefined || h.released) return below.apply(this, arguments as unknown as unknown[])
+      if (h === undefined || h.released) {
+        const r = below.apply(this, arguments as unknown as unknown[])
+        if (m === 'end') over(this, h) // ended after the release (a streamed body), or never held
+        return r
+      }
       // Copied by index: Array.from(arguments) goes through the iterator protocol.
       const args = new Array<unknown>(arguments.length)
       for (let i = 0; i < args.length; i++) args[i] = arguments[i]
@@ -286,13 +320,14 @@ function hold(req: IncomingMessage, res: ServerResponse, slots: RequestSlots, sl
 
 // The response heldOf answered for last, and its answer: a response's calls come in a row (end
 // calls writeHead), and each lookup on Express's objects goes to the runtime (src/attach.ts).
-// hold() is the only place a response's answer changes (release changes the Held, not which).
+// hold() and over() are the only places a response's answer changes (release changes the Held,
+// not which).
 let lastRes: ServerResponse | undefined
 let lastHeld: Held | undefined
 
-/** `res` was ended through the wrappers: nothing keeps its request or it any longer. */
-function over(res: ServerResponse, h: Held): void {
-  LIVE.delete(h.req)
+/** `res` was ended through the wrappers: nothing here keeps it, or the request it held, any longer. */
+function over(res: ServerResponse, h: Held | undefined): void {
+  if (h !== undefined) LIVE.delete(h.req)
   if (lastRes === res) lastRes = lastHeld = undefined
 }
 
@@ -356,9 +391,11 @@ function headersNow(res: ServerResponse, args: unknown[]): unknown[] {
  */
 function replay(res: ServerResponse, h: Held): void {
   h.released = true
+  const calls = h.calls ?? []
+  h.calls = undefined // not kept (a held chunk can be large) once it is on its way
   let wrote = true
   try {
-    for (const [method, a] of h.calls ?? []) {
+    for (const [method, a] of calls) {
       const r = BELOW[method].apply(res, a)
       if (method === 'write') wrote = r !== false
       else if (method === 'end') over(res, h)
@@ -370,5 +407,5 @@ function replay(res: ServerResponse, h: Held): void {
   }
   // The held writes answered false: a writer waiting for 'drain' goes on now, unless the socket
   // is really full (it then emits 'drain' itself).
-  if (wrote && h.calls?.some(([m]) => m === 'write')) res.emit('drain')
+  if (wrote && calls.some(([m]) => m === 'write')) res.emit('drain')
 }
