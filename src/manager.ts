@@ -471,8 +471,8 @@ export class Manager<T extends SessionData = SessionData, Req = any, Res = any> 
       const existing = this.#sessions.get(ctx)
       if (existing) return existing
     }
-    const [getCookie, h] = this.#hooksOf(hooks)
-    const raw = getCookie(this.#cookieName, req)
+    const h = this.#hooksOf(hooks)
+    const raw = this.#getCookieOf(hooks)(this.#cookieName, req)
     let from: { id: string; cookie: string; resign: boolean } | undefined
     let record: OpenedRecord | undefined
     const sealer = this.#ctx.sealer
@@ -532,17 +532,21 @@ export class Manager<T extends SessionData = SessionData, Req = any, Res = any> 
    * await sess.commit() // stores the session and sends its cookie
    */
   async newSession(req: Req, res: Res, ctx?: object, hooks?: CookieHooks<Req, Res>): Promise<Session<T>> {
-    const session = new Session<T>(this.#ctx, this.#hooksOf(hooks)[1], req, res, undefined)
+    const session = new Session<T>(this.#ctx, this.#hooksOf(hooks), req, res, undefined)
     if (ctx !== undefined) this.#sessions.set(ctx, session)
     return session
   }
 
-  /** The getCookie and response hooks of a call: the adapter's when given, else the Manager's (CONFIG without). */
-  #hooksOf(hooks: CookieHooks<Req, Res> | undefined): [GetCookie<Req>, ResponseHooks] {
+  /**
+   * The response hooks of a call: the adapter's when given, else the Manager's (CONFIG without
+   * them, or without the Manager's getCookie, which #getCookieOf then answers). Two methods, not
+   * one returning a pair: acquire runs on every request, and the pair was an array each time.
+   */
+  #hooksOf(hooks: CookieHooks<Req, Res> | undefined): ResponseHooks {
     if (hooks === undefined) {
       if (!this.#getCookie) throw unregistered('getCookie')
       if (!this.#setCookie) throw unregistered('setCookie')
-      return [this.#getCookie, this.#hooks]
+      return this.#hooks
     }
     let h = this.#adapterHooks.get(hooks)
     if (h === undefined) {
@@ -559,7 +563,12 @@ export class Manager<T extends SessionData = SessionData, Req = any, Res = any> 
       }
       this.#adapterHooks.set(hooks, h)
     }
-    return [hooks.getCookie, h]
+    return h
+  }
+
+  /** The getCookie of a call whose hooks #hooksOf accepted. */
+  #getCookieOf(hooks: CookieHooks<Req, Res> | undefined): GetCookie<Req> {
+    return hooks === undefined ? this.#getCookie! : hooks.getCookie
   }
 
   /**
