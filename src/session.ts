@@ -321,17 +321,11 @@ export class Session<T extends SessionData = SessionData> {
         if (this.#loaded) return
         if (this.#id !== id) continue
         if (!record && this.#moving) {
-          // A regenerate of this session may have moved the record away already: its outcome decides.
+          // A regenerate of this session may have moved the record away already: its outcome
+          // decides, and the next round loads again (under the new ID, if it moved).
           await this.#moving
           if (this.#loaded) return
-          if (this.#id !== id) continue
-          try {
-            record = await this.#c.store.load(id)
-          } catch (err) {
-            throw storeError('load the session', err)
-          }
-          if (this.#loaded) return
-          if (this.#id !== id) continue
+          continue
         }
         if (!record) return this.#lost('unknown')
         if (this.#expired(record.meta, this.#c.now())) return await this.#expire(id)
