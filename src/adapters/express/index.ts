@@ -126,10 +126,9 @@ export function session(manager: Manager<any, any, any>, options?: AdapterOption
 // mounted again after that finds the response's head gone and neither holds nor commits (see
 // late()): as before, nothing written after the commit is saved. A request whose response was
 // never ended through the wrappers (the client went away and the handler never answered, or the
-// response was ended around them) is found by a sweep, which runs when
-// the map has grown to twice what the last sweep left (at least SWEEP_FLOOR entries), so its cost
-// is constant per request and the map stays within twice the requests in flight, plus the
-// floor. The sweep drops a request whose response is ended, and moves one whose response closed
+// response was ended around them) is found by a sweep, which runs when the map has grown to twice
+// what the last sweep left (at least SWEEP_FLOOR entries), so its cost is constant per request
+// and the map stays within twice the requests in flight, plus the floor. The sweep drops a request whose response is ended, and moves one whose response closed
 // before it was ended to a WeakMap, where every lookup still finds it (its handler may still
 // answer, and its session must still commit) and which keeps it no longer than the request lives.
 // Those are few, so their scavenge cost is small; a lookup of a request that is in neither costs
@@ -159,7 +158,7 @@ class InFlight implements SlotStore {
     this.#map.set(req, slots)
   }
 
-  /** `req` is over: its response was ended through the wrappers. */
+  /** `req` is over: its response was ended through the wrappers, or its middleware failed (forget). */
   delete(req: object): void {
     this.#map.delete(req)
   }
